@@ -10,6 +10,11 @@ import picocli.CommandLine.Command;
         description = "Import ONNX models, run them in edgeopt's Java engine, optimize them and compile them for IoT devices.",
         subcommands = {
             // Adding a command is one line here.
+            InspectCommand.class,
+            RunCommand.class,
+            BenchCommand.class,
+            ConformanceCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
@@ -35,6 +40,7 @@ public final class Main implements Runnable {
     /** The configured command tree; tests and the README check read it. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {
             // A usage mistake is bad input too: one line, the way out, exit 1.
             CommandLine cmd = ex.getCommandLine();
