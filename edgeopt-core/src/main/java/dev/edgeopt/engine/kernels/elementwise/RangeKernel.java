@@ -21,13 +21,17 @@ public abstract class RangeKernel implements Kernel {
     protected Tensor[] out;
 
     /** @param n the number of elements; ranges start at multiples of {@code align} */
-    protected RangeKernel(ThreadPool pool, int n, int align) {
+    protected RangeKernel(ThreadPool pool, int n, int align) { this(pool, n, align, 1); }
+
+    /** @param work the cost of one element in elementary steps (e.g. a reduction's length), for the split */
+    protected RangeKernel(ThreadPool pool, int n, int align, long work) {
         this.pool = pool;
-        int tasks = pool == null ? 1 : (int) Math.min(pool.threads(), Math.max(1, (long) n / GRAIN));
+        long total = (long) n * Math.max(1, work);
+        int tasks = pool == null ? 1 : (int) Math.min(Math.min(pool.threads(), Math.max(1, n)), Math.max(1, total / GRAIN));
         bounds = new int[tasks + 1];
         for (int t = 1; t < tasks; t++) {
             long b = (long) n * t / tasks;
-            bounds[t] = (int) (b / align * align);
+            bounds[t] = Math.max(bounds[t - 1], (int) (b / align * align));
         }
         bounds[tasks] = n;
         task = t -> range(bounds[t], bounds[t + 1]);
