@@ -23,6 +23,11 @@ final class NnSchemas {
         r.register(new Schema("GlobalAveragePool", NnSchemas::globalPool));
         r.register(new Schema("GlobalMaxPool", NnSchemas::globalPool));
         r.register(new Schema("GlobalLpPool", NnSchemas::globalPool));
+        r.register(new Schema("InstanceNormalization", ctx -> sameAsX(ctx, 3)));
+        r.register(new Schema("LayerNormalization", NnSchemas::layerNorm));
+        r.register(new Schema("MeanVarianceNormalization", ctx -> sameAsX(ctx, 1)));
+        r.register(new Schema("LRN", ctx -> sameAsX(ctx, 3)));
+        r.register(new Schema("MaxUnpool", NnSchemas::maxUnpool));
     }
 
     /** Input dtypes the float NN kernels accept. */
@@ -106,5 +111,52 @@ final class NnSchemas {
         long[] ones = new long[x.rank() - 2];
         java.util.Arrays.fill(ones, 1);
         return List.of(new TensorType(ctx.inputDtype(0), withSpatial(x, ones)));
+    }
+
+    static List<TensorType> sameAsX(InferContext ctx, int minRank) {
+        requireRankAtLeast(ctx, 0, minRank, "input X");
+        requireFloat(ctx, 0);
+        return List.of(ctx.requireType(0));
+    }
+
+    /** Y like X; Mean and InvStdDev keep X's leading dims up to axis and are 1 after it. */
+    static List<TensorType> layerNorm(InferContext ctx) {
+        Shape x = requireRankAtLeast(ctx, 0, 1, "input X");
+        requireFloat(ctx, 0);
+        if (ctx.opset() < 17) throw ctx.fail("LayerNormalization needs opset >= 17");
+        int axis = ctx.axis(ctx.attrInt("axis", -1), x.rank());
+        Dim[] d = x.dims();
+        for (int i = axis; i < d.length; i++) d[i] = Dim.of(1);
+        List<TensorType> out = new ArrayList<>();
+        out.add(ctx.requireType(0));
+        DType stash = ctx.attrInt("stash_type", 1) == 1 ? DType.FLOAT : DType.DOUBLE;
+        for (int i = 1; i < Math.min(3, ctx.node().outputCount()); i++) out.add(new TensorType(stash, Shape.of(d)));
+        return out;
+    }
+
+    /** Output spatial size (in - 1) * stride - pads + kernel, or the output_shape input when given. */
+    static List<TensorType> maxUnpool(InferContext ctx) {
+        Shape x = requireRankAtLeast(ctx, 0, 3, "input X");
+        requireFloat(ctx, 0);
+        if (ctx.inputDtype(1) != DType.INT64) throw ctx.fail("input I must be int64, got " + ctx.inputDtype(1));
+        int r = x.rank() - 2;
+        if (ctx.hasInput(2)) {
+            Dim[] sv = ctx.inputShapeValue(2);
+            if (sv == null) return List.of(new TensorType(ctx.inputDtype(0), Infer.unknownShape(x.rank())));
+            if (sv.length != x.rank()) throw ctx.fail("output_shape has " + sv.length + " values, expected " + x.rank());
+            return List.of(new TensorType(ctx.inputDtype(0), Shape.of(sv)));
+        }
+        long[] k = ctx.attrInts("kernel_shape", null);
+        if (k == null || k.length != r) throw ctx.fail("attribute kernel_shape with " + r + " values is required");
+        long[] s = ctx.attrInts("strides", null), p = ctx.attrInts("pads", null);
+        if (s != null && s.length != r) throw ctx.fail("strides has " + s.length + " values, expected " + r);
+        if (p != null && p.length != 2 * r) throw ctx.fail("pads has " + p.length + " values, expected " + 2 * r);
+        long[] in = spatial(x), out = new long[r];
+        for (int i = 0; i < r; i++) {
+            long st = s == null ? 1 : s[i];
+            out[i] = in[i] < 0 ? -1 : (in[i] - 1) * st - (p == null ? 0 : p[i] + p[i + r]) + k[i];
+            if (in[i] >= 0 && out[i] < 1) throw ctx.fail("output spatial size " + out[i] + " is not positive");
+        }
+        return List.of(new TensorType(ctx.inputDtype(0), withSpatial(x, out)));
     }
 }

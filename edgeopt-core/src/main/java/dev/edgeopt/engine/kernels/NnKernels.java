@@ -3,6 +3,7 @@ package dev.edgeopt.engine.kernels;
 import dev.edgeopt.engine.KernelRegistry;
 import dev.edgeopt.engine.kernels.nn.BatchNormKernel;
 import dev.edgeopt.engine.kernels.nn.GlobalPoolKernel;
+import dev.edgeopt.engine.kernels.nn.NormKernels;
 import dev.edgeopt.engine.kernels.nn.PoolKernel;
 
 /**
@@ -20,5 +21,10 @@ public final class NnKernels {
         r.register("GlobalAveragePool", GlobalPoolKernel::average);
         r.register("GlobalMaxPool", GlobalPoolKernel::max);
         r.register("GlobalLpPool", GlobalPoolKernel::lp);
+        r.register("InstanceNormalization", NormKernels::instanceNorm);
+        r.register("LayerNormalization", NormKernels::layerNorm);
+        r.register("MeanVarianceNormalization", NormKernels::meanVarianceNorm);
+        r.register("LRN", NormKernels::lrn);
+        r.register("MaxUnpool", NormKernels::maxUnpool);
     }
 }
