@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             ConformanceCommand.class,
             DemoCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
