@@ -373,7 +373,7 @@ public final class DeviceAnalysis {
         }
         sb.append(String.format(Locale.ROOT, "  RAM:   %s (arena %s + runtime estimate%s) of %s: %s%n", kb(r.ramBytes()), kb(r.arenaBytes()),
                 d.isMcu() ? "" : " + weights", kb(r.ramCapacity()), miss(r.ramBytes(), r.ramCapacity())));
-        if (d.isMcu() && r.arenaBytes() > d.sramBytes()) sb.append("         the arena exceeds on-chip SRAM and would live in external RAM\n");
+        if (d.isMcu() && r.arenaBytes() > d.sramBytes() && d.dramBytes() > 0) sb.append("         the arena exceeds on-chip SRAM and would live in external RAM (slower than this estimate assumes)\n");
         else if (d.isMcu() && r.arenaBytes() > d.arenaRegionBytes()) sb.append(String.format(Locale.ROOT, "         the arena exceeds the largest contiguous SRAM block (%s)%n", kb(d.arenaRegionBytes())));
         sb.append(String.format(Locale.ROOT, "  arena: %s, lower bound %s (%.3fx), %s order (graph order: %s)%n", kb(r.arenaBytes()), kb(r.arenaLowerBound()),
                 r.arenaLowerBound() == 0 ? 1.0 : (double) r.arenaBytes() / r.arenaLowerBound(), r.orderName(), kb(r.graphOrderArena())));
@@ -387,8 +387,14 @@ public final class DeviceAnalysis {
             for (Partitioner.Partition p : r.partition().partitions()) {
                 sb.append(String.format(Locale.ROOT, "    #%d %-14s %3d nodes  %s .. %s%n", p.index(), p.unit(), p.nodes().size(), p.nodes().get(0), p.nodes().get(p.nodes().size() - 1)));
             }
-            for (Partitioner.Fallback f : r.partition().fallbacks()) {
-                sb.append(String.format(Locale.ROOT, "    fallback %s: %s; fix: %s%n", f.node(), f.reason(), f.fix()));
+            // Group identical reasons so a float model does not print one line per layer (JSON lists every node).
+            Map<String, List<Partitioner.Fallback>> groups = new LinkedHashMap<>();
+            for (Partitioner.Fallback f : r.partition().fallbacks()) groups.computeIfAbsent(f.reason() + "\u0000" + f.fix(), k -> new ArrayList<>()).add(f);
+            for (List<Partitioner.Fallback> fs : groups.values()) {
+                Partitioner.Fallback f = fs.get(0);
+                String nodes = fs.size() == 1 ? f.node() : fs.size() + " nodes, first " + f.node();
+                String reason = f.reason();
+                sb.append(String.format(Locale.ROOT, "    CPU fallback (%s): %s; fix: %s%n", nodes, reason, f.fix()));
             }
         }
         sb.append("  heaviest layers:\n");
