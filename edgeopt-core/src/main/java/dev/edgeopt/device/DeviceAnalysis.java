@@ -178,10 +178,13 @@ public final class DeviceAnalysis {
 
     static Map<Value, TensorType> resolveInputs(Graph g, String modelName, Map<String, long[]> shapes) {
         Map<Value, TensorType> m = new LinkedHashMap<>();
-        Set<String> known = new HashSet<>();
+        List<String> known = new ArrayList<>();
+        for (Value v : g.inputs()) if (!v.isConstant()) known.add(v.name());
+        for (String k : shapes.keySet()) {
+            if (!known.contains(k)) throw new EdgeoptException(modelName + ": --shape names '" + k + "', which is not an input (inputs: " + String.join(", ", known) + ")");
+        }
         for (Value v : g.inputs()) {
             if (v.isConstant()) continue;
-            known.add(v.name());
             TensorType t = v.type();
             if (t == null) throw new EdgeoptException(modelName + ": input '" + v.name() + "' has no type");
             long[] s = shapes.get(v.name());
@@ -203,9 +206,6 @@ public final class DeviceAnalysis {
                         + "; give it with --shape " + v.name() + "=" + (ex.length() == 0 ? "D1,D2,..." : ex));
             }
             m.put(v, t);
-        }
-        for (String k : shapes.keySet()) {
-            if (!known.contains(k)) throw new EdgeoptException(modelName + ": --shape names '" + k + "', which is not an input (inputs: " + String.join(", ", known) + ")");
         }
         return m;
     }

@@ -34,7 +34,7 @@ import java.util.function.Predicate;
  *       node that frees most and allocates least, and a depth-first order that finishes one branch
  *       before starting the next; each is planned and the smallest arena wins (ties keep the
  *       graph's order), so the search never does worse than the graph's order.</li>
- *   <li>Placement: {@link MemoryPlanner#standard()} (greedy by size) over the merged lifetimes.</li>
+ *   <li>Placement: {@link MemoryPlanner#standard()} (best of several greedy placements) over the merged lifetimes.</li>
  * </ol>
  */
 public final class GraphMemory {
