@@ -101,9 +101,23 @@ public final class DeviceAnalysis {
         List<Layer> layers(Graph g, List<Node> order, ShapeInference.Result r);
     }
 
-    private static Report analyze(Graph g, String modelName, Device d, Function<Value, TensorType> typeOf,
-                                  java.util.function.Predicate<Value> isConstant, LayerSource src, ShapeInference.Result r) {
-        GraphMemory.Result mem = GraphMemory.plan(g, typeOf, isConstant, GraphMemory.Options.defaults());
+    private static Report analyze(Graph g, String modelName, Device d, Function<Value, TensorType> typeOf0,
+                                  java.util.function.Predicate<Value> isConstant0, LayerSource src, ShapeInference.Result r) {
+        // Plan memory for the deployed form of a QDQ graph: quantized weights are constants, and
+        // the float tensors around Q/DQ pairs are the int8 tensors the fused kernels exchange.
+        boolean qdq = false;
+        for (Node n : g.nodes()) if (n.opType().equals("DequantizeLinear") || n.opType().equals("QuantizeLinear")) qdq = true;
+        Function<Value, TensorType> typeOf = qdq ? deployedTypes(g, typeOf0) : typeOf0;
+        java.util.function.Predicate<Value> isConstant = !qdq ? isConstant0 : v -> isConstant0.test(v)
+                || (v.producer() != null && v.producer().opType().equals("DequantizeLinear") && v.producer().input(0) != null && isConstant0.test(v.producer().input(0)));
+        GraphMemory.Options mo = GraphMemory.Options.defaults();
+        if (qdq) {
+            Set<String> views = new HashSet<>(GraphMemory.VIEW_OPS);
+            views.add("DequantizeLinear");
+            views.add("QuantizeLinear");
+            mo = mo.withViewOps(views);
+        }
+        GraphMemory.Result mem = GraphMemory.plan(g, typeOf, isConstant, mo);
         List<Layer> layers = src.layers(g, mem.order(), r);
         long weights = weightBytes(g, mem.order(), typeOf, isConstant);
         Set<String> opTypes = new TreeSet<>();
@@ -133,6 +147,26 @@ public final class DeviceAnalysis {
         return new Report(modelName, d, fitsFlash && fitsRam, fitsFlash, fitsRam, weights, flash, flashCap, ram, ramCap,
                 mem.arenaBytes(), mem.lowerBoundBytes(), mem.graphOrderArena(), mem.orderName(), mem.profile(), stepNames,
                 e.latencyS * 1e3, e.transferS * 1e3, e.energyJ * 1e6, e.layers, e.partition, sugg, macs);
+    }
+
+    /** Float values a deployment holds in the quantized dtype: DequantizeLinear outputs and inputs of a fused QuantizeLinear. */
+    static Function<Value, TensorType> deployedTypes(Graph g, Function<Value, TensorType> typeOf) {
+        Map<Value, DType> q = new IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            if (n.opType().equals("DequantizeLinear") && n.input(0) != null) {
+                TensorType in = typeOf.apply(n.input(0));
+                if (in != null) q.put(n.output(0), in.dtype());
+            }
+            if (n.opType().equals("QuantizeLinear") && Workload.fusedAway(n)) {
+                TensorType out = typeOf.apply(n.output(0));
+                if (out != null) q.put(n.input(0), out.dtype());
+            }
+        }
+        return v -> {
+            TensorType t = typeOf.apply(v);
+            DType d = q.get(v);
+            return t == null || d == null || !t.dtype().isFloating() ? t : new TensorType(d, t.shape());
+        };
     }
 
     /** Latency, energy and placement of a layer list. */

@@ -53,12 +53,19 @@ public final class GraphMemory {
             "Neg", "Abs", "Exp", "Log", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Erf", "Gelu", "PRelu",
             "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "BatchNormalization");
 
-    public record Options(boolean inPlace, boolean searchOrder, boolean includeInputs, long alignment) {
-        public static Options defaults() { return new Options(true, true, true, 16); }
+    /**
+     * @param viewOps ops whose output aliases input 0 when both have the same byte size; callers
+     *     costing a deployed QDQ graph add QuantizeLinear and DequantizeLinear, which vanish into
+     *     integer kernels
+     */
+    public record Options(boolean inPlace, boolean searchOrder, boolean includeInputs, long alignment, Set<String> viewOps) {
+        public static Options defaults() { return new Options(true, true, true, 16, VIEW_OPS); }
 
-        public Options withInPlace(boolean b) { return new Options(b, searchOrder, includeInputs, alignment); }
+        public Options withInPlace(boolean b) { return new Options(b, searchOrder, includeInputs, alignment, viewOps); }
 
-        public Options withSearchOrder(boolean b) { return new Options(inPlace, b, includeInputs, alignment); }
+        public Options withSearchOrder(boolean b) { return new Options(inPlace, b, includeInputs, alignment, viewOps); }
+
+        public Options withViewOps(Set<String> ops) { return new Options(inPlace, searchOrder, includeInputs, alignment, Set.copyOf(ops)); }
     }
 
     /**
@@ -138,7 +145,7 @@ public final class GraphMemory {
             if (n.outputCount() == 0) continue;
             Value out = n.output(0);
             if (!def.containsKey(out)) continue;
-            if (VIEW_OPS.contains(n.opType()) && n.input(0) != null && def.containsKey(n.input(0))
+            if (o.viewOps().contains(n.opType()) && n.input(0) != null && def.containsKey(n.input(0))
                     && bytes(typeOf, n.input(0)) == bytes(typeOf, out)) {
                 root.put(out, find(root, n.input(0)));
                 continue;
