@@ -411,6 +411,13 @@ public final class DeviceAnalysis {
         else if (d.isMcu() && r.arenaBytes() > d.arenaRegionBytes()) sb.append(String.format(Locale.ROOT, "         the arena exceeds the largest contiguous SRAM block (%s)%n", kb(d.arenaRegionBytes())));
         sb.append(String.format(Locale.ROOT, "  arena: %s, lower bound %s (%.3fx), %s order (graph order: %s)%n", kb(r.arenaBytes()), kb(r.arenaLowerBound()),
                 r.arenaLowerBound() == 0 ? 1.0 : (double) r.arenaBytes() / r.arenaLowerBound(), r.orderName(), kb(r.graphOrderArena())));
+        long[] prof = r.profile();
+        int peak = 0;
+        for (int i = 1; i < prof.length; i++) if (prof[i] > prof[peak]) peak = i;
+        if (prof.length > 0) {
+            sb.append(String.format(Locale.ROOT, "  memory profile: %d steps, peak %s at step %d (%s); per-step bytes in --json memory_profile%n",
+                    prof.length, kb(prof[peak]), peak, r.stepNames().get(peak)));
+        }
         sb.append(String.format(Locale.ROOT, "  latency: %.3f ms (%.1f M MACs)%s%n", r.latencyMs(), r.totalMacs() / 1e6,
                 r.transferMs() > 0 ? String.format(Locale.ROOT, ", of which %.3f ms CPU-accelerator transfers", r.transferMs()) : ""));
         sb.append("  energy: ").append(Double.isNaN(r.energyUj()) ? "unknown (no published power or energy figure for " + d.name() + ")"
