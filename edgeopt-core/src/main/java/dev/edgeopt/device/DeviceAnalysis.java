@@ -408,6 +408,7 @@ public final class DeviceAnalysis {
         sb.append(String.format(Locale.ROOT, "  RAM:   %s (arena %s + runtime estimate%s) of %s: %s%n", kb(r.ramBytes()), kb(r.arenaBytes()),
                 d.isMcu() ? "" : " + weights", kb(r.ramCapacity()), miss(r.ramBytes(), r.ramCapacity())));
         if (d.isMcu() && r.arenaBytes() > d.sramBytes() && d.dramBytes() > 0) sb.append("         the arena exceeds on-chip SRAM and would live in external RAM (slower than this estimate assumes)\n");
+        else if (d.isMcu() && r.arenaBytes() > d.sramBytes()) sb.append(String.format(Locale.ROOT, "         the arena alone exceeds the %s of on-chip SRAM%n", kb(d.sramBytes())));
         else if (d.isMcu() && r.arenaBytes() > d.arenaRegionBytes()) sb.append(String.format(Locale.ROOT, "         the arena exceeds the largest contiguous SRAM block (%s)%n", kb(d.arenaRegionBytes())));
         sb.append(String.format(Locale.ROOT, "  arena: %s, lower bound %s (%.3fx), %s order (graph order: %s)%n", kb(r.arenaBytes()), kb(r.arenaLowerBound()),
                 r.arenaLowerBound() == 0 ? 1.0 : (double) r.arenaBytes() / r.arenaLowerBound(), r.orderName(), kb(r.graphOrderArena())));
