@@ -200,7 +200,8 @@ class CliTest {
         Path x = npy("x.npy", new float[8], 2, 4);
         cli("run", m.toString(), "--input", "z=" + x).assertBadInput("no input 'z'");
         cli("run", m.toString(), "--input", x.toString(), "--input", x.toString()).assertBadInput("x.npy");
-        cli("run", m.toString(), "--input", tmp.resolve("missing.npy").toString()).assertBadInput("missing.npy");
+        cli("run", m.toString(), "--input", tmp.resolve("missing.npy").toString()).assertBadInput("missing.npy", "no such file");
+        cli("run", m.toString(), "--input", tmp.resolve("missing.pb").toString()).assertBadInput("missing.pb", "no such file");
         cli("run", m.toString(), "--input", x.toString(), "--output", tmp.resolve("y.txt").toString()).assertBadInput("y.txt");
         cli("run", m.toString()).assertBadInput("--input");
         cli("run", m.toString(), "--input", x.toString(), "--engine", "tpu").assertBadInput("tpu");
