@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -23,7 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * PyTorch's {@code .ref.npy} and ONNX Runtime's output within 1e-4 of the reference's largest
  * magnitude (fp32 summation order differs between the three, nothing more).
  */
-@Disabled("needs ops from linalg/nn/shape branches")
 class WholeModelTest {
     static final double REL_TOL = 1e-4;
 
