@@ -76,6 +76,24 @@ class ShapeKernelsTest {
     }
 
     @Test
+    void tiledTransposeHandlesEveryRemainder() {
+        int[] sizes = {8, 9, 13, 64, 67, 130};
+        for (int p : sizes) {
+            for (int q : sizes) {
+                float[] src = new float[p * q + 5];
+                for (int i = 0; i < src.length; i++) src[i] = i;
+                float[] got = new float[p * q + 1];
+                // Source [q][p] read as [p][q], with a leading axis of 1 that merging drops.
+                StridedCopy c = StridedCopy.dense(new int[] {1, p, q}, new int[] {0, 1, p});
+                assertTrue(c.isTiled(), p + "x" + q);
+                c.run(src, 5, got, 1);
+                float[] want = naive(src, 5, new int[] {p, q}, new int[] {1, p});
+                assertArrayEquals(want, Arrays.copyOfRange(got, 1, got.length), 0f, p + "x" + q);
+            }
+        }
+    }
+
+    @Test
     void channelLayoutChangesAreTiledAndSlicesMerge() {
         int[] dims = new int[4];
         StridedCopy toNhwc = StridedCopy.dense(dims, permStrides(new int[] {2, 16, 9, 12}, new int[] {0, 2, 3, 1}, dims));
