@@ -30,7 +30,7 @@ final class FusedSchemas {
 
             private OpSchema base(dev.edgeopt.ir.Node node) {
                 OpSchema s = OpRegistry.standard().find("", base);
-                if (s == null) throw new dev.edgeopt.EdgeoptException("node " + node.describe() + ": " + name + " needs the " + base + " schema, which is not registered");
+                if (s == null) throw new UnsupportedOpException(base, "node " + node.describe() + ": " + name + " needs the " + base + " schema, which is not registered");
                 return s;
             }
         };

@@ -18,14 +18,13 @@ public final class FoldChannelScale implements Pass {
 
     @Override public Graph run(Graph g, PassContext ctx) {
         for (Node n : g.nodes().toArray(new Node[0])) {
+            if (n.graph() != g || !(Rewrites.is(n, "Mul") || Rewrites.is(n, "Div"))) continue;
+            String into = ChannelAffine.fold(g, n, st -> true);
+            if (into != null) ctx.changed(n.name(), "folded " + n.opType() + " into the weights of " + into);
+        }
+        // Backwards, so a chain (x - mean) / std folds its last op first and then the one before.
+        for (Node n : g.reversedNodes().toArray(new Node[0])) {
             if (n.graph() != g) continue;
-            if (Rewrites.is(n, "Mul") || Rewrites.is(n, "Div")) {
-                String into = ChannelAffine.fold(g, n, st -> true);
-                if (into != null) {
-                    ctx.changed(n.name(), "folded " + n.opType() + " into the weights of " + into);
-                    continue;
-                }
-            }
             if (Rewrites.is(n, "Mul") || Rewrites.is(n, "Add") || Rewrites.is(n, "Sub") || Rewrites.is(n, "Div")) {
                 String into = intoFollowingConv(g, n);
                 if (into != null) ctx.changed(n.name(), "folded " + n.opType() + " into the weights of " + into);

@@ -6,6 +6,7 @@ import dev.edgeopt.ir.GraphVerifier;
 import dev.edgeopt.ir.Node;
 import dev.edgeopt.ops.OpRegistry;
 import dev.edgeopt.ops.ShapeInference;
+import dev.edgeopt.ops.UnsupportedOpException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,7 +59,11 @@ public final class PassManager {
         try {
             GraphVerifier.verify(g);
             if (!allOpsKnown(g)) return false;
-            ShapeInference.verify(g);
+            try {
+                ShapeInference.verify(g);
+            } catch (UnsupportedOpException e) {
+                return false;
+            }
             return true;
         } catch (EdgeoptException e) {
             throw new EdgeoptException("after pass " + pass + ": " + e.getMessage(), e);
