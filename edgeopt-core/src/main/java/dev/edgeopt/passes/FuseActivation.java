@@ -6,20 +6,20 @@ import dev.edgeopt.ir.Attribute;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
 import dev.edgeopt.ir.Value;
+import dev.edgeopt.ops.FusedOps;
 import dev.edgeopt.ops.OpRegistry;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Conv or Gemm followed by an activation becomes one {@code edgeopt.FusedConv} /
- * {@code edgeopt.FusedGemm} node whose kernel applies the activation in its epilogue, while the
+ * Conv, Gemm or MatMul followed by an activation becomes one {@code FusedConv} / {@code FusedGemm}
+ * / {@code FusedMatMul} node (domain {@value FusedOps#DOMAIN}) whose kernel applies the activation in its epilogue, while the
  * output tile is still in cache. The activation is named in the {@code activation} attribute with
  * its parameters in {@code activation_params}, ONNX Runtime's FusedConv convention.
  * {@link LowerToStandardOnnx} writes these back as the standard pair for export.
  */
 public final class FuseActivation implements Pass {
-    /** The domain of edgeopt's own ops. */
-    public static final String DOMAIN = "edgeopt";
+    private static final String DOMAIN = FusedOps.DOMAIN;
 
     private final boolean requireEngine;
 
@@ -34,16 +34,7 @@ public final class FuseActivation implements Pass {
 
     @Override public String name() { return "fuse-activation"; }
 
-    @Override public String description() { return "fuse Conv/Gemm + Relu/Clip/LeakyRelu/HardSwish/HardSigmoid/Sigmoid/Tanh into one node"; }
-
-    /** The fused op name for a base op, or null. */
-    static String fusedName(String op) {
-        return switch (op) {
-            case "Conv" -> "FusedConv";
-            case "Gemm" -> "FusedGemm";
-            default -> null;
-        };
-    }
+    @Override public String description() { return "fuse Conv/Gemm/MatMul + Relu/Clip/LeakyRelu/HardSwish/HardSigmoid/Sigmoid/Tanh into one node"; }
 
     @Override public Graph run(Graph g, PassContext ctx) {
         for (Node act : g.nodes().toArray(new Node[0])) {
@@ -53,7 +44,7 @@ public final class FuseActivation implements Pass {
             Value x = act.input(0);
             Node p = x.producer();
             if (p == null || !p.domain().isEmpty() || !Rewrites.onlyReadBy(g, x, act)) continue;
-            String fused = fusedName(p.opType());
+            String fused = FusedOps.fusedOp(p.opType());
             // The engine must know the fused op, or the graph would stop running.
             if (fused == null || OpRegistry.standard().find(DOMAIN, fused) == null) continue;
             if (requireEngine && (KernelRegistry.standard().find(DOMAIN, fused) == null

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Recognizes LayerNormalization as exporters write it before opset 17:
+ * Recognizes LayerNormalization as exporters write it (PyTorch before its opset-17 export, Paddle):
  * {@code d = x - ReduceMean(x); y = d / Sqrt(ReduceMean(Pow(d, 2)) + eps)}, optionally followed by
  * {@code * gamma + beta} (constants over the normalized axes), with ReduceMean over the trailing
  * axes and keepdims. {@code d * d} for the square is accepted too.
@@ -22,6 +22,8 @@ public final class FuseLayerNorm implements Pass {
     @Override public String description() { return "recognize LayerNormalization written as ReduceMean/Sub/Pow/Add/Sqrt/Div"; }
 
     @Override public Graph run(Graph g, PassContext ctx) {
+        // LayerNormalization exists from opset 17; below that the pattern stays as exported.
+        if (g.opset() < 17) return g;
         for (Node div : g.nodes().toArray(new Node[0])) {
             if (div.graph() == g && Rewrites.is(div, "Div")) tryFuse(g, div, ctx);
         }

@@ -1,13 +1,12 @@
 package dev.edgeopt.passes;
 
-import dev.edgeopt.engine.kernels.Activation;
 import dev.edgeopt.ir.Attribute;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
+import dev.edgeopt.ops.FusedOps;
 import dev.edgeopt.ir.Value;
 import dev.edgeopt.tensor.Tensor;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,12 +22,12 @@ public final class LowerToStandardOnnx implements Pass {
     @Override public String description() { return "write fused and newer ops back as standard ONNX for the graph's opset"; }
 
     @Override public Graph run(Graph g, PassContext ctx) {
+        // Fused nodes first: unfusing may produce a HardSwish the opset lacks, handled below.
+        int unfused = FusedOps.unfuse(g);
+        if (unfused > 0) ctx.changed(unfused + " fused node(s) written as base op + activation");
         for (Node n : g.nodes().toArray(new Node[0])) {
             if (n.graph() != g) continue;
-            if (n.domain().equals(FuseActivation.DOMAIN) && (n.opType().equals("FusedConv") || n.opType().equals("FusedGemm"))) {
-                unfuse(g, n);
-                ctx.changed(n.name(), n.opType() + " written as " + n.opType().substring(5) + " + " + n.attrString("activation", ""));
-            } else if (Rewrites.is(n, "HardSwish") && g.opset() < 14) {
+            if (Rewrites.is(n, "HardSwish") && g.opset() < 14) {
                 Emit e = new Emit(g, n);
                 e.finish(hardSwish(e, n.input(0)));
                 ctx.changed(n.name(), "HardSwish written as HardSigmoid * x for opset " + g.opset());
@@ -83,27 +82,6 @@ public final class LowerToStandardOnnx implements Pass {
     private static Value hardSwish(Emit e, Value x) {
         Value hs = e.op("HardSigmoid", Map.of("alpha", Attribute.of(1f / 6f), "beta", Attribute.of(0.5f)), x);
         return e.op("Mul", x, hs);
-    }
-
-    private static void unfuse(Graph g, Node n) {
-        Emit e = new Emit(g, n);
-        Map<String, Attribute> base = new LinkedHashMap<>(n.attributes());
-        base.remove("activation");
-        base.remove("activation_params");
-        Value y = e.op(n.opType().substring(5), base, n.inputs().toArray(new Value[0]));
-        Activation a = Activation.fromNode(n);
-        float[] p = n.attrFloats("activation_params", a.defaults());
-        Value out = switch (a) {
-            case NONE -> e.op("Identity", y);
-            case RELU, SIGMOID, TANH -> e.op(a.opName(), y);
-            case LEAKY_RELU -> e.op("LeakyRelu", Map.of("alpha", Attribute.of(p[0])), y);
-            case HARD_SIGMOID -> e.op("HardSigmoid", Map.of("alpha", Attribute.of(p[0]), "beta", Attribute.of(p[1])), y);
-            case HARD_SWISH -> g.opset() < 14 ? hardSwish(e, y) : e.op("HardSwish", y);
-            case CLIP -> g.opset() < 11
-                    ? e.op("Clip", Map.of("min", Attribute.of(p[0]), "max", Attribute.of(p[1])), y)
-                    : e.op("Clip", y, e.scalar("min", p[0]), e.scalar("max", p[1]));
-        };
-        e.finish(out);
     }
 
     private static void layerNorm(Graph g, Node n) {

@@ -32,7 +32,7 @@ class FusionTest {
         var r = OrtCheck.apply(g, new FuseActivation(false));
         assertEquals(Map.of("FusedConv", 5, "FusedGemm", 1, "Flatten", 1), r.graph().opHistogram());
         Node gemm = only(r.graph(), "FusedGemm");
-        assertEquals("edgeopt", gemm.domain());
+        assertEquals(dev.edgeopt.ops.FusedOps.DOMAIN, gemm.domain());
         assertEquals("HardSigmoid", gemm.attrString("activation", ""));
         assertArrayEquals(new float[] {0.3f, 0.4f}, gemm.attrFloats("activation_params", null));
         assertEquals(1L, gemm.attrInt("transB", 0));

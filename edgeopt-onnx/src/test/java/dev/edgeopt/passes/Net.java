@@ -79,10 +79,9 @@ final class Net {
     }
 
     Graph out(Value... vs) {
-        for (Value v : vs) {
-            if (v.type() == null) v.setType(new TensorType(DType.FLOAT, null));
-            g.addOutput(v);
-        }
+        for (Value v : vs) g.addOutput(v);
+        // Types as import would annotate them: several preconditions read shapes.
+        dev.edgeopt.ops.ShapeInference.annotate(g, dev.edgeopt.engine.Executor.evaluator());
         return g;
     }
 }

@@ -68,6 +68,11 @@ class RecognizeTest {
         y.setType(x.type());
         n.g.nodes().stream().filter(q -> q.opType().equals("Relu")).forEach(q -> q.output(0).setType(x.type()));
         var r = OrtCheck.apply(g, new FuseLayerNorm());
+        if (opset < 17) {
+            // LayerNormalization is an opset-17 op: older graphs keep the pattern.
+            assertEquals(g.opHistogram(), r.graph().opHistogram());
+            return;
+        }
         assertEquals(Map.of("LayerNormalization", 2, "Relu", 1), r.graph().opHistogram());
         Node ln = r.graph().nodes().get(2);
         assertEquals(1L, ln.attrInt("axis", -1));
