@@ -156,6 +156,10 @@ class CliTest {
         assertEquals(4L * 3_538_984L, j.get("weight_bytes").asLong());
         assertEquals(70, j.get("scalar_constants").asInt());
         assertEquals(52, j.get("op_histogram").get("Conv").asInt());
+        // MACs scale with the batch; the weights do not.
+        JsonNode b2 = cli("inspect", m.toString(), "--json", "--batch", "2").json();
+        assertEquals(2 * 300_774_272L, b2.get("macs").asLong());
+        assertEquals(3_538_984L, b2.get("weight_elements").asLong());
     }
 
     // ------------------------------------------------------------------ run
