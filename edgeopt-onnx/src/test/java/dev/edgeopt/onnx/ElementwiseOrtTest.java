@@ -34,6 +34,7 @@ class ElementwiseOrtTest {
         for (int i = 0; i < attrs.length; i += 2) {
             Object v = attrs[i + 1];
             n.setAttr((String) attrs[i], v instanceof long[] l ? Attribute.of(l) : v instanceof Float f ? Attribute.of(f) : Attribute.of((Long) v));
+            if (v instanceof long[] l) attrs[i + 1] = java.util.Arrays.toString(l);
         }
         g.addOutput(n.output(0));
         ShapeInference.annotate(g, null);
@@ -92,9 +93,13 @@ class ElementwiseOrtTest {
         if (!failures.isEmpty()) throw new AssertionError(String.join("\n", failures));
     }
 
-    /** Median of 31 runs after warm-up, in nanoseconds (printed only; never asserted). */
+    /**
+     * Median of 31 runs after warm-up, in nanoseconds (printed only; never asserted). The warm-up
+     * is long because Vector API code is only fast once C2 has compiled it.
+     */
     static long time(Runnable r) {
-        for (int i = 0; i < 30; i++) r.run();
+        long until = System.nanoTime() + 1_500_000_000L;
+        for (int i = 0; i < 300 || System.nanoTime() < until; i++) r.run();
         long[] t = new long[31];
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
