@@ -134,6 +134,14 @@ class ElementwiseKernelsTest {
     }
 
     @Test
+    void powOfTwoIsTheSquare() {
+        Random rnd = new Random(6);
+        float[] xv = random(rnd, 45);
+        Tensor y = run("Pow", Map.of(), 15, 1, new Tensor[] {window(rnd, xv, 45), Tensor.scalar(2f)}, TensorType.of(DType.FLOAT, 45))[0];
+        for (int i = 0; i < 45; i++) assertEquals((float) Math.pow(xv[i], 2), y.getFloat(i));
+    }
+
+    @Test
     void variadicOpsBroadcastAllInputs() {
         Random rnd = new Random(4);
         int[] s0 = {2, 1, 5}, s1 = {3, 1}, s2 = {5};

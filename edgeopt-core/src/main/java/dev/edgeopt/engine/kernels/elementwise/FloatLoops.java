@@ -194,50 +194,259 @@ public final class FloatLoops {
 
     /**
      * {@code y[yo + i] = op(x[xo + i])} for the ops where {@link #vectorized(UnaryOp)}; {@code p0},
-     * {@code p1} are the op's parameters. The tail goes through the same vector code under a mask,
-     * so an element's result does not depend on its position.
+     * {@code p1} are the op's parameters. The tail goes through the same vector expression under a
+     * mask, so an element's result does not depend on its position. Each op has its own loop: a
+     * vector passed to a method C2 does not inline, or merged from two sources, is boxed.
      */
     public static void unary(UnaryOp op, float[] x, int xo, float[] y, int yo, int len, float p0, float p1) {
-        int vl = S.length();
-        for (int i = 0; i < len; i += vl) {
-            VectorMask<Float> m = i + vl <= len ? null : S.indexInRange(i, len);
-            FloatVector v = m == null ? FloatVector.fromArray(S, x, xo + i) : FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = unary(op, v, p0, p1);
-            if (m == null) r.intoArray(y, yo + i); else r.intoArray(y, yo + i, m);
+        int vl = S.length(), ub = S.loopBound(len), i = 0;
+        VectorMask<Float> m = S.indexInRange(ub, len);
+        switch (op) {
+            case NEG -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.neg().intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.neg().intoArray(y, yo + ub, m);
+                }
+            }
+            case ABS -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.abs().intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.abs().intoArray(y, yo + ub, m);
+                }
+            }
+            case SQRT -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.sqrt().intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.sqrt().intoArray(y, yo + ub, m);
+                }
+            }
+            case EXP -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.EXP).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.EXP).intoArray(y, yo + ub, m);
+                }
+            }
+            case LOG -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.LOG).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.LOG).intoArray(y, yo + ub, m);
+                }
+            }
+            case RECIPROCAL -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    FloatVector.broadcast(S, 1f).div(v).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    FloatVector.broadcast(S, 1f).div(v).intoArray(y, yo + ub, m);
+                }
+            }
+            case ERF -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    erf(v).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    erf(v).intoArray(y, yo + ub, m);
+                }
+            }
+            case GELU -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.mul(0.5f).mul(erf(v.mul(SQRT_HALF)).add(1f)).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.mul(0.5f).mul(erf(v.mul(SQRT_HALF)).add(1f)).intoArray(y, yo + ub, m);
+                }
+            }
+            case GELU_TANH -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.mul(0.5f).mul(v.mul(v).mul(v).mul(0.044715f).add(v).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f)).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.mul(0.5f).mul(v.mul(v).mul(v).mul(0.044715f).add(v).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f)).intoArray(y, yo + ub, m);
+                }
+            }
+            case ELU -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.blend(v.lanewise(VectorOperators.EXPM1).mul(p0), v.compare(VectorOperators.LT, 0f)).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.blend(v.lanewise(VectorOperators.EXPM1).mul(p0), v.compare(VectorOperators.LT, 0f)).intoArray(y, yo + ub, m);
+                }
+            }
+            case SELU -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.blend(v.lanewise(VectorOperators.EXPM1).mul(p0), v.compare(VectorOperators.LE, 0f)).mul(p1).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.blend(v.lanewise(VectorOperators.EXPM1).mul(p0), v.compare(VectorOperators.LE, 0f)).mul(p1).intoArray(y, yo + ub, m);
+                }
+            }
+            case CELU -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.max(0f).add(v.div(p0).lanewise(VectorOperators.EXPM1).mul(p0).min(0f)).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.max(0f).add(v.div(p0).lanewise(VectorOperators.EXPM1).mul(p0).min(0f)).intoArray(y, yo + ub, m);
+                }
+            }
+            case SOFTPLUS -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    softplus(v).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    softplus(v).intoArray(y, yo + ub, m);
+                }
+            }
+            case SOFTSIGN -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.div(v.abs().add(1f)).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.div(v.abs().add(1f)).intoArray(y, yo + ub, m);
+                }
+            }
+            case MISH -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.mul(softplus(v).lanewise(VectorOperators.TANH)).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.mul(softplus(v).lanewise(VectorOperators.TANH)).intoArray(y, yo + ub, m);
+                }
+            }
+            case THRESHOLDED_RELU -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.blend(0f, v.compare(VectorOperators.GT, p0).not()).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.blend(0f, v.compare(VectorOperators.GT, p0).not()).intoArray(y, yo + ub, m);
+                }
+            }
+            case SIN -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.SIN).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.SIN).intoArray(y, yo + ub, m);
+                }
+            }
+            case COS -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.COS).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.COS).intoArray(y, yo + ub, m);
+                }
+            }
+            case TAN -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.TAN).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.TAN).intoArray(y, yo + ub, m);
+                }
+            }
+            case ASIN -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.ASIN).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.ASIN).intoArray(y, yo + ub, m);
+                }
+            }
+            case ACOS -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.ACOS).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.ACOS).intoArray(y, yo + ub, m);
+                }
+            }
+            case ATAN -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.ATAN).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.ATAN).intoArray(y, yo + ub, m);
+                }
+            }
+            case SINH -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.SINH).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.SINH).intoArray(y, yo + ub, m);
+                }
+            }
+            case COSH -> {
+                for (; i < ub; i += vl) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                    v.lanewise(VectorOperators.COSH).intoArray(y, yo + i);
+                }
+                if (ub < len) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
+                    v.lanewise(VectorOperators.COSH).intoArray(y, yo + ub, m);
+                }
+            }
+            default -> throw new AssertionError(op);
         }
     }
 
     private static final float SQRT_HALF = (float) Math.sqrt(0.5), SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
-
-    static FloatVector unary(UnaryOp op, FloatVector v, float p0, float p1) {
-        return switch (op) {
-            case NEG -> v.neg();
-            case ABS -> v.abs();
-            case SQRT -> v.sqrt();
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
-            case ERF -> erf(v);
-            case GELU -> v.mul(0.5f).mul(erf(v.mul(SQRT_HALF)).add(1f));
-            case GELU_TANH -> v.mul(0.5f).mul(v.mul(v).mul(v).mul(0.044715f).add(v).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f));
-            case ELU -> v.blend(v.lanewise(VectorOperators.EXPM1).mul(p0), v.compare(VectorOperators.LT, 0f));
-            case SELU -> v.blend(v.lanewise(VectorOperators.EXPM1).mul(p0), v.compare(VectorOperators.LE, 0f)).mul(p1);
-            case CELU -> v.max(0f).add(v.div(p0).lanewise(VectorOperators.EXPM1).mul(p0).min(0f));
-            case SOFTPLUS -> softplus(v);
-            case SOFTSIGN -> v.div(v.abs().add(1f));
-            case MISH -> v.mul(softplus(v).lanewise(VectorOperators.TANH));
-            case THRESHOLDED_RELU -> v.blend(0f, v.compare(VectorOperators.GT, p0).not());
-            case SIN -> v.lanewise(VectorOperators.SIN);
-            case COS -> v.lanewise(VectorOperators.COS);
-            case TAN -> v.lanewise(VectorOperators.TAN);
-            case ASIN -> v.lanewise(VectorOperators.ASIN);
-            case ACOS -> v.lanewise(VectorOperators.ACOS);
-            case ATAN -> v.lanewise(VectorOperators.ATAN);
-            case SINH -> v.lanewise(VectorOperators.SINH);
-            case COSH -> v.lanewise(VectorOperators.COSH);
-            default -> throw new AssertionError(op);
-        };
-    }
 
     /** log(1 + e^x) as max(x, 0) + log1p(e^-|x|), which neither overflows nor loses small values. */
     private static FloatVector softplus(FloatVector v) {
