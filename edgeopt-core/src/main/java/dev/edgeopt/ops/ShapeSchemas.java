@@ -101,7 +101,8 @@ public final class ShapeSchemas {
         TensorType t = ctx.requireType(0);
         passShapeValue(ctx, t.shape());
         if (ctx.node().outputCount() > 1 && !ctx.node().output(1).name().isEmpty()) {
-            return List.of(t, new TensorType(DType.BOOL, t.shape()));
+            // The mask was of the input's type before opset 10.
+            return List.of(t, new TensorType(ctx.opset() < 10 ? t.dtype() : DType.BOOL, t.shape()));
         }
         return List.of(t);
     }
