@@ -40,6 +40,7 @@ public final class ShapeSchemas {
         r.register(new Schema("Scatter", ShapeSchemas::sameAsData));
         r.register(new Schema("ScatterND", ShapeSchemas::sameAsData));
         r.register(new Schema("ConstantOfShape", ShapeSchemas::constantOfShape));
+        r.register(new Schema("Constant", ShapeSchemas::constant));
         r.register(new Schema("Expand", ShapeSchemas::expand));
         r.register(new Schema("Tile", ShapeSchemas::tile));
         r.register(new Schema("Pad", ShapeSchemas::pad));
@@ -78,7 +79,9 @@ public final class ShapeSchemas {
 
     /** Number of elements of a rank-1 input when its length is static, else -1. */
     private static int staticLength(InferContext ctx, int i) {
-        Shape s = ctx.inputShape(i);
+        TensorType t = ctx.inputType(i);
+        if (t == null || t.shape() == null) return -1;
+        Shape s = t.shape();
         if (s.rank() == 0) return 1;
         return s.rank() == 1 && s.dim(0).isKnown() ? (int) s.dim(0).value() : -1;
     }
@@ -134,7 +137,8 @@ public final class ShapeSchemas {
             Dim[] sv = ctx.opset() < 5 ? null : ctx.inputShapeValue(1);
             if (sv == null) {
                 int n = ctx.opset() < 5 ? -1 : staticLength(ctx, 1);
-                if (n < 0) throw ctx.fail("the rank of the target shape is unknown");
+                // The target's length is data-dependent: even the rank is unknown until run time.
+                if (n < 0) return List.of(new TensorType(in.dtype(), null));
                 return one(in.dtype(), Infer.unknownShape(n));
             }
             target = new Dim[sv.length];
@@ -514,6 +518,36 @@ public final class ShapeSchemas {
         for (int i = 0; i < is.rank() - 1; i++) out.add(is.dim(i));
         for (int i = b + k; i < data.rank(); i++) out.add(data.shape().dim(i));
         return one(data.dtype(), Shape.of(out));
+    }
+
+    /**
+     * The value of a Constant node from whichever value attribute it has. Import turns Constant
+     * nodes into initializers; the op exists for graphs built in code and for models checked op by op.
+     */
+    public static Tensor constantValue(dev.edgeopt.ir.Node n, java.util.function.Function<String, RuntimeException> fail) {
+        if (n.attributes().size() != 1) throw fail.apply("needs exactly one value attribute, has " + n.attributes().keySet());
+        var e = n.attributes().entrySet().iterator().next();
+        dev.edgeopt.ir.Attribute a = e.getValue();
+        return switch (e.getKey()) {
+            case "value" -> a.asTensor();
+            case "value_float" -> Tensor.scalar(a.asFloat()).reshape();
+            case "value_floats" -> Tensor.vector(a.asFloats());
+            case "value_int" -> Tensor.scalarLong(a.asInt()).reshape();
+            case "value_ints" -> Tensor.vector(a.asInts());
+            case "value_string" -> Tensor.ofStrings(new String[] {a.asString()});
+            case "value_strings" -> Tensor.ofStrings(a.asStrings().clone(), a.asStrings().length);
+            default -> throw fail.apply("attribute '" + e.getKey() + "' is not supported");
+        };
+    }
+
+    private static List<TensorType> constant(InferContext ctx) {
+        Tensor t = constantValue(ctx.node(), ctx::fail);
+        if (t.rank() <= 1 && t.dtype().isInteger()) {
+            Dim[] v = new Dim[t.size()];
+            for (int i = 0; i < v.length; i++) v[i] = t.getLong(i) >= 0 ? Dim.of(t.getLong(i)) : Dim.unknown();
+            ctx.setOutputShapeValue(0, v);
+        }
+        return List.of(t.type());
     }
 
     private static List<TensorType> constantOfShape(InferContext ctx) {

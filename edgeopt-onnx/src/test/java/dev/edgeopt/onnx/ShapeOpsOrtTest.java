@@ -243,6 +243,12 @@ class ShapeOpsOrtTest {
         cos.attrs.put("value", Attribute.of(Tensor.vector(-7L)));
         cos.check();
         new Case("ConstantOfShape", 9).in(ints(4, 0, 2)).check();
+        Case ints = new Case("Constant", 13);
+        ints.attrs.put("value_ints", Attribute.of(new long[] {3, -1, 4}));
+        ints.check();
+        Case fl = new Case("Constant", 13);
+        fl.attrs.put("value", Attribute.of(random(DType.FLOAT16, 3, 2, 3)));
+        fl.check();
         new Case("Size", 13).in(random(DType.INT8, 1, 2, 3, 4)).check();
         new Case("Dropout", 13).in(random(DType.FLOAT, 1, 3, 4)).constIn(Tensor.scalar(0.3f))
                 .constIn(Tensor.ofBools(new boolean[] {false})).outs(2).check();

@@ -41,6 +41,7 @@ public final class ShapeKernels {
         r.register("Scatter", ShapeKernels::scatterElements);
         r.register("ScatterND", ShapeKernels::scatterNd);
         r.register("ConstantOfShape", ShapeKernels::constantOfShape);
+        r.register("Constant", ShapeKernels::constant);
         r.register("Expand", ShapeKernels::expand);
         r.register("Tile", ShapeKernels::tile);
         r.register("Pad", ShapeKernels::pad);
@@ -543,6 +544,11 @@ public final class ShapeKernels {
     }
 
     // ------------------------------------------------------------------ generators
+
+    static Kernel constant(KernelContext kc) {
+        Tensor v = ShapeSchemas.constantValue(kc.node(), kc::fail);
+        return (in, out) -> v.copyTo(out[0]);
+    }
 
     static Kernel constantOfShape(KernelContext kc) {
         Tensor v = kc.node().attrTensor("value");
