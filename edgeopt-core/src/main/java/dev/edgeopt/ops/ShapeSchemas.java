@@ -36,9 +36,9 @@ public final class ShapeSchemas {
         r.register(new Schema("Gather", ShapeSchemas::gather));
         r.register(new Schema("GatherElements", ShapeSchemas::gatherElements));
         r.register(new Schema("GatherND", ShapeSchemas::gatherNd));
-        r.register(new Schema("ScatterElements", ShapeSchemas::sameAsData));
-        r.register(new Schema("Scatter", ShapeSchemas::sameAsData));
-        r.register(new Schema("ScatterND", ShapeSchemas::sameAsData));
+        r.register(new Schema("ScatterElements", ShapeSchemas::scatter));
+        r.register(new Schema("Scatter", ShapeSchemas::scatter));
+        r.register(new Schema("ScatterND", ShapeSchemas::scatter));
         r.register(new Schema("ConstantOfShape", ShapeSchemas::constantOfShape));
         r.register(new Schema("Constant", ShapeSchemas::constant));
         r.register(new Schema("Expand", ShapeSchemas::expand));
@@ -52,7 +52,7 @@ public final class ShapeSchemas {
         r.register(new Schema("Trilu", ShapeSchemas::sameAsData));
         r.register(new Schema("NonZero", ShapeSchemas::nonZero));
         r.register(new Schema("Compress", ShapeSchemas::compress));
-        r.register(new Schema("ReverseSequence", ShapeSchemas::sameAsData));
+        r.register(new Schema("ReverseSequence", ShapeSchemas::reverseSequence));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -91,6 +91,26 @@ public final class ShapeSchemas {
     private static List<TensorType> one(DType t, Shape s) { return List.of(new TensorType(t, s)); }
 
     private static List<TensorType> sameAsData(InferContext ctx) { return List.of(ctx.requireType(0)); }
+
+    /** Index inputs are int32 or int64 (the kernels read no other kind). */
+    private static void requireIndices(InferContext ctx, int i, String what) {
+        DType t = ctx.inputDtype(i);
+        if (t != DType.INT64 && t != DType.INT32) throw ctx.fail(what + " must be int32 or int64, got " + t);
+    }
+
+    private static List<TensorType> scatter(InferContext ctx) {
+        TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
+        if (ctx.inputDtype(2) != data.dtype()) throw ctx.fail("updates are " + ctx.inputDtype(2) + ", data is " + data.dtype());
+        String red = ctx.attrString("reduction", "none");
+        if (!red.equals("none") && (data.dtype() == DType.STRING)) throw ctx.fail("reduction '" + red + "' needs numbers, data is " + data.dtype());
+        return List.of(data);
+    }
+
+    private static List<TensorType> reverseSequence(InferContext ctx) {
+        requireIndices(ctx, 1, "sequence_lens");
+        return List.of(ctx.requireType(0));
+    }
 
     // ------------------------------------------------------------------ views and trivial ops
 
@@ -499,6 +519,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> gatherElements(InferContext ctx) {
         TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
         Shape is = ctx.inputShape(1);
         if (is.rank() != data.rank()) throw ctx.fail("indices rank " + is.rank() + " differs from data rank " + data.rank());
         ctx.axis(ctx.attrInt("axis", 0), data.rank());
@@ -507,6 +528,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> gatherNd(InferContext ctx) {
         TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
         Shape is = ctx.inputShape(1);
         int b = (int) ctx.attrInt("batch_dims", 0);
         if (is.rank() < 1) throw ctx.fail("indices must have rank >= 1");
@@ -690,6 +712,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> oneHot(InferContext ctx) {
         TensorType idx = ctx.requireType(0);
+        if (idx.dtype() == DType.STRING || idx.dtype() == DType.BOOL) throw ctx.fail("indices must be numeric, got " + idx.dtype());
         TensorType values = ctx.requireType(2);
         int rank = idx.rank() + 1;
         int axis = ctx.axis(ctx.attrInt("axis", -1), rank);
@@ -708,6 +731,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> nonZero(InferContext ctx) {
         TensorType in = ctx.requireType(0);
+        if (in.dtype() == DType.STRING) throw ctx.fail("strings are not supported");
         Tensor v = ctx.inputValue(0);
         Dim n = Dim.unknown();
         if (v != null) {
