@@ -390,12 +390,15 @@ public final class ShapeSchemas {
             if (s < 0) s += d;
             if (e < 0) e += d;
             long n;
-            if (st > 0) {
+            if (d == 0) {
+                n = 0;
+            } else if (st > 0) {
                 s = Math.clamp(s, 0, d);
                 e = Math.clamp(e, 0, d);
                 n = e > s ? (e - s + st - 1) / st : 0;
             } else {
-                s = Math.clamp(s, -1, d - 1);
+                // ONNX clamps a backward start to [0, d-1] but a backward end to [-1, d-1].
+                s = Math.clamp(s, 0, d - 1);
                 e = Math.clamp(e, -1, d - 1);
                 n = s > e ? (s - e + (-st) - 1) / (-st) : 0;
             }
