@@ -1,0 +1,99 @@
+package dev.edgeopt.onnx;
+
+import static dev.edgeopt.onnx.SingleNodeOracle.randn;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.edgeopt.ir.DType;
+import dev.edgeopt.ir.Graph;
+import org.junit.jupiter.api.Test;
+
+/** Pools and BatchNormalization against ONNX Runtime on attribute combinations the node tests miss. */
+class PoolOrtTest {
+    @Test
+    void maxPoolCeilModeWithPadsAndSymbolicBatch() {
+        for (int ceil = 0; ceil <= 1; ceil++) {
+            for (int outs = 1; outs <= 2; outs++) {
+                SingleNodeOracle o = new SingleNodeOracle("MaxPool", 12).input(randn(1, 2, 3, 10, 9))
+                        .ints("kernel_shape", 3L, 3L).ints("strides", 2L, 2L).ints("pads", 1L, 0L, 1L, 2L)
+                        .attr("ceil_mode", (long) ceil).outputs(outs);
+                Graph g = o.graph();
+                assertEquals("[N,3," + (ceil == 1 ? "6,5" : "5,5") + "]", g.outputs().get(0).shape().toString());
+                o.check();
+            }
+        }
+    }
+
+    @Test
+    void maxPoolDilationsStorageOrderAndRanks() {
+        new SingleNodeOracle("MaxPool", 12).input(randn(2, 1, 2, 11, 12)).ints("kernel_shape", 2L, 3L)
+                .ints("dilations", 2L, 2L).ints("strides", 1L, 2L).attr("ceil_mode", 1L).outputs(2).check();
+        new SingleNodeOracle("MaxPool", 12).input(randn(3, 2, 3, 7, 6)).ints("kernel_shape", 3L, 2L)
+                .attr("storage_order", 1L).ints("pads", 1L, 1L, 1L, 1L).outputs(2).check();
+        new SingleNodeOracle("MaxPool", 12).input(randn(4, 2, 3, 17)).ints("kernel_shape", 4L)
+                .ints("strides", 3L).attr("auto_pad", "SAME_LOWER").outputs(2).check();
+        new SingleNodeOracle("MaxPool", 12).input(randn(5, 1, 2, 5, 6, 7)).ints("kernel_shape", 2L, 3L, 2L)
+                .ints("strides", 2L, 1L, 2L).ints("pads", 0L, 1L, 1L, 1L, 1L, 0L).outputs(2).check();
+        new SingleNodeOracle("MaxPool", 8).input(randn(6, 2, 2, 8, 8)).ints("kernel_shape", 2L, 2L)
+                .ints("strides", 2L, 2L).check();
+    }
+
+    @Test
+    void maxPoolInt8AndUint8() {
+        for (DType dt : new DType[] {DType.INT8, DType.UINT8}) {
+            new SingleNodeOracle("MaxPool", 12).input(SingleNodeOracle.bytes(7, dt, 2, 3, 9, 9))
+                    .ints("kernel_shape", 3L, 3L).ints("strides", 2L, 2L).ints("pads", 1L, 1L, 1L, 1L).check();
+        }
+    }
+
+    @Test
+    void averagePoolCeilPadsCountIncludePad() {
+        for (int ceil = 0; ceil <= 1; ceil++) {
+            for (int inc = 0; inc <= 1; inc++) {
+                new SingleNodeOracle("AveragePool", 11).input(randn(10 + ceil, 2, 3, 10, 11))
+                        .ints("kernel_shape", 3L, 3L).ints("strides", 2L, 2L).ints("pads", 1L, 1L, 1L, 1L)
+                        .attr("ceil_mode", (long) ceil).attr("count_include_pad", (long) inc).check();
+            }
+        }
+        new SingleNodeOracle("AveragePool", 11).input(randn(12, 1, 4, 9, 8)).ints("kernel_shape", 2L, 3L)
+                .ints("strides", 2L, 3L).attr("auto_pad", "SAME_LOWER").attr("count_include_pad", 1L).check();
+        new SingleNodeOracle("AveragePool", 11).input(randn(13, 2, 2, 6, 6, 6)).ints("kernel_shape", 3L, 3L, 3L)
+                .ints("strides", 2L, 2L, 2L).ints("pads", 1L, 1L, 1L, 1L, 1L, 1L).check();
+    }
+
+    @Test
+    void averagePoolDilationsAtOpset19() {
+        new SingleNodeOracle("AveragePool", 19).input(randn(14, 2, 3, 12, 11)).ints("kernel_shape", 3L, 2L)
+                .ints("dilations", 2L, 3L).ints("strides", 1L, 2L).ints("pads", 1L, 1L, 2L, 0L).check();
+    }
+
+    @Test
+    void lpPoolAndGlobalPools() {
+        for (long p = 1; p <= 3; p++) {
+            new SingleNodeOracle("LpPool", 11).input(randn(20 + p, 2, 3, 8, 9)).ints("kernel_shape", 3L, 2L)
+                    .ints("strides", 2L, 2L).ints("pads", 1L, 0L, 1L, 1L).attr("p", p).check();
+            new SingleNodeOracle("GlobalLpPool", 2 == p ? 13 : 11).input(randn(30 + p, 2, 3, 5, 7)).attr("p", p).check();
+        }
+        new SingleNodeOracle("LpPool", 18).input(randn(24, 2, 3, 9, 9)).ints("kernel_shape", 3L, 3L)
+                .ints("strides", 2L, 2L).attr("ceil_mode", 1L).check();
+        new SingleNodeOracle("GlobalAveragePool", 13).input(randn(40, 3, 5, 7, 9)).check();
+        new SingleNodeOracle("GlobalAveragePool", 13).input(randn(41, 2, 300, 14, 14)).check();
+        new SingleNodeOracle("GlobalMaxPool", 13).input(randn(42, 3, 5, 7, 9)).check();
+        new SingleNodeOracle("GlobalMaxPool", 13).input(randn(43, 2, 4, 37)).check();
+    }
+
+    @Test
+    void batchNormInferenceWithConstantAndRuntimeStatistics() {
+        int c = 5;
+        for (int opset : new int[] {9, 15}) {
+            new SingleNodeOracle("BatchNormalization", opset).input(randn(50, 2, c, 7, 6))
+                    .constant(randn(51, c)).constant(randn(52, c)).constant(randn(53, c))
+                    .constant(SingleNodeOracle.uniform(54, 0.5f, 2f, c)).attr("epsilon", 1e-3f).check();
+            new SingleNodeOracle("BatchNormalization", opset).input(randn(55, 3, c, 40))
+                    .staticInput(randn(56, c)).staticInput(randn(57, c)).staticInput(randn(58, c))
+                    .staticInput(SingleNodeOracle.uniform(59, 0.5f, 2f, c)).check();
+        }
+        new SingleNodeOracle("BatchNormalization", 15).input(randn(60, 4, c))
+                .constant(randn(61, c)).constant(randn(62, c)).constant(randn(63, c))
+                .constant(SingleNodeOracle.uniform(64, 0.5f, 2f, c)).check();
+    }
+}
