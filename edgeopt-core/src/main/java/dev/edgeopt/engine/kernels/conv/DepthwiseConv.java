@@ -98,30 +98,30 @@ public final class DepthwiseConv implements Kernel {
             int wo = wOff + ch * taps;
             int yo = y.offset() + pl * s.oh * s.ow;
             if (s.kh == 3 && s.kw == 3) {
-                plane3x3(pad, po, ya, yo, bias, wa, wo, tails[t]);
+                plane3x3(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t]);
             } else {
-                planeGeneral(pad, po, ya, yo, bias, wa, wo, tails[t]);
+                planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ya, yo, s.oh, s.ow, bias, wa, wo, tails[t]);
             }
+            act.applyInPlace(ya, yo, s.oh * s.ow, p0, p1);
         }
     }
 
-    /** Writes the first {@code n} lanes; a masked store would be one instruction but is not reliably intrinsified. */
-    private static void storeTail(FloatVector v, float[] a, int off, int n, float[] tail) {
-        v.intoArray(tail, 0);
-        for (int i = 0; i < n; i++) a[off + i] = tail[i];
-    }
-
-    /** 3x3: the nine weights live in registers; three partial sums (one per kernel row) hide FMA latency. */
-    private void plane3x3(float[] pad, int po, float[] ya, int yo, float bias, float[] wa, int wo, float[] tail) {
+    /**
+     * 3x3: the nine weights stay in registers; three partial sums (one per kernel row) hide FMA
+     * latency. Static with plain int arguments, and no calls inside, so the vectors never leave
+     * registers. A row's last partial vector goes through {@code tail} (a masked store would be one
+     * instruction but is not reliably intrinsified).
+     */
+    private static void plane3x3(float[] pad, int po, int rowLen, int stepRow, int c0, int c1, int c2,
+                                 float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail) {
         FloatVector w0 = FloatVector.broadcast(S, wa[wo]), w1 = FloatVector.broadcast(S, wa[wo + 1]), w2 = FloatVector.broadcast(S, wa[wo + 2]);
         FloatVector w3 = FloatVector.broadcast(S, wa[wo + 3]), w4 = FloatVector.broadcast(S, wa[wo + 4]), w5 = FloatVector.broadcast(S, wa[wo + 5]);
         FloatVector w6 = FloatVector.broadcast(S, wa[wo + 6]), w7 = FloatVector.broadcast(S, wa[wo + 7]), w8 = FloatVector.broadcast(S, wa[wo + 8]);
         FloatVector bv = FloatVector.broadcast(S, bias);
-        int c0 = colOff[0], c1 = colOff[1], c2 = colOff[2];
-        int ow = s.ow, stepRow = s.sh * rowLen;
-        for (int oh = 0; oh < s.oh; oh++) {
-            int yr = yo + oh * ow;
-            int r0 = po + oh * stepRow, r1 = r0 + rowLen, r2 = r1 + rowLen;
+        int full = ow - ow % L;
+        for (int r = 0; r < oh; r++) {
+            int yr = yo + r * ow;
+            int r0 = po + r * stepRow, r1 = r0 + rowLen, r2 = r1 + rowLen;
             for (int j = 0; j < ow; j += L) {
                 FloatVector a0 = w0.fma(FloatVector.fromArray(S, pad, r0 + c0 + j), bv);
                 FloatVector a1 = w3.mul(FloatVector.fromArray(S, pad, r1 + c0 + j));
@@ -133,37 +133,38 @@ public final class DepthwiseConv implements Kernel {
                 a1 = w5.fma(FloatVector.fromArray(S, pad, r1 + c2 + j), a1);
                 a2 = w8.fma(FloatVector.fromArray(S, pad, r2 + c2 + j), a2);
                 FloatVector acc = a0.add(a1).add(a2);
-                if (j + L <= ow) {
+                if (j < full) {
                     acc.intoArray(ya, yr + j);
                 } else {
-                    storeTail(acc, ya, yr + j, ow - j, tail);
+                    acc.intoArray(tail, 0);
+                    for (int i = 0; i < ow - j; i++) ya[yr + j + i] = tail[i];
                 }
             }
-            act.applyInPlace(ya, yr, ow, p0, p1);
         }
     }
 
-    private void planeGeneral(float[] pad, int po, float[] ya, int yo, float bias, float[] wa, int wo, float[] tail) {
-        int ow = s.ow;
-        for (int oh = 0; oh < s.oh; oh++) {
-            int yr = yo + oh * ow;
-            int rb = po + oh * s.sh * rowLen;
+    private static void planeGeneral(float[] pad, int po, int rowLen, int stepRow, int[] colOff, int kh, int kw,
+                                     float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail) {
+        int full = ow - ow % L;
+        for (int r = 0; r < oh; r++) {
+            int yr = yo + r * ow;
+            int rb = po + r * stepRow;
             for (int j = 0; j < ow; j += L) {
                 FloatVector acc = FloatVector.broadcast(S, bias);
-                for (int kh = 0; kh < s.kh; kh++) {
-                    int r = rb + kh * rowLen + j;
-                    int wk = wo + kh * s.kw;
-                    for (int kw = 0; kw < s.kw; kw++) {
-                        acc = FloatVector.broadcast(S, wa[wk + kw]).fma(FloatVector.fromArray(S, pad, r + colOff[kw]), acc);
+                for (int a = 0; a < kh; a++) {
+                    int rr = rb + a * rowLen + j;
+                    int wk = wo + a * kw;
+                    for (int b = 0; b < kw; b++) {
+                        acc = FloatVector.broadcast(S, wa[wk + b]).fma(FloatVector.fromArray(S, pad, rr + colOff[b]), acc);
                     }
                 }
-                if (j + L <= ow) {
+                if (j < full) {
                     acc.intoArray(ya, yr + j);
                 } else {
-                    storeTail(acc, ya, yr + j, ow - j, tail);
+                    acc.intoArray(tail, 0);
+                    for (int i = 0; i < ow - j; i++) ya[yr + j + i] = tail[i];
                 }
             }
-            act.applyInPlace(ya, yr, ow, p0, p1);
         }
     }
 
