@@ -82,7 +82,12 @@ final class OptimizeCommand implements Callable<Integer> {
     /** Max output error relative to output magnitude (and absolute) for one engine. */
     record Error(String engine, double maxRel, double maxAbs) {}
 
-    record Latency(double beforeMs, double afterMs, double speedup) {}
+    /**
+     * Median batch-1 latency of the Java engine on one thread, before and after, timed in
+     * alternation so both see the same machine load; wall clock and the thread's CPU time (the
+     * steadier figure on a shared machine).
+     */
+    record Latency(double beforeMs, double afterMs, double speedup, double beforeCpuMs, double afterCpuMs, double cpuSpeedup) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Report(String model, String output, Stats before, Stats after, int writtenNodes, List<PassStep> passes,
@@ -115,8 +120,7 @@ final class OptimizeCommand implements Callable<Integer> {
         }
         Latency lat = null;
         if (iters > 0) {
-            double b = medianMs(before1, in, err, "before"), a = medianMs(after1, in, err, "after");
-            lat = new Latency(b, a, b / a);
+            lat = time(before1, after1, in, err);
         }
         List<PassStep> steps = new ArrayList<>();
         for (PassManager.Step s : r.steps()) {
@@ -156,20 +160,34 @@ final class OptimizeCommand implements Callable<Integer> {
         }
     }
 
-    private double medianMs(Graph g, Tensor[] in, PrintWriter err, String label) {
-        err.printf("optimize: timing %s: %d warm-up runs, %d timed runs%n", label, warmup, iters);
+    private Latency time(Graph before, Graph after, Tensor[] in, PrintWriter err) {
+        err.printf("optimize: timing before and after in alternation: %d warm-up runs, %d timed runs each%n", warmup, iters);
         err.flush();
-        try (Executor ex = new Executor(g, 1)) {
-            for (int i = 0; i < warmup; i++) ex.run(in);
-            long[] t = new long[iters];
-            for (int i = 0; i < iters; i++) {
-                long t0 = System.nanoTime();
-                ex.run(in);
-                t[i] = System.nanoTime() - t0;
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (Executor b = new Executor(before, 1); Executor a = new Executor(after, 1)) {
+            for (int i = 0; i < warmup; i++) {
+                b.run(in);
+                a.run(in);
             }
-            java.util.Arrays.sort(t);
-            return (t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2.0) / 1e6;
+            long[][] wall = new long[2][iters], cpu = new long[2][iters];
+            Executor[] ex = {b, a};
+            for (int i = 0; i < iters; i++) {
+                for (int k = 0; k < 2; k++) {
+                    long c0 = mx.getCurrentThreadCpuTime(), t0 = System.nanoTime();
+                    ex[k].run(in);
+                    wall[k][i] = System.nanoTime() - t0;
+                    cpu[k][i] = mx.getCurrentThreadCpuTime() - c0;
+                }
+            }
+            double wb = median(wall[0]), wa = median(wall[1]), cb = median(cpu[0]), ca = median(cpu[1]);
+            return new Latency(wb, wa, wb / wa, cb, ca, cb / ca);
         }
+    }
+
+    private static double median(long[] t) {
+        long[] s = t.clone();
+        java.util.Arrays.sort(s);
+        return (s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2.0) / 1e6;
     }
 
     private static String fmt(double d) { return String.format(Locale.ROOT, "%.3g", d); }
@@ -189,8 +207,10 @@ final class OptimizeCommand implements Callable<Integer> {
         out.printf("%-16s %14s %14s%n", "MACs", r.before().macs() == null ? "?" : Cli.grouped(r.before().macs()),
                 r.after().macs() == null ? "?" : Cli.grouped(r.after().macs()));
         if (r.latency() != null) {
-            out.printf(Locale.ROOT, "%-16s %14.3f %14.3f  (%.2fx, Java engine, batch 1, 1 thread)%n", "latency ms",
+            out.printf(Locale.ROOT, "%-16s %14.3f %14.3f  (%.2fx, Java engine, batch 1, 1 thread, median wall)%n", "latency ms",
                     r.latency().beforeMs(), r.latency().afterMs(), r.latency().speedup());
+            out.printf(Locale.ROOT, "%-16s %14.3f %14.3f  (%.2fx, thread CPU time)%n", "cpu ms",
+                    r.latency().beforeCpuMs(), r.latency().afterCpuMs(), r.latency().cpuSpeedup());
         }
         for (Error e : r.maxError()) {
             out.printf("max error (%s)  %s relative to output magnitude, %s absolute%n", e.engine(), fmt(e.maxRel()), fmt(e.maxAbs()));
