@@ -13,7 +13,6 @@ import dev.edgeopt.ir.Node;
 import dev.edgeopt.ir.Shape;
 import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.ir.Value;
-import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxTensors;
 import dev.edgeopt.ops.ShapeInference;
 import dev.edgeopt.tensor.Tensor;
@@ -26,7 +25,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * What every command shares: loading a model or tensors with one-line errors, binding
+ * What every command shares: loading tensors with one-line errors, binding
  * {@code NAME=FILE} arguments to a model's inputs and outputs, seeded inputs, batch rewriting and
  * JSON output.
  */
@@ -49,17 +48,6 @@ final class Cli {
     }
 
     static ObjectMapper json() { return JSON; }
-
-    /** Imports an ONNX model; every problem is an {@link EdgeoptException} naming the file. */
-    static Graph loadModel(Path file) {
-        try {
-            return OnnxImporter.load(file);
-        } catch (EdgeoptException e) {
-            // Messages from shape inference name the node but not the file.
-            String m = e.getMessage();
-            throw m.startsWith(file.toString()) ? e : new EdgeoptException(file + ": " + m, e);
-        }
-    }
 
     /** A {@code NAME=FILE} or plain {@code FILE} argument. */
     record Binding(String name, Path file) {

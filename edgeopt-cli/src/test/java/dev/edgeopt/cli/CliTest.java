@@ -23,7 +23,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -149,7 +148,6 @@ class CliTest {
         cli("inspect", tmp.toString()).assertBadInput("directory");
     }
 
-    @Disabled("needs Conv/Gemm MacsFn and the mobilenet ops from the linalg/nn branches")
     @Test void inspectMobilenetMatchesPublishedCosts() throws Exception {
         Path m = TestPaths.sharedModel("mobilenet_v2.onnx");
         JsonNode j = cli("inspect", m.toString(), "--json").json();
@@ -200,7 +198,8 @@ class CliTest {
         Path x = npy("x.npy", new float[8], 2, 4);
         cli("run", m.toString(), "--input", "z=" + x).assertBadInput("no input 'z'");
         cli("run", m.toString(), "--input", x.toString(), "--input", x.toString()).assertBadInput("x.npy");
-        cli("run", m.toString(), "--input", tmp.resolve("missing.npy").toString()).assertBadInput("missing.npy");
+        cli("run", m.toString(), "--input", tmp.resolve("missing.npy").toString()).assertBadInput("missing.npy", "no such file");
+        cli("run", m.toString(), "--input", tmp.resolve("missing.pb").toString()).assertBadInput("missing.pb", "no such file");
         cli("run", m.toString(), "--input", x.toString(), "--output", tmp.resolve("y.txt").toString()).assertBadInput("y.txt");
         cli("run", m.toString()).assertBadInput("--input");
         cli("run", m.toString(), "--input", x.toString(), "--engine", "tpu").assertBadInput("tpu");
@@ -289,7 +288,6 @@ class CliTest {
 
     // ------------------------------------------------------------------ demo
 
-    @Disabled("needs Conv, GlobalAveragePool, Flatten and Gemm from the linalg/nn/shape branches")
     @Test void demoRunsAndAgreesWithOrt() throws Exception {
         Path keep = tmp.resolve("demo.onnx");
         Result r = cli("demo", "--iters", "2", "--keep", keep.toString());

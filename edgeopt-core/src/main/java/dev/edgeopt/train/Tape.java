@@ -44,6 +44,14 @@ public final class Tape {
     }
 
     public Tape(Graph graph, Parameters params, int[][] inputShapes, ThreadPool pool, long seed, boolean inputGrads, GradRules rules) {
+        this(graph, params, inputShapes, pool, seed, inputGrads, rules, true);
+    }
+
+    /**
+     * @param gradients false for an inference-only tape (evaluation): no gradient buffers are
+     *     allocated and {@link #backward} does nothing
+     */
+    public Tape(Graph graph, Parameters params, int[][] inputShapes, ThreadPool pool, long seed, boolean inputGrads, GradRules rules, boolean gradients) {
         this.graph = graph;
         this.params = params;
         if (inputShapes.length != graph.inputs().size()) {
@@ -92,7 +100,7 @@ public final class Tape {
             }
             Tensor[] gIn = new Tensor[k];
             boolean any = false;
-            for (int i = 0; i < k; i++) {
+            for (int i = 0; gradients && i < k; i++) {
                 Value v = n.input(i);
                 if (v == null || !op.differentiable(i) || in[i].dtype() != DType.FLOAT) continue;
                 if (v.isConstant()) {

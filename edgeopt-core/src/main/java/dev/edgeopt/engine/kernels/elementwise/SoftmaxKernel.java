@@ -33,6 +33,16 @@ public final class SoftmaxKernel extends RangeKernel {
 
     @Override protected void range(int start, int end) {
         Tensor x = in[0], y = out[0];
+        if (dtype == DType.FLOAT && inner > 1 && kind != Kind.HARDMAX) {
+            // Lines of one outer index sit side by side: vector lanes run across them.
+            int line = start;
+            while (line < end) {
+                int o = line / inner, i0 = line - o * inner, i1 = Math.min(inner, i0 + end - line);
+                acrossLines(x.floats(), x.offset() + o * n * inner, y.floats(), y.offset() + o * n * inner, i0, i1);
+                line += i1 - i0;
+            }
+            return;
+        }
         for (int line = start; line < end; line++) {
             int o = line / inner, i = line - o * inner;
             int base = o * n * inner + i;
@@ -42,6 +52,30 @@ public final class SoftmaxKernel extends RangeKernel {
                 scalarLine(x, y, base);
             }
         }
+    }
+
+    /** Lines {@code [i0, i1)} of one outer block, each strided by inner; lanes hold neighbouring lines. */
+    private void acrossLines(float[] a, int xb, float[] b, int yb, int i0, int i1) {
+        int vl = S.length(), i = i0;
+        for (; i + vl <= i1; i += vl) {
+            FloatVector m = FloatVector.fromArray(S, a, xb + i);
+            for (int k = 1; k < n; k++) m = m.max(FloatVector.fromArray(S, a, xb + k * inner + i));
+            FloatVector sum = FloatVector.zero(S);
+            if (kind == Kind.SOFTMAX) {
+                for (int k = 0; k < n; k++) {
+                    FloatVector e = FloatVector.fromArray(S, a, xb + k * inner + i).sub(m).lanewise(VectorOperators.EXP);
+                    e.intoArray(b, yb + k * inner + i);
+                    sum = sum.add(e);
+                }
+                FloatVector inv = FloatVector.broadcast(S, 1f).div(sum);
+                for (int k = 0; k < n; k++) FloatVector.fromArray(S, b, yb + k * inner + i).mul(inv).intoArray(b, yb + k * inner + i);
+            } else {
+                for (int k = 0; k < n; k++) sum = sum.add(FloatVector.fromArray(S, a, xb + k * inner + i).sub(m).lanewise(VectorOperators.EXP));
+                FloatVector shift = m.add(sum.lanewise(VectorOperators.LOG));
+                for (int k = 0; k < n; k++) FloatVector.fromArray(S, a, xb + k * inner + i).sub(shift).intoArray(b, yb + k * inner + i);
+            }
+        }
+        for (; i < i1; i++) scalarLine(in[0], out[0], xb - in[0].offset() + i);
     }
 
     private void vectorLine(float[] a, int xo, float[] b, int yo) {
