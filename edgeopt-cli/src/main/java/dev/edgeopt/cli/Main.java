@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             RunCommand.class,
             BenchCommand.class,
+            OptimizeCommand.class,
             ConformanceCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class,
