@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             OptimizeCommand.class,
             ConformanceCommand.class,
             DemoCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
