@@ -15,8 +15,11 @@ import picocli.CommandLine.Command;
             DevicesCommand.class,
             RunCommand.class,
             BenchCommand.class,
+            OptimizeCommand.class,
             ConformanceCommand.class,
             DemoCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
