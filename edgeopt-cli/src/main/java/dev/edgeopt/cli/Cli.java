@@ -36,6 +36,9 @@ final class Cli {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
+    /** The mapper behind {@link #printJson}, for commands that assemble JSON trees. */
+    static ObjectMapper json() { return JSON; }
+
     /** Prints one JSON object (and a newline) on {@code out}. */
     static void printJson(PrintWriter out, Object value) {
         try {
