@@ -4,6 +4,7 @@ import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.engine.Executor;
 import dev.edgeopt.io.Npy;
 import dev.edgeopt.ir.Graph;
+import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxTensors;
 import dev.edgeopt.onnx.OrtRunner;
 import dev.edgeopt.tensor.Tensor;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -44,12 +46,11 @@ final class RunCommand implements Callable<Integer> {
             description = "java (edgeopt's engine, default) or ort (ONNX Runtime).")
     Engine engine;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Threads for the engine (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Override public Integer call() {
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
-        Graph g = Cli.loadModel(model);
+        int threads = threadsOption.get();
+        Graph g = OnnxImporter.load(model);
         Map<String, Tensor> in = Cli.readInputs(g, model, inputs);
         Map<String, Path> targets = outputTargets(g);
         Map<String, Tensor> result = run(g, model, in, engine, threads);

@@ -23,7 +23,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -149,7 +148,6 @@ class CliTest {
         cli("inspect", tmp.toString()).assertBadInput("directory");
     }
 
-    @Disabled("needs Conv/Gemm MacsFn and the mobilenet ops from the linalg/nn branches")
     @Test void inspectMobilenetMatchesPublishedCosts() throws Exception {
         Path m = TestPaths.sharedModel("mobilenet_v2.onnx");
         JsonNode j = cli("inspect", m.toString(), "--json").json();
@@ -158,6 +156,10 @@ class CliTest {
         assertEquals(4L * 3_538_984L, j.get("weight_bytes").asLong());
         assertEquals(70, j.get("scalar_constants").asInt());
         assertEquals(52, j.get("op_histogram").get("Conv").asInt());
+        // MACs scale with the batch; the weights do not.
+        JsonNode b2 = cli("inspect", m.toString(), "--json", "--batch", "2").json();
+        assertEquals(2 * 300_774_272L, b2.get("macs").asLong());
+        assertEquals(3_538_984L, b2.get("weight_elements").asLong());
     }
 
     // ------------------------------------------------------------------ run
@@ -200,7 +202,8 @@ class CliTest {
         Path x = npy("x.npy", new float[8], 2, 4);
         cli("run", m.toString(), "--input", "z=" + x).assertBadInput("no input 'z'");
         cli("run", m.toString(), "--input", x.toString(), "--input", x.toString()).assertBadInput("x.npy");
-        cli("run", m.toString(), "--input", tmp.resolve("missing.npy").toString()).assertBadInput("missing.npy");
+        cli("run", m.toString(), "--input", tmp.resolve("missing.npy").toString()).assertBadInput("missing.npy", "no such file");
+        cli("run", m.toString(), "--input", tmp.resolve("missing.pb").toString()).assertBadInput("missing.pb", "no such file");
         cli("run", m.toString(), "--input", x.toString(), "--output", tmp.resolve("y.txt").toString()).assertBadInput("y.txt");
         cli("run", m.toString()).assertBadInput("--input");
         cli("run", m.toString(), "--input", x.toString(), "--engine", "tpu").assertBadInput("tpu");
@@ -289,16 +292,15 @@ class CliTest {
 
     // ------------------------------------------------------------------ demo
 
-    @Disabled("needs Conv, GlobalAveragePool, Flatten and Gemm from the linalg/nn/shape branches")
     @Test void demoRunsAndAgreesWithOrt() throws Exception {
         Path keep = tmp.resolve("demo.onnx");
-        Result r = cli("demo", "--iters", "2", "--keep", keep.toString());
+        Result r = cli("demo", "--warmup", "1", "--iters", "2", "--keep", keep.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("== inspect") && r.out.contains("== run") && r.out.contains("== bench"), r.out);
         assertTrue(r.out.contains("java/ort median ratio"), r.out);
         // The saved model is the same bytes on every build (seeded weights).
         byte[] first = Files.readAllBytes(keep);
-        assertEquals(0, cli("demo", "--iters", "1", "--keep", keep.toString()).code);
+        assertEquals(0, cli("demo", "--warmup", "0", "--iters", "1", "--keep", keep.toString()).code);
         assertArrayEquals(first, Files.readAllBytes(keep));
         java.util.regex.Matcher d = java.util.regex.Pattern.compile("max \\|java - ort\\| = (\\S+) \\(max \\|ort\\| = (\\S+)\\)").matcher(r.out);
         assertTrue(d.find(), r.out);

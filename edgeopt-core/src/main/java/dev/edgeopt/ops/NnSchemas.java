@@ -28,6 +28,8 @@ final class NnSchemas {
         r.register(new Schema("MeanVarianceNormalization", ctx -> sameAsX(ctx, 1)));
         r.register(new Schema("LRN", ctx -> sameAsX(ctx, 3)));
         r.register(new Schema("MaxUnpool", NnSchemas::maxUnpool));
+        r.register(new Schema("Resize", NnSchemas::resize));
+        r.register(new Schema("Upsample", NnSchemas::resize));
     }
 
     /** Input dtypes the float NN kernels accept. */
@@ -158,5 +160,34 @@ final class NnSchemas {
             if (in[i] >= 0 && out[i] < 1) throw ctx.fail("output spatial size " + out[i] + " is not positive");
         }
         return List.of(new TensorType(ctx.inputDtype(0), withSpatial(x, out)));
+    }
+
+    /** Resized dims from constant scales or sizes; a dim with scale 1 keeps its symbol. */
+    static List<TensorType> resize(InferContext ctx) {
+        Shape x = requireRankAtLeast(ctx, 0, 1, "input X");
+        requireFloat(ctx, 0);
+        int n = ctx.inputCount();
+        boolean[] present = new boolean[n];
+        dev.edgeopt.tensor.Tensor[] values = new dev.edgeopt.tensor.Tensor[n];
+        for (int i = 1; i < n; i++) {
+            present[i] = ctx.hasInput(i);
+            values[i] = ctx.inputValue(i);
+        }
+        long[] in = new long[x.rank()];
+        for (int i = 0; i < in.length; i++) in[i] = x.dim(i).isKnown() ? x.dim(i).value() : -1;
+        // Sizes computed from shapes (Shape/Gather/Concat) may be symbolic even when not constant.
+        Dim[] sizesSym = null;
+        if (!ctx.node().opType().equals("Upsample") && ctx.opset() >= 11 && n > 3 && present[3] && values[3] == null) {
+            sizesSym = ctx.inputShapeValue(3);
+        }
+        ResizeSpec spec = ResizeSpec.of(ctx.node(), ctx.opset(), in, values, present);
+        Dim[] d = new Dim[x.rank()];
+        for (int i = 0; i < d.length; i++) {
+            if (spec.out[i] >= 0) d[i] = Dim.of(spec.out[i]);
+            else if (sizesSym != null && sizesSym.length == d.length) d[i] = sizesSym[i];
+            else if (spec.scales[i] == 1.0) d[i] = x.dim(i);
+            else d[i] = Dim.unknown();
+        }
+        return List.of(new TensorType(ctx.inputDtype(0), Shape.of(d)));
     }
 }

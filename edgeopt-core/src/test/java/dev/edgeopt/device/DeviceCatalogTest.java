@@ -50,11 +50,11 @@ class DeviceCatalogTest {
     void unknownNameListsCloseMatches() {
         DeviceCatalog c = DeviceCatalog.builtin();
         EdgeoptException e = assertThrows(EdgeoptException.class, () -> c.require("STM32F747"));
-        assertEquals("unknown device 'STM32F747'; did you mean STM32F746, STM32F446, STM32H743? (edgeopt devices lists all 10)", e.getMessage());
+        assertEquals("unknown device 'STM32F747'; did you mean STM32F746, STM32F446, STM32H743? (edgeopt devices lists all 11)", e.getMessage());
         e = assertThrows(EdgeoptException.class, () -> c.require("raspberry"));
         assertTrue(e.getMessage().contains("RaspberryPi4"), e.getMessage());
         e = assertThrows(EdgeoptException.class, () -> c.require("zzzzzzzzzz"));
-        assertEquals("unknown device 'zzzzzzzzzz' (edgeopt devices lists all 10)", e.getMessage());
+        assertEquals("unknown device 'zzzzzzzzzz' (edgeopt devices lists all 11)", e.getMessage());
     }
 
     static final String CORE = """
@@ -77,7 +77,7 @@ class DeviceCatalogTest {
         Device d = c.require("myboard");
         assertEquals(48e6, d.cpu().clockHz());
         assertEquals(0.5, d.cpu().core().efficiency());
-        assertEquals(11, c.devices().size());
+        assertEquals(12, c.devices().size());
     }
 
     static String error(Path dir, String json) throws Exception {
@@ -112,7 +112,7 @@ class DeviceCatalogTest {
     void everyBuiltinFigureIsCited() {
         // The loader rejects uncited figures, so loading is the check; the sources must also be real text.
         DeviceCatalog c = DeviceCatalog.builtin();
-        assertEquals(10, c.devices().size());
+        assertEquals(11, c.devices().size());
         for (CoreType t : c.coreTypes().values()) assertTrue(t.efficiency() > 0 && t.efficiency() <= 1, t.name());
     }
 }

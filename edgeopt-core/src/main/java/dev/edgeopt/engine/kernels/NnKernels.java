@@ -5,6 +5,7 @@ import dev.edgeopt.engine.kernels.nn.BatchNormKernel;
 import dev.edgeopt.engine.kernels.nn.GlobalPoolKernel;
 import dev.edgeopt.engine.kernels.nn.NormKernels;
 import dev.edgeopt.engine.kernels.nn.PoolKernel;
+import dev.edgeopt.engine.kernels.nn.ResizeKernel;
 
 /**
  * Kernels of the NN family (normalizations, pools, MaxUnpool, Resize); the implementations live in
@@ -26,5 +27,7 @@ public final class NnKernels {
         r.register("MeanVarianceNormalization", NormKernels::meanVarianceNorm);
         r.register("LRN", NormKernels::lrn);
         r.register("MaxUnpool", NormKernels::maxUnpool);
+        r.register("Resize", ResizeKernel::new);
+        r.register("Upsample", ResizeKernel::new);
     }
 }

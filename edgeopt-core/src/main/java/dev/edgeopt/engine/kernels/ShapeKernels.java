@@ -41,6 +41,7 @@ public final class ShapeKernels {
         r.register("Scatter", ShapeKernels::scatterElements);
         r.register("ScatterND", ShapeKernels::scatterNd);
         r.register("ConstantOfShape", ShapeKernels::constantOfShape);
+        r.register("Constant", ShapeKernels::constant);
         r.register("Expand", ShapeKernels::expand);
         r.register("Tile", ShapeKernels::tile);
         r.register("Pad", ShapeKernels::pad);
@@ -98,22 +99,28 @@ public final class ShapeKernels {
     }
 
     static Kernel dropout(KernelContext kc) {
-        boolean training = false;
-        if (kc.hasInput(2)) {
-            Tensor t = kc.constant(2);
-            if (t == null) throw kc.fail("training_mode must be a constant in the engine");
-            training = t.getBool(0);
-        }
-        if (training) {
-            double ratio = kc.hasInput(1) ? (kc.constant(1) == null ? Double.NaN : kc.constant(1).getDouble(0)) : 0.5;
-            if (ratio != 0) throw kc.fail("training-mode dropout (random masks) is not supported by the inference engine");
-        }
         boolean mask = kc.outputCount() > 1 && kc.outType(1) != null;
+        Tensor one = mask ? Tensor.allocate(kc.outDtype(1), 1) : null;
+        if (mask) one.setDouble(0, 1);
+        // Training mode with a non-zero ratio draws a random mask; known at preparation it is
+        // refused there, otherwise when the run asks for it.
+        Tensor trainingConst = kc.hasInput(2) ? kc.constant(2) : null;
+        boolean maybeTraining = kc.hasInput(2) && (trainingConst == null || trainingConst.getBool(0));
+        if (trainingConst != null && trainingConst.getBool(0)) {
+            Tensor ratio = kc.hasInput(1) ? kc.constant(1) : null;
+            if (!kc.hasInput(1) || ratio != null && ratio.getDouble(0) != 0) throw kc.fail(TRAINING_DROPOUT);
+        }
         return (in, out) -> {
+            if (maybeTraining && in[2].getBool(0)) {
+                double ratio = in.length > 1 && in[1] != null ? in[1].getDouble(0) : 0.5;
+                if (ratio != 0) throw kc.fail(TRAINING_DROPOUT);
+            }
             in[0].copyTo(out[0]);
-            if (mask) Arrays.fill(out[1].bools(), out[1].offset(), out[1].offset() + out[1].size(), true);
+            if (mask) Move.fill(one.data(), 0, out[1].data(), out[1].offset(), out[1].size());
         };
     }
+
+    private static final String TRAINING_DROPOUT = "training-mode dropout with a non-zero ratio (a random mask) is not supported by the inference engine";
 
     // ------------------------------------------------------------------ layout
 
@@ -537,6 +544,11 @@ public final class ShapeKernels {
     }
 
     // ------------------------------------------------------------------ generators
+
+    static Kernel constant(KernelContext kc) {
+        Tensor v = ShapeSchemas.constantValue(kc.node(), kc::fail);
+        return (in, out) -> v.copyTo(out[0]);
+    }
 
     static Kernel constantOfShape(KernelContext kc) {
         Tensor v = kc.node().attrTensor("value");

@@ -1,0 +1,234 @@
+package dev.edgeopt.engine.kernels.nn;
+
+import dev.edgeopt.engine.Kernel;
+import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.Scratch;
+import dev.edgeopt.ir.DType;
+import dev.edgeopt.ops.ResizeSpec;
+import dev.edgeopt.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * Resize and Upsample, one axis at a time. Nearest, n-linear and cubic interpolation are products
+ * of 1-D filters, so resizing axis by axis computes what ONNX's n-dimensional reference computes
+ * (it, too, interpolates recursively one axis at a time). Per resized axis the taps (input index
+ * and weight per output index) are tabulated at creation; taps outside the input are clamped to
+ * the edge (or dropped and the weights renormalized with exclude_outside). tf_crop_and_resize
+ * elements whose coordinate leaves the input on any axis take extrapolation_value in a last pass.
+ */
+public final class ResizeKernel implements Kernel {
+    private final int rank;
+    private final int[] inShape, outShape;
+    private final int[] passes; // resized axes in order
+    private final int[][] taps; // per axis: out * t input indices
+    private final float[][] weights;
+    private final int[] tapCount;
+    private final boolean[][] outside; // per axis, per output index; null when none
+    private final boolean anyOutside;
+    private final float extrapolation;
+    private final Scratch.Ref bufA, bufB;
+    private final int[] counter;
+
+    public ResizeKernel(KernelContext kc) {
+        if (kc.inDtype(0) != DType.FLOAT) throw kc.fail("supports float32, got " + kc.inDtype(0));
+        inShape = kc.inShape(0);
+        outShape = kc.outShape(0);
+        rank = inShape.length;
+        long[] in = new long[rank];
+        for (int i = 0; i < rank; i++) in[i] = inShape[i];
+        boolean[] present = new boolean[kc.inputCount()];
+        Tensor[] values = new Tensor[kc.inputCount()];
+        for (int i = 1; i < present.length; i++) {
+            present[i] = kc.hasInput(i);
+            values[i] = kc.constant(i);
+            if (present[i] && values[i] == null) {
+                // Non-constant scales/sizes/roi: the plan is built for concrete shapes, so only the
+                // output shape is known here; roi values would be needed too.
+                throw kc.fail("scales, sizes and roi must be constants (input " + i + " is computed at run time)");
+            }
+        }
+        ResizeSpec spec = ResizeSpec.of(kc.node(), kc.opset(), in, values, present);
+        for (int i = 0; i < rank; i++) {
+            if (spec.out[i] != outShape[i]) throw kc.fail("output shape " + Arrays.toString(outShape) + " disagrees with the resize spec");
+        }
+        extrapolation = spec.extrapolation;
+        int[] p = new int[rank];
+        int np = 0;
+        taps = new int[rank][];
+        weights = new float[rank][];
+        tapCount = new int[rank];
+        outside = new boolean[rank][];
+        boolean any = false;
+        for (int a = 0; a < rank; a++) {
+            if (spec.isIdentity(a)) continue;
+            p[np++] = a;
+            any |= tabulate(spec, a);
+        }
+        anyOutside = any;
+        passes = Arrays.copyOf(p, np);
+        // Intermediate buffers: shapes after each pass but the last.
+        int[] cur = inShape.clone();
+        int maxSize = 0;
+        for (int i = 0; i + 1 < passes.length; i++) {
+            cur[passes[i]] = outShape[passes[i]];
+            maxSize = Math.max(maxSize, Tensor.numel(cur));
+        }
+        bufA = passes.length > 1 ? kc.scratch(DType.FLOAT, maxSize) : null;
+        bufB = passes.length > 2 ? kc.scratch(DType.FLOAT, maxSize) : null;
+        counter = new int[rank];
+    }
+
+    private boolean tabulate(ResizeSpec spec, int a) {
+        int inW = inShape[a], outW = outShape[a];
+        double scale = spec.scales[a];
+        int t;
+        double s = Math.min(scale, 1.0);
+        boolean aa = spec.antialias && spec.mode != ResizeSpec.Mode.NEAREST;
+        int start;
+        switch (spec.mode) {
+            case NEAREST -> { t = 1; start = 0; }
+            case LINEAR -> {
+                start = aa ? (int) Math.floor(-1 / s) + 1 : 0;
+                t = 2 - 2 * start;
+            }
+            default -> {
+                start = aa ? (int) Math.floor(-2 / s) + 1 : -1;
+                t = 2 - 2 * start;
+            }
+        }
+        int[] idx = new int[outW * t];
+        float[] w = new float[outW * t];
+        boolean[] outs = new boolean[outW];
+        boolean any = false;
+        double[] c = new double[t];
+        for (int j = 0; j < outW; j++) {
+            double x = spec.sourceCoordinate(a, j);
+            if (Double.isNaN(x)) {
+                outs[j] = any = true;
+                continue; // taps stay (0, weight 0)
+            }
+            if (spec.mode == ResizeSpec.Mode.NEAREST) {
+                idx[j] = clamp(nearest(spec.nearestMode, x, scale), inW);
+                w[j] = 1f;
+                continue;
+            }
+            double fl = Math.floor(x), ratio = x - fl;
+            double sum = 0;
+            for (int k = 0; k < t; k++) {
+                double d = start + k - ratio;
+                double v;
+                if (spec.mode == ResizeSpec.Mode.LINEAR) {
+                    v = aa ? Math.max(0, 1 - Math.abs(d * s)) : (k == 0 ? 1 - ratio : ratio);
+                } else {
+                    v = cubic(aa ? d * s : d, spec.cubicA);
+                }
+                long src = (long) fl + start + k;
+                if (spec.excludeOutside && (src < 0 || src >= inW)) v = 0;
+                c[k] = v;
+                sum += v;
+            }
+            boolean normalize = aa || spec.excludeOutside;
+            for (int k = 0; k < t; k++) {
+                idx[j * t + k] = clamp((long) fl + start + k, inW);
+                w[j * t + k] = (float) (normalize ? c[k] / sum : c[k]);
+            }
+        }
+        taps[a] = idx;
+        weights[a] = w;
+        tapCount[a] = t;
+        outside[a] = any ? outs : null;
+        return any;
+    }
+
+    private static int clamp(long v, int n) { return (int) Math.max(0, Math.min(n - 1, v)); }
+
+    private static long nearest(String mode, double x, double scale) {
+        return switch (mode) {
+            case "simple" -> scale < 1 ? (long) Math.ceil(x) : (long) x;
+            case "round_prefer_ceil" -> x - Math.floor(x) == 0.5 ? (long) Math.ceil(x) : Math.round(x);
+            case "floor" -> (long) Math.floor(x);
+            case "ceil" -> (long) Math.ceil(x);
+            default -> x - Math.floor(x) == 0.5 ? (long) Math.floor(x) : Math.round(x);
+        };
+    }
+
+    /** Keys' cubic convolution kernel with parameter A at distance d. */
+    private static double cubic(double d, double a) {
+        double x = Math.abs(d);
+        if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+        if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+        return 0;
+    }
+
+    @Override public void run(Tensor[] in, Tensor[] out) {
+        Tensor x = in[0], y = out[0];
+        if (passes.length == 0) {
+            x.copyTo(y);
+        } else {
+            int[] cur = inShape.clone();
+            float[] src = x.floats();
+            int so = x.offset();
+            for (int i = 0; i < passes.length; i++) {
+                int a = passes[i];
+                float[] dst;
+                int dof;
+                if (i == passes.length - 1) {
+                    dst = y.floats();
+                    dof = y.offset();
+                } else {
+                    Scratch.Ref r = (i % 2 == 0) ? bufA : bufB;
+                    dst = r.floats();
+                    dof = r.offset();
+                }
+                pass(a, cur, src, so, dst, dof);
+                cur[a] = outShape[a];
+                src = dst;
+                so = dof;
+            }
+        }
+        if (anyOutside) extrapolate(y);
+    }
+
+    private void pass(int a, int[] cur, float[] x, int xo, float[] y, int yo) {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < a; i++) outer *= cur[i];
+        for (int i = a + 1; i < rank; i++) inner *= cur[i];
+        int inW = cur[a], outW = outShape[a], t = tapCount[a];
+        int[] idx = taps[a];
+        float[] w = weights[a];
+        for (int o = 0; o < outer; o++) {
+            int xb = xo + o * inW * inner;
+            for (int j = 0; j < outW; j++) {
+                int yb = yo + (o * outW + j) * inner;
+                if (inner == 1) {
+                    float acc = 0;
+                    for (int k = 0; k < t; k++) acc += w[j * t + k] * x[xb + idx[j * t + k]];
+                    y[yb] = acc;
+                    continue;
+                }
+                Arrays.fill(y, yb, yb + inner, 0f);
+                for (int k = 0; k < t; k++) {
+                    float wk = w[j * t + k];
+                    if (wk == 0f) continue;
+                    int sb = xb + idx[j * t + k] * inner;
+                    for (int i = 0; i < inner; i++) y[yb + i] += wk * x[sb + i];
+                }
+            }
+        }
+    }
+
+    private void extrapolate(Tensor y) {
+        float[] ya = y.floats();
+        int yo = y.offset(), n = y.size();
+        Arrays.fill(counter, 0);
+        for (int e = 0; e < n; e++) {
+            boolean o = false;
+            for (int a = 0; a < rank && !o; a++) o = outside[a] != null && outside[a][counter[a]];
+            if (o) ya[yo + e] = extrapolation;
+            for (int a = rank - 1; a >= 0; a--) {
+                if (++counter[a] < outShape[a]) break;
+                counter[a] = 0;
+            }
+        }
+    }
+}
