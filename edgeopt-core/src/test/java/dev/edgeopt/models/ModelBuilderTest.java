@@ -63,7 +63,7 @@ class ModelBuilderTest {
     }
 
     @Test
-    void blocksComposeAndTrainAgainstFiniteDifferences() {
+    void blocksCompose() {
         ModelBuilder b = new ModelBuilder("blocks", 3);
         ModelBuilder.T x = b.input("input", 4, 6, 6);
         x = b.convBnAct(x, 8, 3, 1, Activation.HARD_SWISH);
