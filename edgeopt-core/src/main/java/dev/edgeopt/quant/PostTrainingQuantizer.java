@@ -284,6 +284,8 @@ public final class PostTrainingQuantizer {
         String base = w.name();
         Value wq = g.addInitializer(g.uniqueName(base + "_quantized"), Tensor.of(DType.INT8, q, shape));
         Value ws = g.addInitializer(g.uniqueName(base + "_scale"), o.perChannel() ? Tensor.of(scale, channels) : Tensor.of(scale));
+        // Symmetric, so the zero point is 0; it is still written because ORT's QGemm insists on
+        // one zero point per scale.
         Value wz = g.addInitializer(g.uniqueName(base + "_zero_point"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
         List<Value> dqIns = List.of(wq, ws, wz);
         Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_dequantize"), dqIns, List.of(g.uniqueName(base + "_dq")));
@@ -304,8 +306,8 @@ public final class PostTrainingQuantizer {
         }
         Value bqv = g.addInitializer(g.uniqueName(b.name() + "_quantized"), Tensor.ofInts(bq, channels));
         Value bsv = g.addInitializer(g.uniqueName(b.name() + "_scale"), Tensor.of(bs, channels));
-        Value bzv = g.addInitializer(g.uniqueName(b.name() + "_zero_point"), Tensor.ofInts(new int[channels], channels));
-        Node bdq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(b.name() + "_dequantize"), List.of(bqv, bsv, bzv), List.of(g.uniqueName(b.name() + "_dq")));
+        // The bias zero point is omitted: 0 is ONNX's default for it.
+        Node bdq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(b.name() + "_dequantize"), List.of(bqv, bsv), List.of(g.uniqueName(b.name() + "_dq")));
         bdq.setAttr("axis", Attribute.of(0L));
         n.setInput(bi, bdq.output(0));
     }
