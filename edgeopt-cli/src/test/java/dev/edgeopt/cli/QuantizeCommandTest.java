@@ -40,6 +40,25 @@ class QuantizeCommandTest {
         assertTrue(q.opHistogram().get("QuantizeLinear") >= 4);
     }
 
+    @Test void weightsOnlyKeepsTheFloatModelsPredictions() throws Exception {
+        Path m = tmp.resolve("dscnn.onnx");
+        OnnxExporter.save(Architectures.build("dscnn", new int[] {1, 28, 28}, 10, 0.5, 3), m);
+        for (String t : new String[] {"fp16", "int8"}) {
+            Path out = tmp.resolve("dscnn." + t + ".onnx");
+            CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--weights-only", t, "--eval-samples", "40", "--json");
+            assertEquals(0, r.code(), r.err());
+            JsonNode j = r.json();
+            assertTrue(j.get("size_ratio").asDouble() < (t.equals("fp16") ? 0.55 : 0.35), j.toString());
+            double fp32 = j.get("accuracy").get(0).get("accuracy").asDouble();
+            assertEquals(fp32, j.get("accuracy").get(1).get("accuracy").asDouble(), 0.05, t);
+            assertEquals(fp32, j.get("accuracy").get(2).get("accuracy").asDouble(), 0.05, t);
+            assertTrue(j.get("argmax_agreement").asDouble() >= 0.95, j.toString());
+            Graph q = OnnxImporter.load(out);
+            assertEquals(0, q.opHistogram().getOrDefault("QuantizeLinear", 0), "activations stay float");
+            assertTrue(q.opHistogram().getOrDefault(t.equals("fp16") ? "Cast" : "DequantizeLinear", 0) >= 5);
+        }
+    }
+
     @Test void unfinishedModesSayNotYet() throws Exception {
         Path m = tmp.resolve("mlp.onnx");
         OnnxExporter.save(Architectures.build("mlp", new int[] {1, 28, 28}, 10, 0.25, 3), m);

@@ -245,6 +245,50 @@ public final class PostTrainingQuantizer {
         return acts;
     }
 
+    /**
+     * Weight-only quantization: the weights of Conv, Gemm and MatMul are stored as int8 (symmetric,
+     * per channel unless {@code perChannel} is false) behind a DequantizeLinear, or as float16
+     * behind a Cast; activations and biases stay float. No calibration data is needed.
+     */
+    public static Result weightsOnly(Graph model, DType type, boolean perChannel) {
+        if (type != DType.INT8 && type != DType.FLOAT16) throw new EdgeoptException("weight-only quantization is to int8 or fp16, not " + type);
+        Graph g = prepare(model);
+        ShapeInference.annotate(g, null);
+        checkWeights(g);
+        Graph prepared = g.copy();
+        List<String> warnings = new ArrayList<>();
+        Options o = Options.defaults().withPerChannel(perChannel);
+        Map<Value, Value> done = new HashMap<>();
+        for (Node n : new ArrayList<>(g.nodes())) {
+            if (!WEIGHTED.contains(n.opType())) continue;
+            Value w = n.input(1);
+            if (w == null || !w.isConstant() || w.dtype() != DType.FLOAT || (n.opType().equals("MatMul") && w.shape().rank() != 2)) {
+                warnings.add(n.opType() + " " + n.name() + " has no constant float weight; it stays float");
+                continue;
+            }
+            if (type == DType.INT8) {
+                quantizeWeights(g, n, null, o);
+                continue;
+            }
+            Value cast = done.get(w);
+            if (cast == null) {
+                Value half = g.addInitializer(g.uniqueName(w.name() + "_fp16"), w.constant().cast(DType.FLOAT16));
+                Node c = g.insertBefore(n, "Cast", g.uniqueName(w.name() + "_cast"), List.of(half), List.of(g.uniqueName(w.name() + "_fp32")));
+                c.setAttr("to", Attribute.of((long) DType.FLOAT.onnxCode()));
+                cast = c.output(0);
+                done.put(w, cast);
+            }
+            n.setInput(1, cast);
+        }
+        g.removeUnusedValues();
+        g.setOpset(Math.max(g.opset(), 13));
+        g.metadata().put("edgeopt.quantization", "weight-only " + (type == DType.INT8 ? "int8" : "fp16"));
+        if (type == DType.INT8) g.metadata().put("edgeopt.quant.weights", perChannel ? "int8 symmetric per-channel" : "int8 symmetric per-tensor");
+        ShapeInference.annotate(g, null);
+        ShapeInference.verify(g);
+        return new Result(prepared, g, List.of(), warnings);
+    }
+
     private static Tensor zeroPoint(QuantParams p) {
         Tensor t = Tensor.allocate(p.dtype());
         t.setLong(0, p.zeroPoint());
@@ -291,9 +335,9 @@ public final class PostTrainingQuantizer {
         Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_dequantize"), dqIns, List.of(g.uniqueName(base + "_dq")));
         if (o.perChannel()) dq.setAttr("axis", Attribute.of((long) axis));
         n.setInput(1, dq.output(0));
-        // Bias: int32 at scale s_in * s_w[c], zero point 0.
+        // Bias: int32 at scale s_in * s_w[c], zero point 0 (float when activations stay float).
         int bi = n.opType().equals("MatMul") ? -1 : 2;
-        if (bi < 0 || !n.hasInput(bi) || !n.input(bi).isConstant()) return;
+        if (in == null || bi < 0 || !n.hasInput(bi) || !n.input(bi).isConstant()) return;
         Value b = n.input(bi);
         float[] bf = b.constant().cast(DType.FLOAT).toFloatArray();
         if (bf.length != channels || b.shape().rank() != 1) return;
