@@ -74,6 +74,9 @@ public final class PostTrainingQuantizer {
 
     private PostTrainingQuantizer() {}
 
+    /** Whether an op only moves or selects its input's values (so it shares its quantization). */
+    public static boolean isMovement(String opType) { return MOVEMENT.contains(opType); }
+
     /** BN folding and cleanups that keep standard ONNX ops (no edgeopt fused ops), before quantization. */
     public static Graph prepare(Graph g) {
         return new PassManager(List.of(new RemoveNoOps(), new FoldConstants(), new CollapseTransposes(), new CollapseReshapes(),
@@ -211,12 +214,12 @@ public final class PostTrainingQuantizer {
             List<Node> uses = g.uses(v);
             boolean isOut = g.isGraphOutput(v);
             String base = v.name();
-            Value scale = g.addInitializer(g.uniqueName(base + "_scale"), Tensor.of(new float[] {p.scale()}));
-            Value zp = g.addInitializer(g.uniqueName(base + "_zero_point"), zeroPoint(p));
+            Value scale = g.addInitializer(g.uniqueName(base + "_s"), Tensor.of(new float[] {p.scale()}));
+            Value zp = g.addInitializer(g.uniqueName(base + "_zp"), zeroPoint(p));
             Node anchor = v.producer();
             int at = anchor == null ? 0 : g.nodes().indexOf(anchor) + 1;
-            Node q = g.insertNode(at, "QuantizeLinear", "", g.uniqueName(base + "_quantize"), List.of(v, scale, zp), List.of(g.uniqueName(base + "_q")));
-            Node dq = g.insertNode(at + 1, "DequantizeLinear", "", g.uniqueName(base + "_dequantize"), List.of(q.output(0), scale, zp), List.of(g.uniqueName(base + "_dq")));
+            Node q = g.insertNode(at, "QuantizeLinear", "", g.uniqueName(base + "_Q"), List.of(v, scale, zp), List.of(g.uniqueName(base + "_q")));
+            Node dq = g.insertNode(at + 1, "DequantizeLinear", "", g.uniqueName(base + "_DQ"), List.of(q.output(0), scale, zp), List.of(g.uniqueName(base + "_dq")));
             for (Node u : uses) {
                 for (int i = 0; i < u.inputCount(); i++) if (u.input(i) == v) u.setInput(i, dq.output(0));
             }
@@ -273,7 +276,7 @@ public final class PostTrainingQuantizer {
             Value cast = done.get(w);
             if (cast == null) {
                 Value half = g.addInitializer(g.uniqueName(w.name() + "_fp16"), w.constant().cast(DType.FLOAT16));
-                Node c = g.insertBefore(n, "Cast", g.uniqueName(w.name() + "_cast"), List.of(half), List.of(g.uniqueName(w.name() + "_fp32")));
+                Node c = g.insertBefore(n, "Cast", g.uniqueName(w.name() + "_C"), List.of(half), List.of(g.uniqueName(w.name() + "_fp32")));
                 c.setAttr("to", Attribute.of((long) DType.FLOAT.onnxCode()));
                 cast = c.output(0);
                 done.put(w, cast);
@@ -326,13 +329,13 @@ public final class PostTrainingQuantizer {
             q[i] = (byte) dev.edgeopt.engine.kernels.QuantMath.quantize(a[i], scale[c], 0, -127, 127);
         }
         String base = w.name();
-        Value wq = g.addInitializer(g.uniqueName(base + "_quantized"), Tensor.of(DType.INT8, q, shape));
-        Value ws = g.addInitializer(g.uniqueName(base + "_scale"), o.perChannel() ? Tensor.of(scale, channels) : Tensor.of(scale));
+        Value wq = g.addInitializer(g.uniqueName(base + "_i8"), Tensor.of(DType.INT8, q, shape));
+        Value ws = g.addInitializer(g.uniqueName(base + "_s"), o.perChannel() ? Tensor.of(scale, channels) : Tensor.of(scale));
         // Symmetric, so the zero point is 0; it is still written because ORT's QGemm insists on
         // one zero point per scale.
-        Value wz = g.addInitializer(g.uniqueName(base + "_zero_point"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
+        Value wz = g.addInitializer(g.uniqueName(base + "_zp"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
         List<Value> dqIns = List.of(wq, ws, wz);
-        Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_dequantize"), dqIns, List.of(g.uniqueName(base + "_dq")));
+        Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_DQ"), dqIns, List.of(g.uniqueName(base + "_dq")));
         if (o.perChannel()) dq.setAttr("axis", Attribute.of((long) axis));
         n.setInput(1, dq.output(0));
         // Bias: int32 at scale s_in * s_w[c], zero point 0 (float when activations stay float).
@@ -348,10 +351,10 @@ public final class PostTrainingQuantizer {
             double v = Math.rint(bf[c] / (double) bs[c]);
             bq[c] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
         }
-        Value bqv = g.addInitializer(g.uniqueName(b.name() + "_quantized"), Tensor.ofInts(bq, channels));
-        Value bsv = g.addInitializer(g.uniqueName(b.name() + "_scale"), Tensor.of(bs, channels));
+        Value bqv = g.addInitializer(g.uniqueName(b.name() + "_i32"), Tensor.ofInts(bq, channels));
+        Value bsv = g.addInitializer(g.uniqueName(b.name() + "_s"), Tensor.of(bs, channels));
         // The bias zero point is omitted: 0 is ONNX's default for it.
-        Node bdq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(b.name() + "_dequantize"), List.of(bqv, bsv), List.of(g.uniqueName(b.name() + "_dq")));
+        Node bdq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(b.name() + "_DQ"), List.of(bqv, bsv), List.of(g.uniqueName(b.name() + "_dq")));
         bdq.setAttr("axis", Attribute.of(0L));
         n.setInput(bi, bdq.output(0));
     }
