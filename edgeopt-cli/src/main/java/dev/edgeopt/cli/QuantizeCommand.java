@@ -64,6 +64,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--per-tensor", description = "One weight scale per tensor instead of one per output channel.")
     boolean perTensor;
 
+    @Option(names = "--bias-correction", description = "Correct each Conv/Gemm bias by the mean shift quantization causes on calibration samples.")
+    boolean biasCorrection;
+
     @Option(names = "--weights-only", paramLabel = "T", description = "fp16 or int8 weights (behind Cast / DequantizeLinear) with float activations and biases; no calibration.")
     String weightsOnly;
 
@@ -114,7 +117,7 @@ final class QuantizeCommand implements Callable<Integer> {
             calibrated = Math.min(calibSamples, train.size());
             err.printf(Locale.ROOT, "calibrating on %d samples of %s (%s)%n", calibrated, train.name(), m);
             err.flush();
-            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, dev.edgeopt.ir.DType.INT8);
+            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, dev.edgeopt.ir.DType.INT8, biasCorrection);
             r = PostTrainingQuantizer.quantize(g, train, o);
         }
         Graph q = r.qdq();

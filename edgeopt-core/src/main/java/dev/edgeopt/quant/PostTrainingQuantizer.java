@@ -45,16 +45,19 @@ import java.util.Set;
  */
 public final class PostTrainingQuantizer {
     /** Settings; {@link #defaults()} are the CLI's. */
-    public record Options(RangeMethod method, double percentile, boolean perChannel, int samples, long seed, int threads, DType activationType) {
-        public static Options defaults() { return new Options(RangeMethod.MINMAX, 99.99, true, 1000, 0, 1, DType.INT8); }
+    public record Options(RangeMethod method, double percentile, boolean perChannel, int samples, long seed, int threads, DType activationType,
+                          boolean biasCorrection) {
+        public static Options defaults() { return new Options(RangeMethod.MINMAX, 99.99, true, 1000, 0, 1, DType.INT8, false); }
 
-        public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType); }
+        public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType, biasCorrection); }
 
-        public Options withPerChannel(boolean p) { return new Options(method, percentile, p, samples, seed, threads, activationType); }
+        public Options withPerChannel(boolean p) { return new Options(method, percentile, p, samples, seed, threads, activationType, biasCorrection); }
 
-        public Options withSamples(int n) { return new Options(method, percentile, perChannel, n, seed, threads, activationType); }
+        public Options withSamples(int n) { return new Options(method, percentile, perChannel, n, seed, threads, activationType, biasCorrection); }
 
-        public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType); }
+        public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType, biasCorrection); }
+
+        public Options withBiasCorrection(boolean b) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, b); }
     }
 
     /** One quantized activation: the float tensor, its parameters and the value consumers now read. */
@@ -156,6 +159,7 @@ public final class PostTrainingQuantizer {
         List<Activation> acts = rewrite(g, params, options, warnings);
         // The float weights are now unused: dropping them is what makes the model 4x smaller.
         g.removeUnusedValues();
+        if (options.biasCorrection()) correctBiases(prepared, g, data, java.util.Arrays.copyOf(idx, Math.min(idx.length, BIAS_SAMPLES)), options.threads());
         g.setOpset(Math.max(g.opset(), 13));
         Map<String, String> md = g.metadata();
         md.put("edgeopt.quantization", "static int8 QDQ");
@@ -165,6 +169,7 @@ public final class PostTrainingQuantizer {
         md.put("edgeopt.quant.calibration_data", data.name());
         md.put("edgeopt.quant.calibration_samples", Integer.toString(idx.length));
         md.put("edgeopt.quant.seed", Long.toString(options.seed()));
+        md.put("edgeopt.quant.bias_correction", Boolean.toString(options.biasCorrection()));
         ShapeInference.annotate(g, null);
         ShapeInference.verify(g);
         return new Result(prepared, g, acts, warnings);
@@ -290,6 +295,73 @@ public final class PostTrainingQuantizer {
         ShapeInference.annotate(g, null);
         ShapeInference.verify(g);
         return new Result(prepared, g, List.of(), warnings);
+    }
+
+    /** Samples for bias correction: per-channel means settle long before calibration's 1000. */
+    static final int BIAS_SAMPLES = 200;
+
+    /**
+     * Empirical bias correction (Nagel et al., 2019): quantizing weights and inputs shifts the mean
+     * of each output channel of a Conv/Gemm; the shift, measured on calibration samples as
+     * {@code E[y_float] - E[y_quantized]} per channel, is added to the bias before it is
+     * requantized, one layer at a time in graph order.
+     */
+    static void correctBiases(Graph prepared, Graph qdq, Dataset data, int[] idx, int threads) {
+        // Nodes keep their names through rewriting (values may not: a graph output is renamed).
+        Map<String, Node> floatNodes = new HashMap<>();
+        for (Node n : prepared.nodes()) floatNodes.put(n.name(), n);
+        List<Node> targets = new ArrayList<>();
+        for (Node n : qdq.nodes()) {
+            Node fn = floatNodes.get(n.name());
+            if ((n.opType().equals("Conv") || n.opType().equals("Gemm")) && n.hasInput(2) && n.input(2).producer() != null
+                    && n.input(2).producer().opType().equals("DequantizeLinear") && fn != null && fn.hasInput(2) && fn.input(2).isConstant()) targets.add(n);
+        }
+        if (targets.isEmpty()) return;
+        Graph f = prepared.copy(), q = qdq.copy();
+        f.clearOutputs();
+        for (Node n : targets) f.addOutput(f.value(floatNodes.get(n.name()).output(0).name()));
+        double[][] floatMean = channelMeans(f, data, idx, threads);
+        // Layer by layer, each measured after the ones before it were corrected: measuring all at
+        // once would correct a layer for its inputs' shift, which the earlier layers then remove.
+        for (int t = 0; t < targets.size(); t++) {
+            Node n = targets.get(t);
+            Graph probe = q.copy();
+            probe.clearOutputs();
+            probe.addOutput(probe.value(n.output(0).name()));
+            double[] quantMean = channelMeans(probe, data, idx, threads)[0];
+            Node bdq = n.input(2).producer();
+            Tensor bq = bdq.input(0).constant(), bs = bdq.input(1).constant();
+            int c = quantMean.length;
+            if (bq.size() != c) continue;
+            float[] bf = floatNodes.get(n.name()).input(2).constant().toFloatArray();
+            int[] nb = new int[c];
+            for (int k = 0; k < c; k++) {
+                double v = Math.rint((bf[k] + floatMean[t][k] - quantMean[k]) / (double) bs.getFloat(bs.size() == 1 ? 0 : k));
+                nb[k] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+            }
+            qdq.setConstant(bdq.input(0), Tensor.ofInts(nb, c));
+            q.setConstant(q.value(bdq.input(0).name()), Tensor.ofInts(nb, c));
+        }
+    }
+
+    /** Per-output, per-channel (dim 1) means over the samples and positions. */
+    private static double[][] channelMeans(Graph g, Dataset data, int[] idx, int threads) {
+        double[][] sum = new double[g.outputs().size()][];
+        long[] count = new long[sum.length];
+        try (dev.edgeopt.engine.Executor ex = new dev.edgeopt.engine.Executor(g, threads)) {
+            for (int s = 0; s < idx.length; s += Calibrator.BATCH) {
+                Tensor[] ys = ex.run(Calibrator.batch(data, idx, s, Math.min(Calibrator.BATCH, idx.length - s)));
+                for (int t = 0; t < ys.length; t++) {
+                    int c = ys[t].dim(1), inner = ys[t].size() / ys[t].dim(0) / c;
+                    if (sum[t] == null) sum[t] = new double[c];
+                    float[] a = ys[t].toFloatArray();
+                    for (int i = 0; i < a.length; i++) sum[t][(i / inner) % c] += a[i];
+                    count[t] += (long) ys[t].dim(0) * inner;
+                }
+            }
+        }
+        for (int t = 0; t < sum.length; t++) for (int k = 0; k < sum[t].length; k++) sum[t][k] /= count[t];
+        return sum;
     }
 
     private static Tensor zeroPoint(QuantParams p) {
