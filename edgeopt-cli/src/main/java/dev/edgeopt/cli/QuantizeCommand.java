@@ -54,7 +54,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--calib-samples", defaultValue = "1000", paramLabel = "N", description = "Calibration samples (default ${DEFAULT-VALUE}), a seeded random subset of the training part.")
     int calibSamples;
 
-    @Option(names = "--method", defaultValue = "minmax", paramLabel = "M",
+    @Option(names = "--method", defaultValue = "percentile", paramLabel = "M",
             description = "Activation range method: minmax, percentile, entropy (KL divergence) or mse (default ${DEFAULT-VALUE}).")
     String method;
 

@@ -47,7 +47,7 @@ public final class PostTrainingQuantizer {
     /** Settings; {@link #defaults()} are the CLI's. */
     public record Options(RangeMethod method, double percentile, boolean perChannel, int samples, long seed, int threads, DType activationType,
                           boolean biasCorrection) {
-        public static Options defaults() { return new Options(RangeMethod.MINMAX, 99.99, true, 1000, 0, 1, DType.INT8, false); }
+        public static Options defaults() { return new Options(RangeMethod.PERCENTILE, 99.99, true, 1000, 0, 1, DType.INT8, false); }
 
         public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType, biasCorrection); }
 

@@ -99,7 +99,7 @@ public class PostTrainingQuantizerTest {
             }
         }
         assertTrue(sawBias);
-        assertEquals("minmax", g.metadata().get("edgeopt.quant.method"));
+        assertEquals("percentile 99.99", g.metadata().get("edgeopt.quant.method"));
         assertEquals("blobs", g.metadata().get("edgeopt.quant.calibration_data"));
     }
 
