@@ -286,8 +286,9 @@ public final class Sgemm {
                 int o = co + r * ldc;
                 if (rowBias != null) {
                     float bv = rowBias[rowBiasOff + row0 + r];
+                    FloatVector vb = FloatVector.broadcast(S, bv);
                     int j = 0;
-                    for (; j + L <= nr; j += L) FloatVector.fromArray(S, c, o + j).add(bv).intoArray(c, o + j);
+                    for (; j + L <= nr; j += L) FloatVector.fromArray(S, c, o + j).add(vb).intoArray(c, o + j);
                     for (; j < nr; j++) c[o + j] += bv;
                 }
                 if (colBias != null) {
