@@ -234,5 +234,8 @@ class ElementwiseKernelsTest {
         assertThrows(EdgeoptException.class, () -> run("Add", Map.of(), 14, 1, new Tensor[] {s, s}, TensorType.of(DType.STRING, 1)));
         Tensor i = Tensor.ofInts(new int[] {1}, 1);
         assertThrows(EdgeoptException.class, () -> run("Sigmoid", Map.of(), 14, 1, new Tensor[] {i}, TensorType.of(DType.INT32, 1)));
+        Tensor zero = Tensor.ofInts(new int[] {0}, 1);
+        String m = assertThrows(EdgeoptException.class, () -> run("Div", Map.of(), 14, 1, new Tensor[] {i, zero}, TensorType.of(DType.INT32, 1))).getMessage();
+        assertEquals("node n (Div): integer division by zero", m);
     }
 }
