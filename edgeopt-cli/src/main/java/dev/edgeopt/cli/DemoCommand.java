@@ -22,10 +22,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code edgeopt demo}: the tour on a built-in model, so a fresh checkout shows something at once. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {
-            "Builds a small residual conv net with fixed seeded weights (Conv, Relu, Add, GlobalAveragePool,",
-            "Flatten, Gemm), saves it as ONNX, then inspects it, runs it on a seeded input in the Java engine",
-            "and in ONNX Runtime (printing the largest difference), and benchmarks both engines."})
+        description =
+            "Builds a small residual conv net with fixed seeded weights (Conv, Relu, Add, GlobalAveragePool, "
+            + "Flatten, Gemm), saves it as ONNX, then inspects it, runs it on a seeded input in the Java "
+            + "engine and in ONNX Runtime (printing the largest difference), and benchmarks both engines.")
 final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
