@@ -12,6 +12,7 @@ import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
 import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.ir.Value;
+import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxTensors;
 import dev.edgeopt.ops.ShapeInference;
 import dev.edgeopt.tensor.Tensor;
@@ -24,7 +25,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * What every command shares: loading tensors with one-line errors, binding
+ * What every command shares: loading models and tensors with one-line errors, binding
  * {@code NAME=FILE} arguments to a model's inputs and outputs, seeded inputs, batch rewriting and
  * JSON output.
  */
@@ -45,6 +46,15 @@ final class Cli {
             throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
         }
     }
+
+    /** The mapper behind {@link #printJson}, for commands that assemble a tree before printing. */
+    static ObjectMapper json() { return JSON; }
+
+    /**
+     * Imports an ONNX model: the one way commands load one. Every problem is an
+     * {@link EdgeoptException} naming the file (the importer adds it).
+     */
+    static Graph loadModel(Path file) { return OnnxImporter.load(file); }
 
     /** A {@code NAME=FILE} or plain {@code FILE} argument. */
     record Binding(String name, Path file) {

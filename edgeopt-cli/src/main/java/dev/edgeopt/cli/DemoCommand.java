@@ -2,7 +2,6 @@ package dev.edgeopt.cli;
 
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.ir.Graph;
-import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxExporter;
 import dev.edgeopt.passes.Pipelines;
 import dev.edgeopt.tensor.Tensor;
@@ -51,7 +50,7 @@ final class DemoCommand implements Callable<Integer> {
             OnnxExporter.save(built, file);
             if (keep != null) OnnxExporter.save(built, keep);
             // Everything below reads the saved file, as a user's model would be read.
-            Graph g = OnnxImporter.load(file);
+            Graph g = Cli.loadModel(file);
 
             out.println("== inspect " + (keep != null ? keep : "demo.onnx"));
             InspectCommand.print(out, "demo model", ModelStats.of(g));
