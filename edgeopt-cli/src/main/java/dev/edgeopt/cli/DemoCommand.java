@@ -3,6 +3,7 @@ package dev.edgeopt.cli;
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.onnx.OnnxExporter;
+import dev.edgeopt.passes.Equivalence;
 import dev.edgeopt.passes.Pipelines;
 import dev.edgeopt.tensor.Tensor;
 import java.io.IOException;
@@ -63,7 +64,8 @@ final class DemoCommand implements Callable<Integer> {
             Tensor ort = RunCommand.run(g, file, input, Engine.ORT, 1).get("logits");
             out.println("java " + RunCommand.describe("logits", java));
             out.println("ort  " + RunCommand.describe("logits", ort));
-            out.printf(Locale.ROOT, "max |java - ort| = %.3g (max |ort| = %.3g)%n", maxAbsDiff(java, ort), maxAbs(ort));
+            Equivalence.OutputError e = Equivalence.compare("logits", ort, java);
+            out.printf(Locale.ROOT, "max |java - ort| = %.3g (%.3g of max |ort|)%n", e.maxAbs(), e.maxRel());
 
             out.println();
             out.println("== bench (1 thread, " + warmup + " warm-up and " + iters + " timed runs each)");
@@ -76,18 +78,5 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    static double maxAbsDiff(Tensor a, Tensor b) {
-        if (!java.util.Arrays.equals(a.dims(), b.dims())) throw new IllegalStateException("shapes differ: " + a.type() + " vs " + b.type());
-        double m = 0;
-        for (int i = 0; i < a.size(); i++) m = Math.max(m, Math.abs(a.getDouble(i) - b.getDouble(i)));
-        return m;
-    }
-
-    static double maxAbs(Tensor a) {
-        double m = 0;
-        for (int i = 0; i < a.size(); i++) m = Math.max(m, Math.abs(a.getDouble(i)));
-        return m;
     }
 }
