@@ -1,5 +1,6 @@
 package dev.edgeopt.cli;
 
+import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.device.Device;
 import dev.edgeopt.device.DeviceAnalysis;
@@ -45,7 +46,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         Device d = DeviceCatalog.withFile(deviceFile).require(device);
-        Graph g = Cli.loadModel(model);
+        Graph g = OnnxImporter.load(model);
         DeviceAnalysis.Report r;
         try {
             r = DeviceAnalysis.analyze(g, model.toString(), d, parseShapes(shapes));

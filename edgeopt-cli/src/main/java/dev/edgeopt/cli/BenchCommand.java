@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.engine.Executor;
 import dev.edgeopt.ir.Graph;
+import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxExporter;
 import dev.edgeopt.onnx.OrtRunner;
 import dev.edgeopt.passes.Pipelines;
@@ -84,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) throw new EdgeoptException("--warmup must not be negative, got " + warmup);
         if (iters < 1) throw new EdgeoptException("--iters must be at least 1, got " + iters);
         Pipelines.Level level = level(graphOpt);
-        Graph g = Cli.loadModel(model);
+        Graph g = OnnxImporter.load(model);
         if (batch != null) g = Cli.withBatch(g, batch);
         Result r = bench(g, batch != null ? null : model, engines, level, threads, warmup, iters, seed, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();

@@ -11,7 +11,6 @@ import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
 import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.ir.Value;
-import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxTensors;
 import dev.edgeopt.ops.ShapeInference;
 import dev.edgeopt.passes.Equivalence;
@@ -24,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What every command shares: loading models and tensors with one-line errors, binding
+ * What every command shares: loading tensors with one-line errors, binding
  * {@code NAME=FILE} arguments to a model's inputs and outputs, seeded inputs, batch rewriting and
  * JSON output.
  */
@@ -36,6 +35,9 @@ final class Cli {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
+    /** The mapper behind {@link #printJson}, for commands that assemble JSON trees. */
+    static ObjectMapper json() { return JSON; }
+
     /** Prints one JSON object (and a newline) on {@code out}. */
     static void printJson(PrintWriter out, Object value) {
         try {
@@ -45,15 +47,6 @@ final class Cli {
             throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
         }
     }
-
-    /** The mapper behind {@link #printJson}, for commands that assemble a tree before printing. */
-    static ObjectMapper json() { return JSON; }
-
-    /**
-     * Imports an ONNX model: the one way commands load one. Every problem is an
-     * {@link EdgeoptException} naming the file (the importer adds it).
-     */
-    static Graph loadModel(Path file) { return OnnxImporter.load(file); }
 
     /** A {@code NAME=FILE} or plain {@code FILE} argument. */
     record Binding(String name, Path file) {

@@ -2,6 +2,7 @@ package dev.edgeopt.cli;
 
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.ir.Graph;
+import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxExporter;
 import dev.edgeopt.passes.Equivalence;
 import dev.edgeopt.passes.Pipelines;
@@ -51,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
             OnnxExporter.save(built, file);
             if (keep != null) OnnxExporter.save(built, keep);
             // Everything below reads the saved file, as a user's model would be read.
-            Graph g = Cli.loadModel(file);
+            Graph g = OnnxImporter.load(file);
 
             out.println("== inspect " + (keep != null ? keep : "demo.onnx"));
             InspectCommand.print(out, "demo model", ModelStats.of(g));

@@ -1,5 +1,6 @@
 package dev.edgeopt.cli;
 
+import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.data.Dataset;
 import dev.edgeopt.data.Datasets;
@@ -57,7 +58,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() {
         if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
         if (batch < 1) throw new EdgeoptException("--batch must be at least 1, got " + batch);
-        Graph g = Cli.loadModel(model);
+        Graph g = OnnxImporter.load(model);
         Dataset d = Datasets.load(data, trainPart);
         if (g.inputs().size() != 1 || g.outputs().size() != 1) throw new EdgeoptException(model + ": a classifier needs one input and one output");
         int[] pred = predict(g, d);

@@ -1,6 +1,7 @@
 package dev.edgeopt.cli;
 
 import dev.edgeopt.ir.Graph;
+import dev.edgeopt.onnx.OnnxImporter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ final class InspectCommand implements Callable<Integer> {
     boolean json;
 
     @Override public Integer call() {
-        Graph g = Cli.loadModel(model);
+        Graph g = OnnxImporter.load(model);
         if (batch != null) g = Cli.withBatch(g, batch);
         ModelStats s = ModelStats.of(g);
         PrintWriter out = spec.commandLine().getOut();

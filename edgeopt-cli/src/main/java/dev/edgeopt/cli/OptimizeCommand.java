@@ -5,6 +5,7 @@ import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.engine.Executor;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.onnx.OnnxExporter;
+import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OrtRunner;
 import dev.edgeopt.passes.Equivalence;
 import dev.edgeopt.passes.PassManager;
@@ -97,7 +98,7 @@ final class OptimizeCommand implements Callable<Integer> {
         if (iters < 0 || warmup < 0) throw new EdgeoptException("--iters and --warmup must not be negative");
         PassManager pm = Pipelines.parse(passes);
         PrintWriter err = spec.commandLine().getErr();
-        Graph g = Cli.loadModel(model);
+        Graph g = OnnxImporter.load(model);
         PassManager.Result r = pm.run(g);
         Graph opt = r.graph();
         Graph written = Pipelines.forExport().run(opt).graph();

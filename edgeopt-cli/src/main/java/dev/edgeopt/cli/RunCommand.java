@@ -4,6 +4,7 @@ import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.engine.Executor;
 import dev.edgeopt.io.Npy;
 import dev.edgeopt.ir.Graph;
+import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxTensors;
 import dev.edgeopt.onnx.OrtRunner;
 import dev.edgeopt.tensor.Tensor;
@@ -49,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         int threads = threadsOption.get();
-        Graph g = Cli.loadModel(model);
+        Graph g = OnnxImporter.load(model);
         Map<String, Tensor> in = Cli.readInputs(g, model, inputs);
         Map<String, Path> targets = outputTargets(g);
         Map<String, Tensor> result = run(g, model, in, engine, threads);
