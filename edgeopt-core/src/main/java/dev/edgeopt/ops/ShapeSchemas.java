@@ -360,6 +360,15 @@ public final class ShapeSchemas {
         }
         List<TensorType> outs = new ArrayList<>();
         for (int i = 0; i < n; i++) outs.add(new TensorType(in.dtype(), s.withDim(axis, parts[i])));
+        Dim[] v = s.rank() == 1 && in.dtype().isInteger() ? ctx.inputShapeValue(0) : null;
+        if (v != null) {
+            // A split shape vector keeps its symbolic pieces.
+            int at = 0;
+            for (int i = 0; i < n && parts[i].isKnown() && at + parts[i].value() <= v.length; i++) {
+                ctx.setOutputShapeValue(i, Arrays.copyOfRange(v, at, at + (int) parts[i].value()));
+                at += (int) parts[i].value();
+            }
+        }
         return outs;
     }
 
@@ -664,6 +673,11 @@ public final class ShapeSchemas {
             }
         }
         Tensor s = ctx.inputValue(0), l = ctx.inputValue(1), d = ctx.inputValue(2);
+        if (s != null && d != null && l == null && t.isInteger() && s.getLong(0) == 0 && d.getLong(0) == 1) {
+            // Range(0, dim, 1), e.g. position ids from a shape: its length is that (symbolic) dim.
+            Dim[] lim = ctx.inputShapeValue(1);
+            if (lim != null && lim.length == 1) return one(t, Shape.of(lim[0]));
+        }
         if (s == null || l == null || d == null) return one(t, Infer.unknownShape(1));
         long n;
         if (t.isInteger()) {
