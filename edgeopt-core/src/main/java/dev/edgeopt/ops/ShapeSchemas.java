@@ -86,8 +86,6 @@ public final class ShapeSchemas {
         return s.rank() == 1 && s.dim(0).isKnown() ? (int) s.dim(0).value() : -1;
     }
 
-    private static Dim sum(Dim a, Dim b) { return a.plus(b); }
-
     private static List<TensorType> one(DType t, Shape s) { return List.of(new TensorType(t, s)); }
 
     private static List<TensorType> sameAsData(InferContext ctx) { return List.of(ctx.requireType(0)); }
@@ -183,7 +181,7 @@ public final class ShapeSchemas {
             throw ctx.fail("cannot reshape " + s + " (" + numel + " elements) to " + Shape.of(target));
         }
         if (open == 1 && numel.isKnown() && known.isKnown() && (known.value() == 0 ? numel.value() != 0 : numel.value() % known.value() != 0)) {
-            throw ctx.fail("cannot reshape " + s + " to " + Arrays.toString(raw != null ? raw : new long[0]));
+            throw ctx.fail("cannot reshape " + s + " (" + numel + " elements) to " + (raw != null ? Arrays.toString(raw) : Shape.of(target).toString()));
         }
         Shape out = Shape.of(target);
         passShapeValue(ctx, out);
@@ -304,7 +302,7 @@ public final class ShapeSchemas {
             for (int d = 0; d < rank; d++) {
                 Dim x = t.shape().dim(d);
                 if (d == axis) {
-                    if (i > 0) out[d] = sum(out[d], x);
+                    if (i > 0) out[d] = out[d].plus(x);
                 } else {
                     Dim o = out[d];
                     if (o.isKnown() && x.isKnown() && o.value() != x.value()) {

@@ -137,7 +137,8 @@ public final class ShapeKernels {
             ss[i] = st[perm[i]];
         }
         StridedCopy c = StridedCopy.dense(dims, ss);
-        return (in, out) -> c.run(in[0].data(), in[0].offset(), out[0].data(), out[0].offset());
+        var pool = kc.pool();
+        return (in, out) -> c.run(in[0].data(), in[0].offset(), out[0].data(), out[0].offset(), pool);
     }
 
     static Kernel concat(KernelContext kc) {

@@ -56,6 +56,71 @@ final class StridedCopy {
                 && this.dims[r - 1] >= 8 && this.dims[r - 2] >= 8;
     }
 
+    /** Below this many elements a parallel transpose costs more in hand-off than it saves. */
+    private static final int PARALLEL_MIN = 1 << 16;
+
+    // Per-run arguments of a parallel tiled copy, read by the task body built once at construction.
+    private Object pSrc, pDst;
+    private int pSo, pDo;
+    private final java.util.function.IntConsumer tileTask = this::tileTask;
+
+    /**
+     * As {@link #run(Object, int, Object, int)}, spreading a large tiled transpose over the pool by
+     * row bands of tiles; other copies are memory-bound runs and stay on the calling thread.
+     */
+    void run(Object src, int sOff, Object dst, int dOff, dev.edgeopt.engine.ThreadPool pool) {
+        if (!tiled || pool == null || pool.threads() == 1 || elements() < PARALLEL_MIN) {
+            run(src, sOff, dst, dOff);
+            return;
+        }
+        pSrc = src;
+        pDst = dst;
+        pSo = sOff;
+        pDo = dOff;
+        try {
+            pool.parallelFor(outerCount() * ceilDiv(dims[rank - 2], TILE), tileTask);
+        } finally {
+            pSrc = null;
+            pDst = null;
+        }
+    }
+
+    private long elements() {
+        long n = 1;
+        for (int d : dims) n *= d;
+        return n;
+    }
+
+    private int outerCount() {
+        int n = 1;
+        for (int k = 0; k < rank - 2; k++) n *= dims[k];
+        return n;
+    }
+
+    private static int ceilDiv(int a, int b) { return (a + b - 1) / b; }
+
+    /** One band: TILE rows of axis r-2 of one outer index, all of axis r-1. */
+    private void tileTask(int t) {
+        int p = dims[rank - 2], q = dims[rank - 1];
+        int bands = ceilDiv(p, TILE);
+        int o = t / bands, p0 = (t % bands) * TILE, p1 = Math.min(p, p0 + TILE);
+        int so = pSo, dof = pDo;
+        for (int k = rank - 3; k >= 0; k--) {
+            int i = o % dims[k];
+            o /= dims[k];
+            so += i * ss[k];
+            dof += i * ds[k];
+        }
+        int sq = ss[rank - 1], dp = ds[rank - 2];
+        so += p0;
+        dof += p0 * dp;
+        if (pSrc instanceof float[] a && pDst instanceof float[] b) {
+            transposeFloat(a, so, b, dof, p1 - p0, q, sq, dp);
+        } else {
+            for (int i = 0; i < p1 - p0; i++) Move.strided(pSrc, so + i, sq, pDst, dof + i * dp, 1, q);
+        }
+    }
+
     /** Number of merged axes (-1 when the copy is empty); exposed for tests of the fast paths. */
     int mergedRank() { return rank; }
 
