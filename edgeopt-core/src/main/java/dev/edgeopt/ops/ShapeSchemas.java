@@ -121,7 +121,7 @@ public final class ShapeSchemas {
     private static List<TensorType> dropout(InferContext ctx) {
         TensorType t = ctx.requireType(0);
         passShapeValue(ctx, t.shape());
-        if (ctx.node().outputCount() > 1 && !ctx.node().output(1).name().isEmpty()) {
+        if (ctx.node().outputCount() > 1) {
             // The mask was of the input's type before opset 10.
             return List.of(t, new TensorType(ctx.opset() < 10 ? t.dtype() : DType.BOOL, t.shape()));
         }

@@ -89,7 +89,12 @@ public final class ShapeKernels {
 
     /** Dropout is the identity in inference; it is a view only when no mask is requested. */
     static boolean dropoutIsView(Node n) {
-        if (n.outputCount() > 1 && !n.output(1).name().isEmpty()) return false;
+        if (n.outputCount() > 1) {
+            // Import names omitted outputs, so "requested" means read by a node or the graph.
+            dev.edgeopt.ir.Value m = n.output(1);
+            dev.edgeopt.ir.Graph g = n.graph();
+            if (g == null || !g.uses(m).isEmpty() || g.isGraphOutput(m)) return false;
+        }
         // A training_mode input that may be true makes it random: not a view.
         if (n.inputCount() > 2 && n.input(2) != null) {
             Tensor t = n.input(2).constant();
