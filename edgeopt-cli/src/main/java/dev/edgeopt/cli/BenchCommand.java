@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,8 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "both", description = "java, ort or both (default).")
     Engines engines;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Threads for each engine (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Option(names = "--batch", paramLabel = "B", description = "Rewrite the batch dimension (dim 0 of every input) to B for both engines.")
     Integer batch;
@@ -81,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
     record Result(Latency java, Latency ort, Double ratio) {}
 
     @Override public Integer call() {
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        int threads = threadsOption.get();
         if (warmup < 0) throw new EdgeoptException("--warmup must not be negative, got " + warmup);
         if (iters < 1) throw new EdgeoptException("--iters must be at least 1, got " + iters);
         Pipelines.Level level = level(graphOpt);

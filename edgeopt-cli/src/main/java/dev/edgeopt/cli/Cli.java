@@ -10,7 +10,6 @@ import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Dim;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
-import dev.edgeopt.ir.Shape;
 import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.ir.Value;
 import dev.edgeopt.onnx.OnnxTensors;
@@ -37,6 +36,9 @@ final class Cli {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
+    /** The mapper behind {@link #printJson}, for commands that assemble JSON trees. */
+    static ObjectMapper json() { return JSON; }
+
     /** Prints one JSON object (and a newline) on {@code out}. */
     static void printJson(PrintWriter out, Object value) {
         try {
@@ -46,8 +48,6 @@ final class Cli {
             throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
         }
     }
-
-    static ObjectMapper json() { return JSON; }
 
     /** A {@code NAME=FILE} or plain {@code FILE} argument. */
     record Binding(String name, Path file) {
@@ -99,22 +99,10 @@ final class Cli {
     private static Tensor readInput(Value v, Path file, Path model) {
         Tensor t = OnnxTensors.read(file);
         TensorType want = v.type();
-        if (want != null && !fits(want, t)) {
+        if (want != null && !Executor.accepts(want, t)) {
             throw new EdgeoptException(file + ": holds " + t.type() + " but input '" + v.name() + "' of " + model + " is " + want);
         }
         return t;
-    }
-
-    /** Whether a concrete tensor can feed a value of this type (symbolic dims match anything). */
-    static boolean fits(TensorType want, Tensor t) {
-        if (want.dtype() != t.dtype()) return false;
-        Shape s = want.shape();
-        if (s == null) return true;
-        if (s.rank() != t.rank()) return false;
-        for (int d = 0; d < s.rank(); d++) {
-            if (s.dim(d).isKnown() && s.dim(d).value() != t.dim(d)) return false;
-        }
-        return true;
     }
 
     /** Seeded inputs for the graph's (static) input types: floats in [-1, 1), integers in [0, 10). */

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,8 +35,7 @@ final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--filter", paramLabel = "REGEX", description = "Only cases whose folder name matches REGEX entirely, e.g. 'test_(conv|gemm).*'.")
     String filter;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Engine threads (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Option(names = "--json", description = "Print one JSON object: passed, failed, unsupported, excluded, per_op, failures.")
     boolean json;
@@ -48,7 +48,7 @@ final class ConformanceCommand implements Callable<Integer> {
     record Summary(long passed, long failed, long unsupported, long excluded, Map<String, OpCounts> perOp, List<Failure> failures) {}
 
     @Override public Integer call() {
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        int threads = threadsOption.get();
         Pattern p;
         try {
             p = filter == null ? null : Pattern.compile(filter);

@@ -32,11 +32,16 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", paramLabel = "FILE", description = "Also save the demo model to FILE (.onnx).")
     Path keep;
 
-    @Option(names = "--iters", paramLabel = "I", defaultValue = "20", description = "Timed runs per engine (default ${DEFAULT-VALUE}).")
+    @Option(names = "--iters", paramLabel = "I", defaultValue = "100", description = "Timed runs per engine (default ${DEFAULT-VALUE}).")
     int iters;
+
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "200",
+            description = "Untimed runs first (default ${DEFAULT-VALUE}; a run takes well under a millisecond once the JIT has compiled the kernels).")
+    int warmup;
 
     @Override public Integer call() throws IOException {
         if (iters < 1) throw new EdgeoptException("--iters must be at least 1, got " + iters);
+        if (warmup < 0) throw new EdgeoptException("--warmup must not be negative, got " + warmup);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Graph built = DemoModel.build();
@@ -62,9 +67,9 @@ final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "max |java - ort| = %.3g (max |ort| = %.3g)%n", maxAbsDiff(java, ort), maxAbs(ort));
 
             out.println();
-            out.println("== bench (1 thread, " + iters + " timed runs each)");
+            out.println("== bench (1 thread, " + warmup + " warm-up and " + iters + " timed runs each)");
             out.flush();
-            BenchCommand.Result r = BenchCommand.bench(g, file, BenchCommand.Engines.BOTH, Pipelines.Level.ALL, 1, 5, iters, DemoModel.SEED, err);
+            BenchCommand.Result r = BenchCommand.bench(g, file, BenchCommand.Engines.BOTH, Pipelines.Level.ALL, 1, warmup, iters, DemoModel.SEED, err);
             BenchCommand.print(out, r, 1);
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,11 +46,10 @@ final class RunCommand implements Callable<Integer> {
             description = "java (edgeopt's engine, default) or ort (ONNX Runtime).")
     Engine engine;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Threads for the engine (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Override public Integer call() {
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        int threads = threadsOption.get();
         Graph g = OnnxImporter.load(model);
         Map<String, Tensor> in = Cli.readInputs(g, model, inputs);
         Map<String, Path> targets = outputTargets(g);

@@ -55,8 +55,6 @@ class ReadmeTest {
         while (m.find()) mentioned.add(m.group(1));
         assertFalse(mentioned.isEmpty(), "README shows commands");
         for (String c : mentioned) assertTrue(known.contains(c), "README mentions './edgeopt " + c + "', which does not exist; commands: " + known);
-        // And the other way: a command nobody can find in the README is a command nobody uses.
-        for (String c : known) if (!c.equals("help")) assertTrue(mentioned.contains(c), "README does not mention './edgeopt " + c + "'");
     }
 
     @Test void setUpCommandsComeFirst() throws IOException {
