@@ -61,6 +61,19 @@ class PoolOrtTest {
     }
 
     @Test
+    void unitStrideVectorPathsAndBorders() {
+        for (String op : new String[] {"MaxPool", "AveragePool"}) {
+            new SingleNodeOracle(op, 11).input(randn(70, 2, 3, 9, 41)).ints("kernel_shape", 3L, 3L)
+                    .ints("pads", 1L, 1L, 1L, 1L).attr(op.equals("AveragePool") ? "count_include_pad" : "ceil_mode", 1L).check();
+            new SingleNodeOracle(op, 11).input(randn(71, 1, 2, 6, 50)).ints("kernel_shape", 2L, 5L)
+                    .ints("pads", 0L, 2L, 1L, 2L).check();
+            new SingleNodeOracle(op, 11).input(randn(72, 2, 2, 37)).ints("kernel_shape", 3L).ints("pads", 2L, 0L).check();
+        }
+        new SingleNodeOracle("MaxPool", 12).input(randn(73, 1, 2, 12, 45)).ints("kernel_shape", 3L, 3L)
+                .ints("dilations", 2L, 3L).ints("pads", 2L, 2L, 2L, 2L).check();
+    }
+
+    @Test
     void averagePoolDilationsAtOpset19() {
         new SingleNodeOracle("AveragePool", 19).input(randn(14, 2, 3, 12, 11)).ints("kernel_shape", 3L, 2L)
                 .ints("dilations", 2L, 3L).ints("strides", 1L, 2L).ints("pads", 1L, 1L, 2L, 0L).check();

@@ -27,7 +27,7 @@ public final class ResizeKernel implements Kernel {
     private final boolean anyOutside;
     private final float extrapolation;
     private final Scratch.Ref bufA, bufB;
-    private final int[] counter;
+    private final int[] counter, cur;
 
     public ResizeKernel(KernelContext kc) {
         if (kc.inDtype(0) != DType.FLOAT) throw kc.fail("supports float32, got " + kc.inDtype(0));
@@ -76,6 +76,7 @@ public final class ResizeKernel implements Kernel {
         bufA = passes.length > 1 ? kc.scratch(DType.FLOAT, maxSize) : null;
         bufB = passes.length > 2 ? kc.scratch(DType.FLOAT, maxSize) : null;
         counter = new int[rank];
+        this.cur = new int[rank];
     }
 
     private boolean tabulate(ResizeSpec spec, int a) {
@@ -165,7 +166,7 @@ public final class ResizeKernel implements Kernel {
         if (passes.length == 0) {
             x.copyTo(y);
         } else {
-            int[] cur = inShape.clone();
+            System.arraycopy(inShape, 0, cur, 0, rank);
             float[] src = x.floats();
             int so = x.offset();
             for (int i = 0; i < passes.length; i++) {
