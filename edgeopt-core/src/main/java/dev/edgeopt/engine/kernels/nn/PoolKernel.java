@@ -48,6 +48,7 @@ public final class PoolKernel implements Kernel {
     private final int cLo, cHi, kw;
     private final boolean unitStrideW;
     private final Scratch.Ref rowBuf;
+    private final int[] strideMap;
 
     private float[] xa, ya;
     private int xo, yo;
@@ -115,6 +116,8 @@ public final class PoolKernel implements Kernel {
         cLo = lo;
         cHi = hi;
         unitStrideW = s[2] == 1;
+        strideMap = new int[S.length()];
+        for (int i = 0; i < strideMap.length; i++) strideMap[i] = i * s[2];
         flat = sr <= 2 && !indices && mode != Mode.LP;
         rowBuf = flat ? kc.scratch(DType.FLOAT, tasks * w) : null;
     }
@@ -279,6 +282,19 @@ public final class PoolKernel implements Kernel {
                 }
             }
             final float div = hdiv * kw;
+            if (!unitStrideW && cHi - cLo >= lanes) {
+                // Strided columns: gather every stride-th element of the scratch row.
+                for (; c + lanes <= cHi; c += lanes) {
+                    int st = ro + startW[c];
+                    FloatVector acc = FloatVector.fromArray(S, r, st, strideMap, 0);
+                    for (int k = 1; k < kw; k++) {
+                        FloatVector v = FloatVector.fromArray(S, r, st + k * dw, strideMap, 0);
+                        acc = max ? acc.max(v) : acc.add(v);
+                    }
+                    if (!max) acc = acc.div(div);
+                    acc.intoArray(y, yr + c);
+                }
+            }
             for (; c < cHi; c++) {
                 int st = ro + startW[c];
                 float acc = r[st];
