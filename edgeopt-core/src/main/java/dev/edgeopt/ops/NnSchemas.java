@@ -25,6 +25,10 @@ final class NnSchemas {
         r.register(new Schema("GlobalLpPool", NnSchemas::globalPool));
         r.register(new Schema("InstanceNormalization", ctx -> sameAsX(ctx, 3)));
         r.register(new Schema("LayerNormalization", NnSchemas::layerNorm));
+        r.register(new Schema("GroupNormalization", ctx -> {
+            if (ctx.opset() < 18) throw ctx.fail("GroupNormalization needs opset >= 18");
+            return sameAsX(ctx, 2);
+        }));
         r.register(new Schema("MeanVarianceNormalization", ctx -> sameAsX(ctx, 1)));
         r.register(new Schema("LRN", ctx -> sameAsX(ctx, 3)));
         r.register(new Schema("MaxUnpool", NnSchemas::maxUnpool));

@@ -36,6 +36,14 @@ class NormOrtTest {
     }
 
     @Test
+    void groupNormalizationPerGroupAt18AndPerChannelAt21() {
+        new SingleNodeOracle("GroupNormalization", 21).input(randn(40, 2, 6, 4, 5)).constant(randn(41, 6)).constant(randn(42, 6))
+                .attr("num_groups", 3L).attr("epsilon", 1e-3f).check();
+        new SingleNodeOracle("GroupNormalization", 18).input(randn(43, 2, 6, 7)).constant(randn(44, 2)).constant(randn(45, 2))
+                .attr("num_groups", 2L).check();
+    }
+
+    @Test
     void meanVarianceNormalizationAndLrn() {
         new SingleNodeOracle("MeanVarianceNormalization", 13).input(randn(20, 2, 3, 4, 5)).check();
         new SingleNodeOracle("MeanVarianceNormalization", 13).input(randn(21, 2, 3, 4, 5)).ints("axes", 1L, 3L).tolerance(1e-3, 1e-4).check();

@@ -24,6 +24,7 @@ public final class NnKernels {
         r.register("GlobalLpPool", GlobalPoolKernel::lp);
         r.register("InstanceNormalization", NormKernels::instanceNorm);
         r.register("LayerNormalization", NormKernels::layerNorm);
+        r.register("GroupNormalization", NormKernels::groupNorm);
         r.register("MeanVarianceNormalization", NormKernels::meanVarianceNorm);
         r.register("LRN", NormKernels::lrn);
         r.register("MaxUnpool", NormKernels::maxUnpool);

@@ -138,6 +138,57 @@ public final class NormKernels {
         return Broadcast.indexMap(ps, innerShape);
     }
 
+    /**
+     * GroupNormalization: channels split into num_groups groups, each (batch, group) normalized over
+     * its channels and spatial dims. Scale and bias are per group at opset 18 (as that version
+     * specified them) and per channel from opset 21.
+     */
+    public static Kernel groupNorm(KernelContext kc) {
+        requireFloat(kc, 0, 1, 2);
+        int[] xs = kc.inShape(0);
+        if (xs.length < 2) throw kc.fail("input must have rank >= 2, got " + Arrays.toString(xs));
+        long g = kc.attrInt("num_groups", -1);
+        int n = xs[0], c = xs[1];
+        if (g < 1 || c % g != 0) throw kc.fail("num_groups " + g + " must be positive and divide the " + c + " channels");
+        if (!kc.hasInput(2)) throw kc.fail("input bias is required");
+        long stash = kc.attrInt("stash_type", 1);
+        if (stash != 1) throw kc.fail("stash_type " + stash + " is not supported (only 1, float32)");
+        int groups = (int) g;
+        boolean perChannel = kc.opset() >= 21;
+        int params = perChannel ? c : groups;
+        for (int i = 1; i < 3; i++) {
+            if (Tensor.numel(kc.inShape(i)) != params) {
+                throw kc.fail("input " + i + " must have " + params + " elements (" + (perChannel ? "per channel" : "per group at opset < 21")
+                        + "), got " + Arrays.toString(kc.inShape(i)));
+            }
+        }
+        int spatial = Tensor.numel(xs) / Math.max(1, n * c);
+        int cpg = c / groups, inner = cpg * spatial;
+        double eps = kc.attrFloat("epsilon", 1e-5f);
+        return (in, out) -> {
+            float[] xa = in[0].floats(), ya = out[0].floats(), sa = in[1].floats(), ba = in[2].floats();
+            int xo = in[0].offset(), yo = out[0].offset(), so = in[1].offset(), bo = in[2].offset();
+            for (int r = 0; r < n * groups; r++) {
+                int xb = xo + r * inner, yb = yo + r * inner;
+                double sum = 0;
+                for (int i = 0; i < inner; i++) sum += xa[xb + i];
+                double m = sum / inner, ss = 0;
+                for (int i = 0; i < inner; i++) {
+                    double d = xa[xb + i] - m;
+                    ss += d * d;
+                }
+                float fm = (float) m, is = (float) (1.0 / Math.sqrt(ss / inner + eps));
+                int grp = r % groups;
+                for (int k = 0; k < cpg; k++) {
+                    int p = perChannel ? grp * cpg + k : grp;
+                    float a = sa[so + p] * is, b = ba[bo + p] - fm * a;
+                    int off = k * spatial;
+                    for (int i = 0; i < spatial; i++) ya[yb + off + i] = xa[xb + off + i] * a + b;
+                }
+            }
+        };
+    }
+
     /** (x - mean) / (sqrt(var) + 1e-9) over {@code axes}, as ONNX's function body defines it. */
     public static Kernel meanVarianceNorm(KernelContext kc) {
         requireFloat(kc, 0);
