@@ -10,7 +10,6 @@ import dev.edgeopt.engine.kernels.ReduceKernels;
 import dev.edgeopt.engine.kernels.ShapeKernels;
 import dev.edgeopt.ir.Node;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -23,7 +22,7 @@ import java.util.TreeMap;
 public final class KernelRegistry {
     private static volatile KernelRegistry standard;
     private final Map<String, KernelFactory> factories = new TreeMap<>();
-    private final Set<String> viewOps = new HashSet<>();
+    private final Map<String, java.util.function.Predicate<Node>> viewOps = new java.util.HashMap<>();
 
     public static KernelRegistry standard() {
         KernelRegistry r = standard;
@@ -62,9 +61,18 @@ public final class KernelRegistry {
      * (Reshape, Flatten, Squeeze...). The planner then makes the output a view of the input's buffer
      * and skips the kernel when it can; the kernel (a copy) still runs when it cannot.
      */
-    public void registerView(String op) { viewOps.add(key("", op)); }
+    public void registerView(String op) { viewOps.put(key("", op), n -> true); }
 
-    public boolean isView(Node n) { return viewOps.contains(key(n.domain(), n.opType())); }
+    /**
+     * As {@link #registerView(String)} for the nodes of {@code op} that satisfy {@code when} (e.g.
+     * Dropout only without a mask output, since a skipped kernel would not write the mask).
+     */
+    public void registerView(String op, java.util.function.Predicate<Node> when) { viewOps.put(key("", op), when); }
+
+    public boolean isView(Node n) {
+        java.util.function.Predicate<Node> p = viewOps.get(key(n.domain(), n.opType()));
+        return p != null && p.test(n);
+    }
 
     public KernelFactory find(String domain, String op) { return factories.get(key(domain, op)); }
 

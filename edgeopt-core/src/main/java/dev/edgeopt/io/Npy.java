@@ -24,6 +24,8 @@ public final class Npy {
         byte[] b;
         try {
             b = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new EdgeoptException(file + ": no such file");
         } catch (IOException e) {
             throw new EdgeoptException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -23,6 +23,7 @@ import dev.edgeopt.onnx.proto.OnnxProto.TypeProto;
 import dev.edgeopt.onnx.proto.OnnxProto.ValueInfoProto;
 import dev.edgeopt.ops.OpRegistry;
 import dev.edgeopt.ops.ShapeInference;
+import dev.edgeopt.ops.UnsupportedOpException;
 import dev.edgeopt.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,11 +109,25 @@ public final class OnnxImporter {
         g.setDocString(m.getDocString());
         g.setModelVersion(m.getModelVersion());
         for (StringStringEntryProto e : m.getMetadataPropsList()) g.metadata().put(e.getKey(), e.getValue());
-        readGraph(m.getGraph(), g);
-        if (inferTypes) {
-            ShapeInference.annotate(g, Executor.evaluator());
+        try {
+            readGraph(m.getGraph(), g);
+            if (inferTypes) ShapeInference.annotate(g, Executor.evaluator());
+        } catch (EdgeoptException e) {
+            throw withLabel(e);
         }
         return g;
+    }
+
+    /**
+     * Errors raised below the importer (registries, shape inference) name the node but not the
+     * file; this adds it, keeping the exception's type so callers can still tell unsupported ops.
+     */
+    private EdgeoptException withLabel(EdgeoptException e) {
+        if (e.getMessage().startsWith(label)) return e;
+        String m = label + ": " + e.getMessage();
+        EdgeoptException w = e instanceof UnsupportedOpException u ? new UnsupportedOpException(u.op(), m) : new EdgeoptException(m, e);
+        w.setStackTrace(e.getStackTrace());
+        return w;
     }
 
     private void readGraph(GraphProto gp, Graph g) {
@@ -201,11 +216,7 @@ public final class OnnxImporter {
             if (t != null && v.type() == null && !v.isConstant()) v.setType(t);
             g.addOutput(v);
         }
-        try {
-            g.sortTopologically();
-        } catch (EdgeoptException e) {
-            throw new EdgeoptException(label + ": " + e.getMessage());
-        }
+        g.sortTopologically();
         if (inferTypes) {
             for (Node n : g.nodes()) OpRegistry.standard().require(n);
         }

@@ -168,6 +168,8 @@ public final class OnnxTensors {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new EdgeoptException(file + ": no such file");
         } catch (IOException e) {
             throw new EdgeoptException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -80,38 +80,63 @@ public enum Activation {
         return (float) (e / (1.0 + e));
     }
 
-    /** Applies in place to {@code a[off, off+len)}; vectorized for the piecewise-linear ones. */
+    /** Applies in place to {@code a[off, off+len)}; vectorized. */
     public void applyInPlace(float[] a, int off, int len, float p0, float p1) {
-        if (this == NONE) return;
+        apply(a, off, a, off, len, p0, p1);
+    }
+
+    /**
+     * {@code dst[doff + i] = f(src[soff + i])} for i in [0, len); the ranges may be the same (in
+     * place) but must not otherwise overlap. Every activation has a vector loop; Sigmoid and Tanh use
+     * the Vector API's EXP and TANH (within an ulp or two of {@link #apply}).
+     */
+    public void apply(float[] src, int soff, float[] dst, int doff, int len, float p0, float p1) {
+        if (this == NONE) {
+            if (src != dst || soff != doff) System.arraycopy(src, soff, dst, doff, len);
+            return;
+        }
         int i = 0;
         int bound = S.loopBound(len);
         switch (this) {
             case RELU -> {
-                for (; i < bound; i += S.length()) FloatVector.fromArray(S, a, off + i).max(0f).intoArray(a, off + i);
+                for (; i < bound; i += S.length()) FloatVector.fromArray(S, src, soff + i).max(0f).intoArray(dst, doff + i);
             }
             case CLIP -> {
-                for (; i < bound; i += S.length()) FloatVector.fromArray(S, a, off + i).max(p0).min(p1).intoArray(a, off + i);
+                for (; i < bound; i += S.length()) FloatVector.fromArray(S, src, soff + i).max(p0).min(p1).intoArray(dst, doff + i);
             }
             case LEAKY_RELU -> {
                 for (; i < bound; i += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, a, off + i);
-                    v.blend(v.mul(p0), v.compare(VectorOperators.LT, 0f)).intoArray(a, off + i);
+                    FloatVector v = FloatVector.fromArray(S, src, soff + i);
+                    v.blend(v.mul(p0), v.compare(VectorOperators.LT, 0f)).intoArray(dst, doff + i);
                 }
             }
             case HARD_SIGMOID -> {
                 for (; i < bound; i += S.length()) {
-                    FloatVector.fromArray(S, a, off + i).fma(p0, p1).max(0f).min(1f).intoArray(a, off + i);
+                    FloatVector.fromArray(S, src, soff + i).fma(p0, p1).max(0f).min(1f).intoArray(dst, doff + i);
                 }
             }
             case HARD_SWISH -> {
                 float sixth = 1f / 6f;
                 for (; i < bound; i += S.length()) {
-                    FloatVector v = FloatVector.fromArray(S, a, off + i);
-                    v.mul(v.fma(sixth, 0.5f).max(0f).min(1f)).intoArray(a, off + i);
+                    FloatVector v = FloatVector.fromArray(S, src, soff + i);
+                    v.mul(v.fma(sixth, 0.5f).max(0f).min(1f)).intoArray(dst, doff + i);
+                }
+            }
+            case SIGMOID -> {
+                FloatVector one = FloatVector.broadcast(S, 1f);
+                for (; i < bound; i += S.length()) {
+                    // e^-x overflows to +inf for very negative x, giving 1/inf = 0 as it should.
+                    FloatVector v = FloatVector.fromArray(S, src, soff + i);
+                    one.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoArray(dst, doff + i);
+                }
+            }
+            case TANH -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, src, soff + i).lanewise(VectorOperators.TANH).intoArray(dst, doff + i);
                 }
             }
             default -> { }
         }
-        for (; i < len; i++) a[off + i] = apply(a[off + i], p0, p1);
+        for (; i < len; i++) dst[doff + i] = apply(src[soff + i], p0, p1);
     }
 }

@@ -1,0 +1,128 @@
+package dev.edgeopt.engine.kernels.conv;
+
+import dev.edgeopt.engine.Kernel;
+import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.Scratch;
+import dev.edgeopt.engine.ThreadPool;
+import dev.edgeopt.engine.kernels.Activation;
+import dev.edgeopt.engine.kernels.gemm.GemmJob;
+import dev.edgeopt.ir.DType;
+import dev.edgeopt.tensor.Tensor;
+import java.util.function.IntConsumer;
+
+/**
+ * Conv as GEMM per image and group: {@code Y_g[Mg, P] = W_g[Mg, Cg*k] * col_g[Cg*k, P]}. A 1x1
+ * stride-1 unpadded conv reads the NCHW input directly as B (no copy); any other window is first
+ * unrolled (im2col) into scratch. Weights are packed once when constant; bias and the activation run
+ * in the GEMM epilogue.
+ */
+public final class GemmConv implements Kernel {
+    private final ConvShape s;
+    private final GemmJob[] jobs; // one per group when weights are constant, else one shared
+    private final boolean pointwise;
+    private final Scratch.Ref col;
+    private final int kg, p, tasks;
+    private final ThreadPool pool;
+    private final IntConsumer im2colBody = this::im2colTask;
+    // Per-run state read by the parallel bodies.
+    private float[] x;
+    private int xOff, curN, curG;
+
+    public GemmConv(KernelContext kc, ConvShape s, Activation act, float p0, float p1) {
+        this.s = s;
+        this.pool = kc.pool();
+        this.tasks = kc.threads();
+        kg = s.cg * s.kernelSize();
+        p = s.outPlane();
+        pointwise = s.pointwise();
+        Tensor w = kc.constant(1);
+        int bRs = p;
+        if (w != null) {
+            jobs = new GemmJob[s.group];
+            for (int g = 0; g < s.group; g++) {
+                jobs[g] = new GemmJob(kc, s.mg, p, kg, w.floats(), w.offset() + g * s.mg * kg, kg, 1, 1f, null, 0, bRs, 1, p);
+            }
+        } else {
+            jobs = new GemmJob[] {new GemmJob(kc, s.mg, p, kg, null, 0, kg, 1, 1f, null, 0, bRs, 1, p)};
+        }
+        for (GemmJob j : jobs) {
+            j.ep.act = act;
+            j.ep.p0 = p0;
+            j.ep.p1 = p1;
+        }
+        col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
+    }
+
+    @Override public void run(Tensor[] in, Tensor[] out) {
+        Tensor xt = in[0], wt = in[1], bt = in.length > 2 ? in[2] : null, yt = out[0];
+        x = xt.floats();
+        xOff = xt.offset();
+        int inP = s.inPlane();
+        for (int n = 0; n < s.n; n++) {
+            for (int g = 0; g < s.group; g++) {
+                GemmJob j = jobs.length == 1 ? jobs[0] : jobs[g];
+                if (jobs.length == 1 && wt != null) {
+                    j.a = wt.floats();
+                    j.aOff = wt.offset() + g * s.mg * kg;
+                }
+                if (pointwise) {
+                    j.b = x;
+                    j.bOff = xOff + (n * s.c + g * s.cg) * inP;
+                } else {
+                    curN = n;
+                    curG = g;
+                    pool.parallelFor(tasks, im2colBody);
+                    j.b = col.floats();
+                    j.bOff = col.offset();
+                }
+                j.c = yt.floats();
+                j.cOff = yt.offset() + (n * s.m + g * s.mg) * p;
+                if (bt != null) {
+                    j.ep.rowBias = bt.floats();
+                    j.ep.rowBiasOff = bt.offset() + g * s.mg;
+                } else {
+                    j.ep.rowBias = null;
+                }
+                j.run();
+            }
+        }
+        x = null;
+    }
+
+    private void im2colTask(int t) {
+        int per = (kg + tasks - 1) / tasks;
+        int r0 = t * per, r1 = Math.min(kg, r0 + per);
+        float[] dst = col.floats();
+        int base = col.offset();
+        int inP = s.inPlane();
+        int kk = s.kernelSize(), khw = s.kh * s.kw;
+        for (int r = r0; r < r1; r++) {
+            int ci = r / kk, ki = r % kk;
+            int kd = ki / khw, kh = (ki % khw) / s.kw, kw = ki % s.kw;
+            int src = xOff + (curN * s.c + curG * s.cg + ci) * inP;
+            int o = base + r * p;
+            // Output columns whose input column falls inside the image: ow in [lo, hi).
+            int offW = kw * s.dw - s.pw;
+            int lo = offW >= 0 ? 0 : Math.min(s.ow, (-offW + s.sw - 1) / s.sw);
+            int hi = Math.max(lo, Math.min(s.ow, s.w - offW <= 0 ? 0 : (s.w - offW + s.sw - 1) / s.sw));
+            for (int od = 0; od < s.od; od++) {
+                int id = od * s.sd - s.pd + kd * s.dd;
+                for (int oh = 0; oh < s.oh; oh++, o += s.ow) {
+                    int ih = oh * s.sh - s.ph + kh * s.dh;
+                    if (id < 0 || id >= s.d || ih < 0 || ih >= s.h) {
+                        java.util.Arrays.fill(dst, o, o + s.ow, 0f);
+                        continue;
+                    }
+                    int row = src + (id * s.h + ih) * s.w + offW;
+                    for (int ow = 0; ow < lo; ow++) dst[o + ow] = 0f;
+                    if (s.sw == 1) {
+                        System.arraycopy(x, row + lo, dst, o + lo, hi - lo);
+                    } else {
+                        for (int ow = lo; ow < hi; ow++) dst[o + ow] = x[row + ow * s.sw];
+                    }
+                    for (int ow = hi; ow < s.ow; ow++) dst[o + ow] = 0f;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package dev.edgeopt.engine.kernels.gemm;
+
+import dev.edgeopt.engine.kernels.Activation;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Single-precision GEMM in the BLIS style: {@code C[M,N] (+)= A[M,K] * B[K,N]} with A and B copied
+ * into packed panels (A in panels of {@link #MR} rows, B in panels of {@link #NR} columns, both in
+ * blocks of {@link #KC} along K), and a register-blocked micro-kernel that keeps an MR x NR tile of
+ * C in 12 vector registers while it streams one A panel and one B panel.
+ *
+ * <p>Why packing: the micro-kernel then reads both operands sequentially with unit stride whatever
+ * the original layout (transposed, im2col'd, strided), and a constant operand (weights) is packed
+ * once when the kernel is created. The packed layout of a whole operand is: K block {@code p}
+ * (starting at {@code pc = p*KC}, {@code kc = min(KC, K-pc)} deep) at {@code pc * roundUp(M, MR)}
+ * for A (resp. {@code roundUp(N, NR)} for B), panel {@code i} of that block at
+ * {@code i * MR * kc}, element {@code (row r, depth k)} at {@code k * MR + r}; zero-padded past M
+ * (resp. N) so the micro-kernel never branches on edges.
+ *
+ * <p>An optional epilogue (a per-row bias, a per-column bias, an {@link Activation}) is applied to
+ * each tile right after its last K block is accumulated, while the tile is in L1.
+ */
+public final class Sgemm {
+    private Sgemm() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Rows of the register tile. */
+    public static final int MR = 6;
+    /** Columns of the register tile: two vectors. */
+    public static final int NR = 2 * L;
+    /** Depth of a K block: an A panel (MR x KC) and a B panel (KC x NR) together stay in L1. */
+    public static final int KC = 256;
+    /** Rows of A per L2 block. */
+    public static final int MC = 16 * MR;
+    /** Columns of B per packed block (a multiple of NR). */
+    public static final int NC = 64 * NR;
+
+    public static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
+
+    /** Floats of a whole packed A (M x K). */
+    public static int packedASize(int m, int k) { return roundUp(m, MR) * k; }
+
+    /** Floats of a whole packed B (K x N). */
+    public static int packedBSize(int k, int n) { return roundUp(n, NR) * k; }
+
+    /**
+     * Packs all of A, element (i, k) read at {@code src[off + i*rs + k*cs]} and scaled by
+     * {@code scale}, into the whole-operand layout at {@code dst[dOff]}.
+     */
+    public static void packA(float[] src, int off, int rs, int cs, int m, int k, float scale, float[] dst, int dOff) {
+        int mp = roundUp(m, MR);
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packABlock(src, off + pc * cs, rs, cs, m, kc, scale, dst, dOff + pc * mp);
+        }
+    }
+
+    /** Packs rows [0, m) and depth [0, kc) of A (already offset) into panels at {@code dst[dOff]}. */
+    static void packABlock(float[] src, int off, int rs, int cs, int m, int kc, float scale, float[] dst, int dOff) {
+        for (int i0 = 0; i0 < m; i0 += MR) {
+            int mr = Math.min(MR, m - i0);
+            int base = dOff + i0 * kc;
+            if (cs == 1 && mr == MR && scale == 1f) {
+                for (int r = 0; r < MR; r++) {
+                    int s = off + (i0 + r) * rs;
+                    for (int kk = 0; kk < kc; kk++) dst[base + kk * MR + r] = src[s + kk];
+                }
+                continue;
+            }
+            for (int kk = 0; kk < kc; kk++) {
+                int d = base + kk * MR;
+                int s = off + i0 * rs + kk * cs;
+                for (int r = 0; r < mr; r++) dst[d + r] = src[s + r * rs] * scale;
+                for (int r = mr; r < MR; r++) dst[d + r] = 0f;
+            }
+        }
+    }
+
+    /** Packs all of B, element (k, j) read at {@code src[off + k*rs + j*cs]} and scaled. */
+    public static void packB(float[] src, int off, int rs, int cs, int k, int n, float scale, float[] dst, int dOff) {
+        int np = roundUp(n, NR);
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            packBBlock(src, off + pc * rs, rs, cs, kc, n, scale, dst, dOff + pc * np);
+        }
+    }
+
+    /** Packs depth [0, kc) and columns [0, n) of B (already offset) into panels at {@code dst[dOff]}. */
+    static void packBBlock(float[] src, int off, int rs, int cs, int kc, int n, float scale, float[] dst, int dOff) {
+        for (int j0 = 0; j0 < n; j0 += NR) {
+            int nr = Math.min(NR, n - j0);
+            int base = dOff + j0 * kc;
+            if (cs == 1 && nr == NR && scale == 1f) {
+                int s = off + j0;
+                for (int kk = 0; kk < kc; kk++, s += rs) {
+                    int d = base + kk * NR;
+                    FloatVector.fromArray(S, src, s).intoArray(dst, d);
+                    FloatVector.fromArray(S, src, s + L).intoArray(dst, d + L);
+                }
+                continue;
+            }
+            for (int kk = 0; kk < kc; kk++) {
+                int d = base + kk * NR;
+                int s = off + kk * rs + j0 * cs;
+                for (int c = 0; c < nr; c++) dst[d + c] = src[s + c * cs] * scale;
+                for (int c = nr; c < NR; c++) dst[d + c] = 0f;
+            }
+        }
+    }
+
+    /**
+     * Computes the tile {@code C[i0+r, j0+c]} for r < mr, c < nr from one A panel and one B panel.
+     * With {@code load}, adds to what C holds; with {@code last}, applies the epilogue.
+     */
+    static void micro(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, int nr,
+                      boolean load, boolean last, Epilogue ep, int row0, int col0, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        if (mr == MR && nr == NR) {
+            store(c, co, load, c00, c01);
+            store(c, co + ldc, load, c10, c11);
+            store(c, co + 2 * ldc, load, c20, c21);
+            store(c, co + 3 * ldc, load, c30, c31);
+            store(c, co + 4 * ldc, load, c40, c41);
+            store(c, co + 5 * ldc, load, c50, c51);
+        } else {
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, L);
+            c10.intoArray(tile, NR);
+            c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR);
+            c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR);
+            c31.intoArray(tile, 3 * NR + L);
+            c40.intoArray(tile, 4 * NR);
+            c41.intoArray(tile, 4 * NR + L);
+            c50.intoArray(tile, 5 * NR);
+            c51.intoArray(tile, 5 * NR + L);
+            for (int r = 0; r < mr; r++) {
+                int d = co + r * ldc, s = r * NR;
+                if (load) {
+                    for (int j = 0; j < nr; j++) c[d + j] += tile[s + j];
+                } else {
+                    for (int j = 0; j < nr; j++) c[d + j] = tile[s + j];
+                }
+            }
+        }
+        if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
+    }
+
+    private static void store(float[] c, int o, boolean load, FloatVector v0, FloatVector v1) {
+        if (load) {
+            v0 = v0.add(FloatVector.fromArray(S, c, o));
+            v1 = v1.add(FloatVector.fromArray(S, c, o + L));
+        }
+        v0.intoArray(c, o);
+        v1.intoArray(c, o + L);
+    }
+
+    /**
+     * Bias and activation applied to finished tiles. Fields are set per run by the owning kernel
+     * (bias arrays live in tensors), so the object is created once.
+     */
+    public static final class Epilogue {
+        public float[] rowBias;
+        public int rowBiasOff;
+        public float[] colBias;
+        public int colBiasOff;
+        public Activation act = Activation.NONE;
+        public float p0, p1;
+
+        public boolean isIdentity() { return rowBias == null && colBias == null && act == Activation.NONE; }
+
+        void apply(float[] c, int co, int ldc, int mr, int nr, int row0, int col0) {
+            for (int r = 0; r < mr; r++) {
+                int o = co + r * ldc;
+                if (rowBias != null) {
+                    float bv = rowBias[rowBiasOff + row0 + r];
+                    int j = 0;
+                    for (; j + L <= nr; j += L) FloatVector.fromArray(S, c, o + j).add(bv).intoArray(c, o + j);
+                    for (; j < nr; j++) c[o + j] += bv;
+                }
+                if (colBias != null) {
+                    int bo = colBiasOff + col0;
+                    for (int j = 0; j < nr; j++) c[o + j] += colBias[bo + j];
+                }
+                act.applyInPlace(c, o, nr, p0, p1);
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.edgeopt.train;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The few dense float routines training needs. One matrix-product kernel serves every GEMM of the
+ * forward and backward passes: {@code A} is read through a row and a column stride, so a transposed
+ * left operand costs nothing; a transposed right operand is materialized with {@link #transpose}
+ * first (linear cost next to the product).
+ *
+ * <p>The kernel keeps a 4x2-vector tile of C in registers and streams rows of B, which is what the
+ * JIT turns into broadcast-FMA sequences. It is single-threaded: callers parallelize over batch
+ * samples or row blocks so that reductions stay in a fixed order (determinism).
+ */
+public final class Blas {
+    private Blas() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    /**
+     * {@code C[M,N] (+)= A[M,K] * B[K,N]}. {@code A[i,k] = a[aOff + i*aRs + k*aCs]}, B and C are
+     * row-major with leading dimensions {@code ldb} and {@code ldc}.
+     */
+    public static void gemm(int m, int n, int k, float[] a, int aOff, int aRs, int aCs,
+                            float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) rows4(i, n, k, a, aOff, aRs, aCs, b, bOff, ldb, c, cOff, ldc, accumulate);
+        for (; i < m; i++) rows1(i, n, k, a, aOff, aRs, aCs, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    private static void rows4(int i, int n, int k, float[] a, int aOff, int aRs, int aCs,
+                              float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int a0 = aOff + i * aRs, a1 = a0 + aRs, a2 = a1 + aRs, a3 = a2 + aRs;
+        int c0 = cOff + i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        int j = 0;
+        for (; j + 2 * L <= n; j += 2 * L) {
+            FloatVector x00, x01, x10, x11, x20, x21, x30, x31;
+            if (acc) {
+                x00 = FloatVector.fromArray(S, c, c0 + j); x01 = FloatVector.fromArray(S, c, c0 + j + L);
+                x10 = FloatVector.fromArray(S, c, c1 + j); x11 = FloatVector.fromArray(S, c, c1 + j + L);
+                x20 = FloatVector.fromArray(S, c, c2 + j); x21 = FloatVector.fromArray(S, c, c2 + j + L);
+                x30 = FloatVector.fromArray(S, c, c3 + j); x31 = FloatVector.fromArray(S, c, c3 + j + L);
+            } else {
+                x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = FloatVector.zero(S);
+            }
+            int bo = bOff + j;
+            for (int p = 0; p < k; p++, bo += ldb) {
+                FloatVector b0 = FloatVector.fromArray(S, b, bo), b1 = FloatVector.fromArray(S, b, bo + L);
+                int q = p * aCs;
+                FloatVector v = FloatVector.broadcast(S, a[a0 + q]);
+                x00 = b0.fma(v, x00); x01 = b1.fma(v, x01);
+                v = FloatVector.broadcast(S, a[a1 + q]);
+                x10 = b0.fma(v, x10); x11 = b1.fma(v, x11);
+                v = FloatVector.broadcast(S, a[a2 + q]);
+                x20 = b0.fma(v, x20); x21 = b1.fma(v, x21);
+                v = FloatVector.broadcast(S, a[a3 + q]);
+                x30 = b0.fma(v, x30); x31 = b1.fma(v, x31);
+            }
+            x00.intoArray(c, c0 + j); x01.intoArray(c, c0 + j + L);
+            x10.intoArray(c, c1 + j); x11.intoArray(c, c1 + j + L);
+            x20.intoArray(c, c2 + j); x21.intoArray(c, c2 + j + L);
+            x30.intoArray(c, c3 + j); x31.intoArray(c, c3 + j + L);
+        }
+        for (; j + L <= n; j += L) {
+            FloatVector x0, x1, x2, x3;
+            if (acc) {
+                x0 = FloatVector.fromArray(S, c, c0 + j); x1 = FloatVector.fromArray(S, c, c1 + j);
+                x2 = FloatVector.fromArray(S, c, c2 + j); x3 = FloatVector.fromArray(S, c, c3 + j);
+            } else {
+                x0 = x1 = x2 = x3 = FloatVector.zero(S);
+            }
+            int bo = bOff + j;
+            for (int p = 0; p < k; p++, bo += ldb) {
+                FloatVector b0 = FloatVector.fromArray(S, b, bo);
+                int q = p * aCs;
+                x0 = b0.fma(FloatVector.broadcast(S, a[a0 + q]), x0);
+                x1 = b0.fma(FloatVector.broadcast(S, a[a1 + q]), x1);
+                x2 = b0.fma(FloatVector.broadcast(S, a[a2 + q]), x2);
+                x3 = b0.fma(FloatVector.broadcast(S, a[a3 + q]), x3);
+            }
+            x0.intoArray(c, c0 + j); x1.intoArray(c, c1 + j); x2.intoArray(c, c2 + j); x3.intoArray(c, c3 + j);
+        }
+        for (; j < n; j++) {
+            float s0 = acc ? c[c0 + j] : 0, s1 = acc ? c[c1 + j] : 0, s2 = acc ? c[c2 + j] : 0, s3 = acc ? c[c3 + j] : 0;
+            int bo = bOff + j;
+            for (int p = 0; p < k; p++, bo += ldb) {
+                float bv = b[bo];
+                int q = p * aCs;
+                s0 += a[a0 + q] * bv; s1 += a[a1 + q] * bv; s2 += a[a2 + q] * bv; s3 += a[a3 + q] * bv;
+            }
+            c[c0 + j] = s0; c[c1 + j] = s1; c[c2 + j] = s2; c[c3 + j] = s3;
+        }
+    }
+
+    private static void rows1(int i, int n, int k, float[] a, int aOff, int aRs, int aCs,
+                              float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean acc) {
+        int a0 = aOff + i * aRs, c0 = cOff + i * ldc;
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector x = acc ? FloatVector.fromArray(S, c, c0 + j) : FloatVector.zero(S);
+            int bo = bOff + j;
+            for (int p = 0; p < k; p++, bo += ldb) x = FloatVector.fromArray(S, b, bo).fma(FloatVector.broadcast(S, a[a0 + p * aCs]), x);
+            x.intoArray(c, c0 + j);
+        }
+        for (; j < n; j++) {
+            float s = acc ? c[c0 + j] : 0;
+            int bo = bOff + j;
+            for (int p = 0; p < k; p++, bo += ldb) s += a[a0 + p * aCs] * b[bo];
+            c[c0 + j] = s;
+        }
+    }
+
+    /** {@code dst[j*rows + i] = src[srcOff + i*ld + j]} for a rows x cols block (blocked for cache). */
+    public static void transpose(float[] src, int srcOff, int ld, int rows, int cols, float[] dst, int dstOff) {
+        final int bs = 32;
+        for (int i0 = 0; i0 < rows; i0 += bs) {
+            int i1 = Math.min(rows, i0 + bs);
+            for (int j0 = 0; j0 < cols; j0 += bs) {
+                int j1 = Math.min(cols, j0 + bs);
+                for (int i = i0; i < i1; i++) {
+                    int s = srcOff + i * ld;
+                    for (int j = j0; j < j1; j++) dst[dstOff + j * rows + i] = src[s + j];
+                }
+            }
+        }
+    }
+
+    /** {@code y[yo..yo+n) += alpha * x[xo..xo+n)}. */
+    public static void axpy(int n, float alpha, float[] x, int xo, float[] y, int yo) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(av, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /** Sum of {@code x[xo..xo+n)} in a fixed association order. */
+    public static float sum(float[] x, int xo, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; i + L <= n; i += L) acc = acc.add(FloatVector.fromArray(S, x, xo + i));
+        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) s += x[xo + i];
+        return s;
+    }
+
+    /** Dot product of two runs, in a fixed association order. */
+    public static float dot(int n, float[] x, int xo, float[] y, int yo) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; i + L <= n; i += L) acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
+        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) s += x[xo + i] * y[yo + i];
+        return s;
+    }
+
+    /** Sum of (x - mu)^2 over a run. */
+    public static float sumSquaredDeviation(float[] x, int xo, int n, float mu) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; i + L <= n; i += L) {
+            FloatVector d = FloatVector.fromArray(S, x, xo + i).sub(mu);
+            acc = d.fma(d, acc);
+        }
+        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = x[xo + i] - mu;
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** y = x * a + b over a run. */
+    public static void scaleShift(int n, float[] x, int xo, float a, float b, float[] y, int yo) {
+        int i = 0;
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(a, b).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = x[xo + i] * a + b;
+    }
+
+    /** gx += ag * g + ax * x + c over a run (BatchNormalization's input gradient). */
+    public static void bnBackward(int n, float[] g, int go, float ag, float[] x, int xo, float ax, float c, float[] gx, int gxo) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, g, go + i).fma(FloatVector.broadcast(S, ag), FloatVector.fromArray(S, x, xo + i).fma(ax, c));
+            v.add(FloatVector.fromArray(S, gx, gxo + i)).intoArray(gx, gxo + i);
+        }
+        for (; i < n; i++) gx[gxo + i] += ag * g[go + i] + ax * x[xo + i] + c;
+    }
+}
