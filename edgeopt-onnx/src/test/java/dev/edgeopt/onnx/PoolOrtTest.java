@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Graph;
+import dev.edgeopt.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /** Pools and BatchNormalization against ONNX Runtime on attribute combinations the node tests miss. */
@@ -71,6 +72,20 @@ class PoolOrtTest {
         }
         new SingleNodeOracle("MaxPool", 12).input(randn(73, 1, 2, 12, 45)).ints("kernel_shape", 3L, 3L)
                 .ints("dilations", 2L, 3L).ints("pads", 2L, 2L, 2L, 2L).check();
+    }
+
+    @Test
+    void maxRoiPool() {
+        Tensor rois = Tensor.of(new float[] {
+            0, 0, 0, 7, 9,
+            1, 2.5f, 1.5f, 5.5f, 6.4f,
+            0, -3, -2, 3, 4,
+            1, 10, 12, 30, 30,
+            0, 4, 4, 4, 4}, 5, 5);
+        for (float scale : new float[] {1f, 0.5f}) {
+            new SingleNodeOracle("MaxRoiPool", 13).staticInput(randn(80, 2, 3, 10, 12)).input(rois)
+                    .ints("pooled_shape", 3L, 2L).attr("spatial_scale", scale).check();
+        }
     }
 
     @Test

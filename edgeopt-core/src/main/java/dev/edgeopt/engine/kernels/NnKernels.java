@@ -28,6 +28,7 @@ public final class NnKernels {
         r.register("MeanVarianceNormalization", NormKernels::meanVarianceNorm);
         r.register("LRN", NormKernels::lrn);
         r.register("MaxUnpool", NormKernels::maxUnpool);
+        r.register("MaxRoiPool", NormKernels::maxRoiPool);
         r.register("Resize", ResizeKernel::new);
         r.register("Upsample", ResizeKernel::new);
     }

@@ -305,4 +305,52 @@ public final class NormKernels {
             }
         };
     }
+
+    /**
+     * MaxRoiPool (Fast R-CNN): each region [batch, x1, y1, x2, y2], scaled by spatial_scale and
+     * rounded half away from zero, is split into pooled_shape bins whose max is taken; an empty bin
+     * gives 0. Bin edges follow ONNX Runtime (floor of the start, ceil of the end).
+     */
+    public static Kernel maxRoiPool(KernelContext kc) {
+        requireFloat(kc, 0, 1);
+        int[] xs = kc.inShape(0), rs = kc.inShape(1);
+        if (xs.length != 4) throw kc.fail("X must be 4-D [N, C, H, W], got " + Arrays.toString(xs));
+        if (rs.length != 2 || rs[1] != 5) throw kc.fail("rois must be [num_rois, 5], got " + Arrays.toString(rs));
+        long[] ps = kc.attrInts("pooled_shape", null);
+        if (ps == null || ps.length != 2 || ps[0] < 1 || ps[1] < 1) throw kc.fail("attribute pooled_shape [h, w] is required");
+        int ph = (int) ps[0], pw = (int) ps[1], n = xs[0], c = xs[1], h = xs[2], w = xs[3], rois = rs[0];
+        float scale = kc.attrFloat("spatial_scale", 1f);
+        String node = kc.node().describe();
+        return (in, out) -> {
+            float[] xa = in[0].floats(), ra = in[1].floats(), ya = out[0].floats();
+            int xo = in[0].offset(), ro = in[1].offset(), yo = out[0].offset();
+            for (int r = 0; r < rois; r++) {
+                int b = (int) ra[ro + r * 5];
+                if (b < 0 || b >= n) throw new dev.edgeopt.EdgeoptException("node " + node + ": roi " + r + " names batch " + b + " of " + n);
+                int x1 = roundAway(ra[ro + r * 5 + 1] * scale), y1 = roundAway(ra[ro + r * 5 + 2] * scale);
+                int x2 = roundAway(ra[ro + r * 5 + 3] * scale), y2 = roundAway(ra[ro + r * 5 + 4] * scale);
+                float bh = (float) Math.max(y2 - y1 + 1, 1) / ph, bw = (float) Math.max(x2 - x1 + 1, 1) / pw;
+                for (int ch = 0; ch < c; ch++) {
+                    int plane = xo + (b * c + ch) * h * w;
+                    int yb = yo + (r * c + ch) * ph * pw;
+                    for (int i = 0; i < ph; i++) {
+                        int hs = Math.min(Math.max((int) Math.floor(i * bh) + y1, 0), h);
+                        int he = Math.min(Math.max((int) Math.ceil((i + 1) * bh) + y1, 0), h);
+                        for (int j = 0; j < pw; j++) {
+                            int ws = Math.min(Math.max((int) Math.floor(j * bw) + x1, 0), w);
+                            int we = Math.min(Math.max((int) Math.ceil((j + 1) * bw) + x1, 0), w);
+                            float m = -Float.MAX_VALUE;
+                            boolean empty = he <= hs || we <= ws;
+                            for (int yy = hs; yy < he; yy++) {
+                                for (int xx = ws; xx < we; xx++) m = Math.max(m, xa[plane + yy * w + xx]);
+                            }
+                            ya[yb + i * pw + j] = empty ? 0f : m;
+                        }
+                    }
+                }
+            }
+        };
+    }
+
+    private static int roundAway(float v) { return (int) (Math.signum(v) * Math.floor(Math.abs(v) + 0.5f)); }
 }
