@@ -120,6 +120,10 @@ class PoolOrtTest {
                     .staticInput(randn(56, c)).staticInput(randn(57, c)).staticInput(randn(58, c))
                     .staticInput(SingleNodeOracle.uniform(59, 0.5f, 2f, c)).check();
         }
+        // Large enough to split planes across threads.
+        new SingleNodeOracle("BatchNormalization", 15).input(randn(65, 2, 16, 33, 32))
+                .constant(randn(66, 16)).constant(randn(67, 16)).constant(randn(68, 16))
+                .constant(SingleNodeOracle.uniform(69, 0.5f, 2f, 16)).check();
         new SingleNodeOracle("BatchNormalization", 15).input(randn(60, 4, c))
                 .constant(randn(61, c)).constant(randn(62, c)).constant(randn(63, c))
                 .constant(SingleNodeOracle.uniform(64, 0.5f, 2f, c)).check();
