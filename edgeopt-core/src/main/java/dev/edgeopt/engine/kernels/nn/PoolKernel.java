@@ -48,7 +48,7 @@ public final class PoolKernel implements Kernel {
     private final int cLo, cHi, kw;
     private final boolean unitStrideW;
     private final Scratch.Ref rowBuf;
-    private final int[] strideMap;
+    private final int rowBuf2Off;
 
     private float[] xa, ya;
     private int xo, yo;
@@ -116,10 +116,9 @@ public final class PoolKernel implements Kernel {
         cLo = lo;
         cHi = hi;
         unitStrideW = s[2] == 1;
-        strideMap = new int[S.length()];
-        for (int i = 0; i < strideMap.length; i++) strideMap[i] = i * s[2];
         flat = sr <= 2 && !indices && mode != Mode.LP;
-        rowBuf = flat ? kc.scratch(DType.FLOAT, tasks * w) : null;
+        rowBuf = flat ? kc.scratch(DType.FLOAT, tasks * 2 * w) : null;
+        rowBuf2Off = w;
     }
 
     public static Kernel maxPool(KernelContext kc) { return new PoolKernel(kc, Mode.MAX); }
@@ -237,15 +236,16 @@ public final class PoolKernel implements Kernel {
 
     /**
      * The common case (1-D/2-D, float, no Indices), separably: per output row, the rows of its
-     * window are first reduced column by column into a scratch row (vectorized along W), then each
-     * output reduces its taps of that row. A 3x3 max thus costs 3 vector loads per input column and
-     * 2 scalar maxes per output instead of 9 scalar loads. Max uses {@link Math#max}, which the JIT
-     * turns into a branch-free instruction (on real data a compare-and-branch mispredicts half the
-     * time).
+     * window are first reduced column by column into a scratch row (vectorized along W), then the
+     * columns: with stride 1 each vector of outputs reduces kw shifted vector loads; with a larger
+     * stride every window start is reduced at stride 1 into a second scratch row and every
+     * stride-th result is picked. Border columns take the bounds tables. Max uses
+     * {@link Math#max}, which the JIT makes branch-free (on real data a compare-and-branch
+     * mispredicts half the time).
      */
     private void plane2d(int pl, int t, boolean max) {
         final float[] x = xa, y = ya, r = rowBuf.floats();
-        final int xb = xo + pl * inPlane, yb = yo + pl * outPlane, ro = rowBuf.offset() + t * w;
+        final int xb = xo + pl * inPlane, yb = yo + pl * outPlane, ro = rowBuf.offset() + t * 2 * w;
         final int lanes = S.length(), bound = S.loopBound(w);
         for (int b = 0; b < oh; b++) {
             final int h0 = k0H[b], h1 = k1H[b], rs = startH[b];
@@ -283,17 +283,25 @@ public final class PoolKernel implements Kernel {
             }
             final float div = hdiv * kw;
             if (!unitStrideW && cHi - cLo >= lanes) {
-                // Strided columns: gather every stride-th element of the scratch row.
-                for (; c + lanes <= cHi; c += lanes) {
-                    int st = ro + startW[c];
-                    FloatVector acc = FloatVector.fromArray(S, r, st, strideMap, 0);
+                // Strided columns: reduce every window start at stride 1 with vectors into a
+                // second scratch row, then pick every stride-th result (gathers are slower).
+                final int r2 = ro + rowBuf2Off, span = w - (kw - 1) * dw;
+                int j = 0;
+                for (int bnd = span - lanes; j <= bnd; j += lanes) {
+                    FloatVector acc = FloatVector.fromArray(S, r, ro + j);
                     for (int k = 1; k < kw; k++) {
-                        FloatVector v = FloatVector.fromArray(S, r, st + k * dw, strideMap, 0);
+                        FloatVector v = FloatVector.fromArray(S, r, ro + j + k * dw);
                         acc = max ? acc.max(v) : acc.add(v);
                     }
-                    if (!max) acc = acc.div(div);
-                    acc.intoArray(y, yr + c);
+                    acc.intoArray(r, r2 + j);
                 }
+                for (; j < span; j++) {
+                    float acc = r[ro + j];
+                    for (int k = 1; k < kw; k++) acc = max ? Math.max(acc, r[ro + j + k * dw]) : acc + r[ro + j + k * dw];
+                    r[r2 + j] = acc;
+                }
+                if (max) for (; c < cHi; c++) y[yr + c] = r[r2 + startW[c]];
+                else for (; c < cHi; c++) y[yr + c] = r[r2 + startW[c]] / div;
             }
             for (; c < cHi; c++) {
                 int st = ro + startW[c];
