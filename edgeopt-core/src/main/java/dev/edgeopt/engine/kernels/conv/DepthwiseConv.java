@@ -122,8 +122,8 @@ public final class DepthwiseConv implements Kernel {
                     }
                     ya[yr + ow] = acc;
                 }
-                act.applyInPlace(ya, yr, s.ow, p0, p1);
             }
+            act.applyInPlace(ya, yo, s.oh * s.ow, p0, p1);
         }
     }
 
