@@ -310,6 +310,22 @@ public final class ShapeKernels {
                 Tensor v = fromInput && in[2] != null ? in[2] : fill;
                 Object src = in[0].data(), dst = out[0].data(), val = v.data();
                 int so = in[0].offset() + skip, vo = v.offset(), d = out[0].offset();
+                if (dst instanceof float[] y) {
+                    // The common case without per-call dispatch: borders are one or two elements.
+                    float[] x = (float[]) src;
+                    float f = ((float[]) val)[vo];
+                    for (int row = 0; row < rows; row++, d += inner) {
+                        int base = rowBase[row];
+                        if (base < 0) {
+                            Arrays.fill(y, d, d + inner, f);
+                            continue;
+                        }
+                        for (int k = 0; k < lead; k++) y[d + k] = f;
+                        System.arraycopy(x, so + base, y, d + lead, len);
+                        for (int k = d + lead + len; k < d + inner; k++) y[k] = f;
+                    }
+                    return;
+                }
                 for (int row = 0; row < rows; row++, d += inner) {
                     int base = rowBase[row];
                     if (base < 0) {
