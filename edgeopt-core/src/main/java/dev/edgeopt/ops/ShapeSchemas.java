@@ -53,6 +53,7 @@ public final class ShapeSchemas {
         r.register(new Schema("NonZero", ShapeSchemas::nonZero));
         r.register(new Schema("Compress", ShapeSchemas::compress));
         r.register(new Schema("ReverseSequence", ShapeSchemas::reverseSequence));
+        r.register(new Schema("Unique", ShapeSchemas::unique));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -774,5 +775,73 @@ public final class ShapeSchemas {
         if (!hasAxis) return one(in.dtype(), Shape.of(n));
         int axis = ctx.axis(ctx.attrInt("axis", 0), in.rank());
         return one(in.dtype(), in.shape().withDim(axis, n));
+    }
+
+    /**
+     * Unique's grouping of the slices of x along an axis (or of its elements when {@code axis} is
+     * null): {@code order[g]} is the first index of group g in output order, {@code inverse[k]} the
+     * group of slice k, {@code counts[g]} its size. Slices compare lexicographically, as numpy does.
+     */
+    public record UniqueGroups(int[] first, int[] inverse, long[] counts, int outer, int dim, int inner) {}
+
+    public static UniqueGroups uniqueGroups(Tensor x, Integer axis, boolean sorted) {
+        int[] s = x.dims();
+        int outer = 1, dim = x.size(), inner = 1;
+        if (axis != null) {
+            outer = 1;
+            inner = 1;
+            for (int i = 0; i < axis; i++) outer *= s[i];
+            for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+            dim = s[axis];
+        }
+        final int fo = outer, fd = dim, fi = inner;
+        boolean exact = !x.dtype().isFloating();
+        java.util.Comparator<Integer> bySlice = (a, b) -> {
+            for (int o = 0; o < fo; o++) {
+                for (int i = 0; i < fi; i++) {
+                    int ea = (o * fd + a) * fi + i, eb = (o * fd + b) * fi + i;
+                    int c = exact ? Long.compare(x.getLong(ea), x.getLong(eb)) : Double.compare(x.getDouble(ea), x.getDouble(eb));
+                    if (c != 0) return c;
+                }
+            }
+            return 0;
+        };
+        Integer[] idx = new Integer[dim];
+        for (int k = 0; k < dim; k++) idx[k] = k;
+        Arrays.sort(idx, bySlice); // stable: each group starts at its first occurrence
+        int[] groupOf = new int[dim];
+        List<Integer> firsts = new ArrayList<>();
+        for (int k = 0; k < dim; k++) {
+            if (k == 0 || bySlice.compare(idx[k - 1], idx[k]) != 0) firsts.add(idx[k]);
+            groupOf[idx[k]] = firsts.size() - 1;
+        }
+        int g = firsts.size();
+        int[] rank = new int[g]; // sorted group -> output position
+        Integer[] byFirst = new Integer[g];
+        for (int i = 0; i < g; i++) byFirst[i] = i;
+        if (!sorted) Arrays.sort(byFirst, (a, b) -> Integer.compare(firsts.get(a), firsts.get(b)));
+        for (int pos = 0; pos < g; pos++) rank[byFirst[pos]] = pos;
+        int[] first = new int[g];
+        long[] counts = new long[g];
+        int[] inverse = new int[dim];
+        for (int i = 0; i < g; i++) first[rank[i]] = firsts.get(i);
+        for (int k = 0; k < dim; k++) {
+            inverse[k] = rank[groupOf[k]];
+            counts[inverse[k]]++;
+        }
+        return new UniqueGroups(first, inverse, counts, outer, dim, inner);
+    }
+
+    private static List<TensorType> unique(InferContext ctx) {
+        TensorType in = ctx.requireType(0);
+        if (in.dtype() == DType.STRING) throw ctx.fail("strings are not supported");
+        Integer axis = ctx.node().hasAttr("axis") ? ctx.axis(ctx.attrInt("axis", 0), in.rank()) : null;
+        Tensor v = ctx.inputValue(0);
+        Dim n = Dim.unknown();
+        if (v != null) n = Dim.of(uniqueGroups(v, axis, ctx.attrInt("sorted", 1) != 0).first().length);
+        Shape y = axis == null ? Shape.of(n) : in.shape().withDim(axis, n);
+        Dim len = axis == null ? in.shape().numelDim() : in.shape().dim(axis);
+        return List.of(new TensorType(in.dtype(), y), new TensorType(DType.INT64, Shape.of(n)),
+                new TensorType(DType.INT64, Shape.of(len)), new TensorType(DType.INT64, Shape.of(n)));
     }
 }

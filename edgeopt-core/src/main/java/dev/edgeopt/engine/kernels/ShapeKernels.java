@@ -54,6 +54,7 @@ public final class ShapeKernels {
         r.register("NonZero", ShapeKernels::nonZero);
         r.register("Compress", ShapeKernels::compress);
         r.register("ReverseSequence", ShapeKernels::reverseSequence);
+        r.register("Unique", ShapeKernels::unique);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -310,6 +311,22 @@ public final class ShapeKernels {
                 Tensor v = fromInput && in[2] != null ? in[2] : fill;
                 Object src = in[0].data(), dst = out[0].data(), val = v.data();
                 int so = in[0].offset() + skip, vo = v.offset(), d = out[0].offset();
+                if (dst instanceof float[] y) {
+                    // The common case without per-call dispatch: borders are one or two elements.
+                    float[] x = (float[]) src;
+                    float f = ((float[]) val)[vo];
+                    for (int row = 0; row < rows; row++, d += inner) {
+                        int base = rowBase[row];
+                        if (base < 0) {
+                            Arrays.fill(y, d, d + inner, f);
+                            continue;
+                        }
+                        for (int k = 0; k < lead; k++) y[d + k] = f;
+                        System.arraycopy(x, so + base, y, d + lead, len);
+                        for (int k = d + lead + len; k < d + inner; k++) y[k] = f;
+                    }
+                    return;
+                }
                 for (int row = 0; row < rows; row++, d += inner) {
                     int base = rowBase[row];
                     if (base < 0) {
@@ -732,6 +749,31 @@ public final class ShapeKernels {
                     System.arraycopy(src, so + b * st[batchAxis] + from * st[timeAxis], dst, d + b * st[batchAxis] + t * st[timeAxis], inner);
                 }
             }
+        };
+    }
+
+    /**
+     * Unique's output shapes depend on the data, so the engine only meets it with a known input
+     * (folded or evaluated eagerly); the grouping is computed at preparation and run copies it.
+     */
+    static Kernel unique(KernelContext kc) {
+        Tensor x = kc.constant(0);
+        if (x == null) throw kc.fail("Unique needs its input known when the kernel is prepared (its output shape depends on the data)");
+        Integer axis = kc.node().hasAttr("axis") ? kc.axis(kc.attrInt("axis", 0), x.rank()) : null;
+        ShapeSchemas.UniqueGroups u = ShapeSchemas.uniqueGroups(x, axis, kc.attrInt("sorted", 1) != 0);
+        int g = u.first().length, outer = u.outer(), dim = u.dim(), inner = u.inner();
+        long[] first = new long[g], inverse = new long[dim];
+        for (int i = 0; i < g; i++) first[i] = u.first()[i];
+        for (int k = 0; k < dim; k++) inverse[k] = u.inverse()[k];
+        return (in, out) -> {
+            Object src = in[0].data(), dst = out[0].data();
+            int so = in[0].offset(), d = out[0].offset();
+            for (int o = 0; o < outer; o++) {
+                for (int i = 0; i < g; i++) System.arraycopy(src, so + (o * dim + u.first()[i]) * inner, dst, d + (o * g + i) * inner, inner);
+            }
+            if (out.length > 1 && out[1] != null) System.arraycopy(first, 0, out[1].longs(), out[1].offset(), g);
+            if (out.length > 2 && out[2] != null) System.arraycopy(inverse, 0, out[2].longs(), out[2].offset(), dim);
+            if (out.length > 3 && out[3] != null) System.arraycopy(u.counts(), 0, out[3].longs(), out[3].offset(), g);
         };
     }
 }
