@@ -144,7 +144,8 @@ public final class GemmJob {
                             int co = cOff + (ic + ir) * ldc + jc + jr;
                             if (last && e != null && e.inRegisters && mr == Sgemm.MR && nr == Sgemm.NR) {
                                 Sgemm.microEp(kc, ap, apo + ir * kc, bp, bpo + jr * kc, c, co, ldc, load,
-                                        e.rowBias, e.rowBiasOff + ic + ir, e.colBias, e.colBiasOff + jc + jr, e.lo, e.hi);
+                                        e.rowBias != null ? e.rowBias : Sgemm.ZEROS, e.rowBias != null ? e.rowBiasOff + ic + ir : 0,
+                                        e.colBias != null ? e.colBias : Sgemm.ZEROS, e.colBias != null ? e.colBiasOff + jc + jr : 0, e.lo, e.hi);
                             } else {
                                 Sgemm.micro(kc, ap, apo + ir * kc, bp, bpo + jr * kc, c, co, ldc, mr, nr, load, last, e, ic + ir, jc + jr, tile);
                             }

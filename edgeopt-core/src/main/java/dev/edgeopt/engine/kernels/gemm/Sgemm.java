@@ -185,8 +185,13 @@ public final class Sgemm {
      * A full tile's last K block with the epilogue in registers: bias, then a clamp (covers none,
      * Relu and Clip). A per-row pass after the store would cost more than the whole tile when K is
      * small (MobileNet's 16- and 24-channel expansions). Kept apart from {@link #micro} so each
-     * method stays small enough for C2 to keep every vector in a register.
+     * method stays small enough for C2 to keep every vector in a register. Absent biases are
+     * passed as {@link #ZEROS}.
      */
+
+    /** Zeros standing in for an absent bias, at least {@code max(MR, NR)} long. */
+    static final float[] ZEROS = new float[Math.max(MR, NR)];
+
     static void microEp(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean load,
                         float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -213,17 +218,14 @@ public final class Sgemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        FloatVector cb0 = cbias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, cbias, cbo);
-        FloatVector cb1 = cbias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, cbias, cbo + L);
-        float r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0;
-        if (rb != null) {
-            r0 = rb[ro];
-            r1 = rb[ro + 1];
-            r2 = rb[ro + 2];
-            r3 = rb[ro + 3];
-            r4 = rb[ro + 4];
-            r5 = rb[ro + 5];
-        }
+        // Only vector-vector operations below: the scalar forms (v.max(lo)) go through a virtual
+        // broadcast that C2 sometimes fails to bind, and then every vector here gets boxed.
+        FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo);
+        FloatVector cb1 = FloatVector.fromArray(S, cbias, cbo + L);
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
+        FloatVector r0 = FloatVector.broadcast(S, rb[ro]), r1 = FloatVector.broadcast(S, rb[ro + 1]);
+        FloatVector r2 = FloatVector.broadcast(S, rb[ro + 2]), r3 = FloatVector.broadcast(S, rb[ro + 3]);
+        FloatVector r4 = FloatVector.broadcast(S, rb[ro + 4]), r5 = FloatVector.broadcast(S, rb[ro + 5]);
         if (load) {
             c00 = c00.add(FloatVector.fromArray(S, c, co));
             c01 = c01.add(FloatVector.fromArray(S, c, co + L));
@@ -238,18 +240,18 @@ public final class Sgemm {
             c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
             c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
         }
-        c00.add(cb0).add(r0).max(lo).min(hi).intoArray(c, co);
-        c01.add(cb1).add(r0).max(lo).min(hi).intoArray(c, co + L);
-        c10.add(cb0).add(r1).max(lo).min(hi).intoArray(c, co + ldc);
-        c11.add(cb1).add(r1).max(lo).min(hi).intoArray(c, co + ldc + L);
-        c20.add(cb0).add(r2).max(lo).min(hi).intoArray(c, co + 2 * ldc);
-        c21.add(cb1).add(r2).max(lo).min(hi).intoArray(c, co + 2 * ldc + L);
-        c30.add(cb0).add(r3).max(lo).min(hi).intoArray(c, co + 3 * ldc);
-        c31.add(cb1).add(r3).max(lo).min(hi).intoArray(c, co + 3 * ldc + L);
-        c40.add(cb0).add(r4).max(lo).min(hi).intoArray(c, co + 4 * ldc);
-        c41.add(cb1).add(r4).max(lo).min(hi).intoArray(c, co + 4 * ldc + L);
-        c50.add(cb0).add(r5).max(lo).min(hi).intoArray(c, co + 5 * ldc);
-        c51.add(cb1).add(r5).max(lo).min(hi).intoArray(c, co + 5 * ldc + L);
+        c00.add(cb0).add(r0).max(vlo).min(vhi).intoArray(c, co);
+        c01.add(cb1).add(r0).max(vlo).min(vhi).intoArray(c, co + L);
+        c10.add(cb0).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc);
+        c11.add(cb1).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc + L);
+        c20.add(cb0).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
+        c21.add(cb1).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc + L);
+        c30.add(cb0).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
+        c31.add(cb1).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc + L);
+        c40.add(cb0).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
+        c41.add(cb1).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc + L);
+        c50.add(cb0).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
+        c51.add(cb1).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc + L);
     }
 
     /**
