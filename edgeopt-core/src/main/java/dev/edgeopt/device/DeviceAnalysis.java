@@ -269,6 +269,17 @@ public final class DeviceAnalysis {
                             ? " (" + q.partition.acceleratedCount() + " of " + layers.size() + " layers then run on the " + d.accelerator().name() + ")" : ""),
                     q.latencyS * 1e3, qFlash, qRam));
         }
+        long flashCap = d.isMcu() ? d.flashBytes() : Long.MAX_VALUE;
+        long bestFlash = flash;
+        for (Suggestion x : out) bestFlash = Math.min(bestFlash, x.flashBytesAfter());
+        if (bestFlash > flashCap) {
+            long over = bestFlash - flashCap;
+            long w = weights - (flash - bestFlash);
+            out.add(new Suggestion("shrink the weights", String.format(Locale.ROOT,
+                    "%sthe weights (%s) must lose %s (%.0f%%) to fit the flash: prune or cluster them, or pick a smaller model",
+                    bestFlash < flash ? "even at int8 " : "", kb(w), kb(over), 100.0 * over / Math.max(1, w)),
+                    base.latencyS * 1e3, flashCap, ram));
+        }
         if (d.accelerator() != null && !base.partition.fallbacks().isEmpty()) {
             double t = 0;
             int fixable = 0;

@@ -91,6 +91,7 @@ class SharedModelAnalysisTest {
         // fp32 torchvision models are far beyond a 320 KB MCU and run on the Coral's CPU until quantized.
         DeviceAnalysis.Report f7 = DeviceAnalysis.analyze(g, model, cat.require("STM32F746"), Map.of());
         assertFalse(f7.fits());
+        assertTrue(f7.suggestions().stream().anyMatch(x -> x.name().equals("shrink the weights") && x.detail().startsWith("even at int8")), f7.suggestions().toString());
         DeviceAnalysis.Report coral = DeviceAnalysis.analyze(g, model, cat.require("CoralDevBoard"), Map.of());
         assertEquals(0, coral.partition().acceleratedCount());
         assertTrue(coral.partition().fallbacks().get(0).reason().contains("float32 is not supported by Edge TPU"), coral.partition().fallbacks().get(0).reason());
