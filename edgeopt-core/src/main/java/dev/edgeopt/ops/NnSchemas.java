@@ -170,7 +170,8 @@ final class NnSchemas {
     /** Resized dims from constant scales or sizes; a dim with scale 1 keeps its symbol. */
     static List<TensorType> resize(InferContext ctx) {
         Shape x = requireRankAtLeast(ctx, 0, 1, "input X");
-        requireFloat(ctx, 0);
+        DType xt = ctx.inputDtype(0);
+        if (!xt.isFloating() && xt != DType.INT8 && xt != DType.UINT8) throw ctx.fail("input X has unsupported dtype " + xt);
         int n = ctx.inputCount();
         boolean[] present = new boolean[n];
         dev.edgeopt.tensor.Tensor[] values = new dev.edgeopt.tensor.Tensor[n];

@@ -50,7 +50,7 @@ class NormOrtTest {
     void meanVarianceNormalizationAndLrn() {
         new SingleNodeOracle("MeanVarianceNormalization", 13).input(randn(20, 2, 3, 4, 5)).check();
         new SingleNodeOracle("MeanVarianceNormalization", 13).input(randn(21, 2, 3, 4, 5)).ints("axes", 1L, 3L).tolerance(1e-3, 1e-4).check();
-        // ORT accepts odd sizes only; even sizes follow the spec's floor/ceil split untested.
+        // ORT accepts odd sizes only; even sizes are checked against tools/golden (LrnGoldenTest).
         for (long size : new long[] {1, 3, 5, 9}) {
             new SingleNodeOracle("LRN", 13).input(randn(22 + size, 2, 7, 3, 4)).attr("size", size)
                     .attr("alpha", 0.01f).attr("beta", 0.6f).attr("bias", 2f).check();

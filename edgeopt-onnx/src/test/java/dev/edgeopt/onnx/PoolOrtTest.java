@@ -120,6 +120,13 @@ class PoolOrtTest {
                     .staticInput(randn(56, c)).staticInput(randn(57, c)).staticInput(randn(58, c))
                     .staticInput(SingleNodeOracle.uniform(59, 0.5f, 2f, c)).check();
         }
+        // Opset 7: spatial=0 gives every element of X.shape[1:] its own parameters.
+        new SingleNodeOracle("BatchNormalization", 7).input(randn(70, 2, 3, 4, 5))
+                .constant(randn(71, 3, 4, 5)).constant(randn(72, 3, 4, 5)).constant(randn(73, 3, 4, 5))
+                .constant(SingleNodeOracle.uniform(74, 0.5f, 2f, 3, 4, 5)).attr("spatial", 0L).check();
+        new SingleNodeOracle("BatchNormalization", 7).input(randn(75, 2, 3, 4, 5))
+                .constant(randn(76, 3)).constant(randn(77, 3)).constant(randn(78, 3))
+                .constant(SingleNodeOracle.uniform(79, 0.5f, 2f, 3)).check();
         // Large enough to split planes across threads.
         new SingleNodeOracle("BatchNormalization", 15).input(randn(65, 2, 16, 33, 32))
                 .constant(randn(66, 16)).constant(randn(67, 16)).constant(randn(68, 16))

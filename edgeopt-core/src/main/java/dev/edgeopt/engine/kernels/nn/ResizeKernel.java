@@ -34,6 +34,8 @@ public final class ResizeKernel implements Kernel {
     private final float extrapolation;
     private final Scratch.Ref bufA, bufB;
     private final int[] counter, cur;
+    private final DType dtype;
+    private final Scratch.Ref xWide, yWide;
     private final ThreadPool pool;
     private final IntConsumer passBody = this::passTask;
     // The current pass, set by pass() for the parallel body.
@@ -41,7 +43,9 @@ public final class ResizeKernel implements Kernel {
     private float[] px, py;
 
     public ResizeKernel(KernelContext kc) {
-        if (kc.inDtype(0) != DType.FLOAT) throw kc.fail("supports float32, got " + kc.inDtype(0));
+        dtype = kc.inDtype(0);
+        boolean narrowType = dtype == DType.INT8 || dtype == DType.UINT8;
+        if (dtype != DType.FLOAT && !narrowType) throw kc.fail("supports float32 (and int8/uint8 with mode nearest), got " + dtype);
         inShape = kc.inShape(0);
         outShape = kc.outShape(0);
         rank = inShape.length;
@@ -63,6 +67,10 @@ public final class ResizeKernel implements Kernel {
             if (spec.out[i] != outShape[i]) throw kc.fail("output shape " + Arrays.toString(outShape) + " disagrees with the resize spec");
         }
         extrapolation = spec.extrapolation;
+        if (narrowType && spec.mode != ResizeSpec.Mode.NEAREST) throw kc.fail(dtype + " input is supported with mode nearest only");
+        // int8/uint8 (nearest only) widen to float in scratch: a copy of small integers is exact.
+        xWide = narrowType ? kc.scratch(DType.FLOAT, Tensor.numel(inShape)) : null;
+        yWide = narrowType ? kc.scratch(DType.FLOAT, Tensor.numel(outShape)) : null;
         int[] p = new int[rank];
         int np = 0;
         taps = new int[rank][];
@@ -175,31 +183,50 @@ public final class ResizeKernel implements Kernel {
 
     @Override public void run(Tensor[] in, Tensor[] out) {
         Tensor x = in[0], y = out[0];
-        if (passes.length == 0) {
+        if (passes.length == 0 && !anyOutside) {
             x.copyTo(y);
-        } else {
-            System.arraycopy(inShape, 0, cur, 0, rank);
-            float[] src = x.floats();
-            int so = x.offset();
-            for (int i = 0; i < passes.length; i++) {
-                int a = passes[i];
-                float[] dst;
-                int dof;
-                if (i == passes.length - 1) {
-                    dst = y.floats();
-                    dof = y.offset();
-                } else {
-                    Scratch.Ref r = (i % 2 == 0) ? bufA : bufB;
-                    dst = r.floats();
-                    dof = r.offset();
-                }
-                pass(a, cur, src, so, dst, dof);
-                cur[a] = outShape[a];
-                src = dst;
-                so = dof;
-            }
+            return;
         }
-        if (anyOutside) extrapolate(y);
+        float[] src;
+        int so;
+        if (xWide != null) {
+            src = xWide.floats();
+            so = xWide.offset();
+            byte[] b = x.bytes();
+            int n = x.size(), bo = x.offset();
+            if (dtype == DType.UINT8) for (int i = 0; i < n; i++) src[so + i] = b[bo + i] & 0xFF;
+            else for (int i = 0; i < n; i++) src[so + i] = b[bo + i];
+        } else {
+            src = x.floats();
+            so = x.offset();
+        }
+        float[] fin = yWide != null ? yWide.floats() : y.floats();
+        int fo = yWide != null ? yWide.offset() : y.offset();
+        if (passes.length == 0) System.arraycopy(src, so, fin, fo, y.size());
+        System.arraycopy(inShape, 0, cur, 0, rank);
+        for (int i = 0; i < passes.length; i++) {
+            int a = passes[i];
+            float[] dst;
+            int dof;
+            if (i == passes.length - 1) {
+                dst = fin;
+                dof = fo;
+            } else {
+                Scratch.Ref r = (i % 2 == 0) ? bufA : bufB;
+                dst = r.floats();
+                dof = r.offset();
+            }
+            pass(a, cur, src, so, dst, dof);
+            cur[a] = outShape[a];
+            src = dst;
+            so = dof;
+        }
+        if (anyOutside) extrapolate(fin, fo, y.size());
+        if (yWide != null) {
+            byte[] b = y.bytes();
+            int n = y.size(), bo = y.offset();
+            for (int i = 0; i < n; i++) b[bo + i] = (byte) (int) fin[fo + i];
+        }
     }
 
     private void pass(int a, int[] cur, float[] x, int xo, float[] y, int yo) {
@@ -267,9 +294,7 @@ public final class ResizeKernel implements Kernel {
         }
     }
 
-    private void extrapolate(Tensor y) {
-        float[] ya = y.floats();
-        int yo = y.offset(), n = y.size();
+    private void extrapolate(float[] ya, int yo, int n) {
         Arrays.fill(counter, 0);
         for (int e = 0; e < n; e++) {
             boolean o = false;
