@@ -36,10 +36,11 @@ public final class ShapeSchemas {
         r.register(new Schema("Gather", ShapeSchemas::gather));
         r.register(new Schema("GatherElements", ShapeSchemas::gatherElements));
         r.register(new Schema("GatherND", ShapeSchemas::gatherNd));
-        r.register(new Schema("ScatterElements", ShapeSchemas::sameAsData));
-        r.register(new Schema("Scatter", ShapeSchemas::sameAsData));
-        r.register(new Schema("ScatterND", ShapeSchemas::sameAsData));
+        r.register(new Schema("ScatterElements", ShapeSchemas::scatter));
+        r.register(new Schema("Scatter", ShapeSchemas::scatter));
+        r.register(new Schema("ScatterND", ShapeSchemas::scatter));
         r.register(new Schema("ConstantOfShape", ShapeSchemas::constantOfShape));
+        r.register(new Schema("Constant", ShapeSchemas::constant));
         r.register(new Schema("Expand", ShapeSchemas::expand));
         r.register(new Schema("Tile", ShapeSchemas::tile));
         r.register(new Schema("Pad", ShapeSchemas::pad));
@@ -51,7 +52,7 @@ public final class ShapeSchemas {
         r.register(new Schema("Trilu", ShapeSchemas::sameAsData));
         r.register(new Schema("NonZero", ShapeSchemas::nonZero));
         r.register(new Schema("Compress", ShapeSchemas::compress));
-        r.register(new Schema("ReverseSequence", ShapeSchemas::sameAsData));
+        r.register(new Schema("ReverseSequence", ShapeSchemas::reverseSequence));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -78,7 +79,9 @@ public final class ShapeSchemas {
 
     /** Number of elements of a rank-1 input when its length is static, else -1. */
     private static int staticLength(InferContext ctx, int i) {
-        Shape s = ctx.inputShape(i);
+        TensorType t = ctx.inputType(i);
+        if (t == null || t.shape() == null) return -1;
+        Shape s = t.shape();
         if (s.rank() == 0) return 1;
         return s.rank() == 1 && s.dim(0).isKnown() ? (int) s.dim(0).value() : -1;
     }
@@ -88,6 +91,26 @@ public final class ShapeSchemas {
     private static List<TensorType> one(DType t, Shape s) { return List.of(new TensorType(t, s)); }
 
     private static List<TensorType> sameAsData(InferContext ctx) { return List.of(ctx.requireType(0)); }
+
+    /** Index inputs are int32 or int64 (the kernels read no other kind). */
+    private static void requireIndices(InferContext ctx, int i, String what) {
+        DType t = ctx.inputDtype(i);
+        if (t != DType.INT64 && t != DType.INT32) throw ctx.fail(what + " must be int32 or int64, got " + t);
+    }
+
+    private static List<TensorType> scatter(InferContext ctx) {
+        TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
+        if (ctx.inputDtype(2) != data.dtype()) throw ctx.fail("updates are " + ctx.inputDtype(2) + ", data is " + data.dtype());
+        String red = ctx.attrString("reduction", "none");
+        if (!red.equals("none") && (data.dtype() == DType.STRING)) throw ctx.fail("reduction '" + red + "' needs numbers, data is " + data.dtype());
+        return List.of(data);
+    }
+
+    private static List<TensorType> reverseSequence(InferContext ctx) {
+        requireIndices(ctx, 1, "sequence_lens");
+        return List.of(ctx.requireType(0));
+    }
 
     // ------------------------------------------------------------------ views and trivial ops
 
@@ -101,7 +124,8 @@ public final class ShapeSchemas {
         TensorType t = ctx.requireType(0);
         passShapeValue(ctx, t.shape());
         if (ctx.node().outputCount() > 1 && !ctx.node().output(1).name().isEmpty()) {
-            return List.of(t, new TensorType(DType.BOOL, t.shape()));
+            // The mask was of the input's type before opset 10.
+            return List.of(t, new TensorType(ctx.opset() < 10 ? t.dtype() : DType.BOOL, t.shape()));
         }
         return List.of(t);
     }
@@ -133,7 +157,8 @@ public final class ShapeSchemas {
             Dim[] sv = ctx.opset() < 5 ? null : ctx.inputShapeValue(1);
             if (sv == null) {
                 int n = ctx.opset() < 5 ? -1 : staticLength(ctx, 1);
-                if (n < 0) throw ctx.fail("the rank of the target shape is unknown");
+                // The target's length is data-dependent: even the rank is unknown until run time.
+                if (n < 0) return List.of(new TensorType(in.dtype(), null));
                 return one(in.dtype(), Infer.unknownShape(n));
             }
             target = new Dim[sv.length];
@@ -365,12 +390,15 @@ public final class ShapeSchemas {
             if (s < 0) s += d;
             if (e < 0) e += d;
             long n;
-            if (st > 0) {
+            if (d == 0) {
+                n = 0;
+            } else if (st > 0) {
                 s = Math.clamp(s, 0, d);
                 e = Math.clamp(e, 0, d);
                 n = e > s ? (e - s + st - 1) / st : 0;
             } else {
-                s = Math.clamp(s, -1, d - 1);
+                // ONNX clamps a backward start to [0, d-1] but a backward end to [-1, d-1].
+                s = Math.clamp(s, 0, d - 1);
                 e = Math.clamp(e, -1, d - 1);
                 n = s > e ? (s - e + (-st) - 1) / (-st) : 0;
             }
@@ -494,6 +522,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> gatherElements(InferContext ctx) {
         TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
         Shape is = ctx.inputShape(1);
         if (is.rank() != data.rank()) throw ctx.fail("indices rank " + is.rank() + " differs from data rank " + data.rank());
         ctx.axis(ctx.attrInt("axis", 0), data.rank());
@@ -502,6 +531,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> gatherNd(InferContext ctx) {
         TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
         Shape is = ctx.inputShape(1);
         int b = (int) ctx.attrInt("batch_dims", 0);
         if (is.rank() < 1) throw ctx.fail("indices must have rank >= 1");
@@ -513,6 +543,36 @@ public final class ShapeSchemas {
         for (int i = 0; i < is.rank() - 1; i++) out.add(is.dim(i));
         for (int i = b + k; i < data.rank(); i++) out.add(data.shape().dim(i));
         return one(data.dtype(), Shape.of(out));
+    }
+
+    /**
+     * The value of a Constant node from whichever value attribute it has. Import turns Constant
+     * nodes into initializers; the op exists for graphs built in code and for models checked op by op.
+     */
+    public static Tensor constantValue(dev.edgeopt.ir.Node n, java.util.function.Function<String, RuntimeException> fail) {
+        if (n.attributes().size() != 1) throw fail.apply("needs exactly one value attribute, has " + n.attributes().keySet());
+        var e = n.attributes().entrySet().iterator().next();
+        dev.edgeopt.ir.Attribute a = e.getValue();
+        return switch (e.getKey()) {
+            case "value" -> a.asTensor();
+            case "value_float" -> Tensor.scalar(a.asFloat()).reshape();
+            case "value_floats" -> Tensor.vector(a.asFloats());
+            case "value_int" -> Tensor.scalarLong(a.asInt()).reshape();
+            case "value_ints" -> Tensor.vector(a.asInts());
+            case "value_string" -> Tensor.ofStrings(new String[] {a.asString()});
+            case "value_strings" -> Tensor.ofStrings(a.asStrings().clone(), a.asStrings().length);
+            default -> throw fail.apply("attribute '" + e.getKey() + "' is not supported");
+        };
+    }
+
+    private static List<TensorType> constant(InferContext ctx) {
+        Tensor t = constantValue(ctx.node(), ctx::fail);
+        if (t.rank() <= 1 && t.dtype().isInteger()) {
+            Dim[] v = new Dim[t.size()];
+            for (int i = 0; i < v.length; i++) v[i] = t.getLong(i) >= 0 ? Dim.of(t.getLong(i)) : Dim.unknown();
+            ctx.setOutputShapeValue(0, v);
+        }
+        return List.of(t.type());
     }
 
     private static List<TensorType> constantOfShape(InferContext ctx) {
@@ -655,6 +715,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> oneHot(InferContext ctx) {
         TensorType idx = ctx.requireType(0);
+        if (idx.dtype() == DType.STRING || idx.dtype() == DType.BOOL) throw ctx.fail("indices must be numeric, got " + idx.dtype());
         TensorType values = ctx.requireType(2);
         int rank = idx.rank() + 1;
         int axis = ctx.axis(ctx.attrInt("axis", -1), rank);
@@ -673,6 +734,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> nonZero(InferContext ctx) {
         TensorType in = ctx.requireType(0);
+        if (in.dtype() == DType.STRING) throw ctx.fail("strings are not supported");
         Tensor v = ctx.inputValue(0);
         Dim n = Dim.unknown();
         if (v != null) {

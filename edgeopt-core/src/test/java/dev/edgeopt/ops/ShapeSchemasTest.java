@@ -129,6 +129,10 @@ class ShapeSchemasTest {
         assertEquals("int64[3]", infer(g, r));
         Value dyn = op(g, "NonZero", g.value("x"));
         assertEquals("int64[2,?]", infer(g, dyn));
+        // A target shape of data-dependent length leaves even the rank unknown, without failing.
+        Value target = g.addInput("t", new TensorType(DType.INT64, Shape.of(Dim.unknown())));
+        Value y = op(g, "Reshape", g.value("x"), target);
+        assertEquals(null, ShapeInference.run(g, new ShapeInference.Options()).type(y).shape());
     }
 
     @Test

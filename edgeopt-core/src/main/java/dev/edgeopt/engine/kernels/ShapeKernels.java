@@ -41,6 +41,7 @@ public final class ShapeKernels {
         r.register("Scatter", ShapeKernels::scatterElements);
         r.register("ScatterND", ShapeKernels::scatterNd);
         r.register("ConstantOfShape", ShapeKernels::constantOfShape);
+        r.register("Constant", ShapeKernels::constant);
         r.register("Expand", ShapeKernels::expand);
         r.register("Tile", ShapeKernels::tile);
         r.register("Pad", ShapeKernels::pad);
@@ -99,6 +100,8 @@ public final class ShapeKernels {
 
     static Kernel dropout(KernelContext kc) {
         boolean mask = kc.outputCount() > 1 && kc.outType(1) != null;
+        Tensor one = mask ? Tensor.allocate(kc.outDtype(1), 1) : null;
+        if (mask) one.setDouble(0, 1);
         // Training mode with a non-zero ratio draws a random mask; known at preparation it is
         // refused there, otherwise when the run asks for it.
         Tensor trainingConst = kc.hasInput(2) ? kc.constant(2) : null;
@@ -113,7 +116,7 @@ public final class ShapeKernels {
                 if (ratio != 0) throw kc.fail(TRAINING_DROPOUT);
             }
             in[0].copyTo(out[0]);
-            if (mask) Arrays.fill(out[1].bools(), out[1].offset(), out[1].offset() + out[1].size(), true);
+            if (mask) Move.fill(one.data(), 0, out[1].data(), out[1].offset(), out[1].size());
         };
     }
 
@@ -541,6 +544,11 @@ public final class ShapeKernels {
     }
 
     // ------------------------------------------------------------------ generators
+
+    static Kernel constant(KernelContext kc) {
+        Tensor v = ShapeSchemas.constantValue(kc.node(), kc::fail);
+        return (in, out) -> v.copyTo(out[0]);
+    }
 
     static Kernel constantOfShape(KernelContext kc) {
         Tensor v = kc.node().attrTensor("value");

@@ -9,6 +9,7 @@ import dev.edgeopt.ir.DType;
 import dev.edgeopt.tensor.Tensor;
 import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,8 +21,13 @@ import jdk.incubator.vector.VectorSpecies;
  * bounds checks remain in the inner loop. Planes are spread over the pool.
  */
 public final class DepthwiseConv implements Kernel {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    // 8 lanes even where 16 exist: depthwise rows are short (7, 14, 28 outputs), so wider vectors
+    // would mostly compute lanes that are thrown away.
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
     private static final int L = S.length();
+    // Two-vector shuffles taking the even (odd) lanes of (a, b): negative indices select from b.
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i < L ? 2 * i : 2 * i - 2 * L);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1 < L ? 2 * i + 1 : 2 * i + 1 - 2 * L);
 
     private final ConvShape s;
     private final Activation act;
@@ -31,6 +37,8 @@ public final class DepthwiseConv implements Kernel {
     private final ThreadPool pool;
     private final IntConsumer body = this::task;
     private final float[] wConst;
+    private final float[][] tails;
+    private final int[] colOff; // where tap kw of output column 0 sits in a padded row
     // Per-run state.
     private Tensor x, w, b, y;
 
@@ -49,7 +57,11 @@ public final class DepthwiseConv implements Kernel {
         rows = (s.oh - 1) * s.sh + s.kh;
         int planes = s.n * s.c;
         tasks = Math.max(1, Math.min(kc.threads(), planes));
-        buf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, rows * rowLen));
+        // L spare floats per task: the last vector of a row may read past the row (masked on store).
+        buf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, rows * rowLen + L));
+        tails = new float[tasks][L];
+        colOff = new int[s.kw];
+        for (int kw = 0; kw < s.kw; kw++) colOff[kw] = (kw % s.sw) * phaseLen + kw / s.sw;
         Tensor wc = kc.constant(1);
         if (wc != null) {
             wConst = new float[s.c * s.kh * s.kw];
@@ -73,82 +85,116 @@ public final class DepthwiseConv implements Kernel {
         int per = (planes + tasks - 1) / tasks;
         int p0i = t * per, p1i = Math.min(planes, p0i + per);
         float[] pad = buf.floats();
-        int po = buf.offset() + t * rows * rowLen;
+        int po = buf.offset() + t * (rows * rowLen + L);
         float[] xa = x.floats(), ya = y.floats();
         float[] wa = wConst != null ? wConst : w.floats();
         int wOff = wConst != null ? 0 : w.offset();
+        int taps = s.kh * s.kw;
+        java.util.Arrays.fill(pad, po, po + rows * rowLen, 0f);
         for (int pl = p0i; pl < p1i; pl++) {
             int ch = pl % s.c;
             fillPadded(xa, x.offset() + pl * s.h * s.w, pad, po);
             float bias = b == null ? 0f : b.floats()[b.offset() + ch];
-            int wo = wOff + ch * s.kh * s.kw;
+            int wo = wOff + ch * taps;
             int yo = y.offset() + pl * s.oh * s.ow;
-            for (int oh = 0; oh < s.oh; oh++) {
-                int yr = yo + oh * s.ow;
-                int rb = po + oh * s.sh * rowLen;
-                int ow = 0;
-                for (; ow + 2 * L <= s.ow; ow += 2 * L) {
-                    FloatVector a0 = FloatVector.broadcast(S, bias), a1 = a0;
-                    for (int kh = 0; kh < s.kh; kh++) {
-                        int r = rb + kh * rowLen;
-                        for (int kw = 0; kw < s.kw; kw++) {
-                            FloatVector wv = FloatVector.broadcast(S, wa[wo + kh * s.kw + kw]);
-                            int src = r + (kw % s.sw) * phaseLen + kw / s.sw + ow;
-                            a0 = wv.fma(FloatVector.fromArray(S, pad, src), a0);
-                            a1 = wv.fma(FloatVector.fromArray(S, pad, src + L), a1);
-                        }
-                    }
-                    a0.intoArray(ya, yr + ow);
-                    a1.intoArray(ya, yr + ow + L);
-                }
-                for (; ow + L <= s.ow; ow += L) {
-                    FloatVector a0 = FloatVector.broadcast(S, bias);
-                    for (int kh = 0; kh < s.kh; kh++) {
-                        int r = rb + kh * rowLen;
-                        for (int kw = 0; kw < s.kw; kw++) {
-                            int src = r + (kw % s.sw) * phaseLen + kw / s.sw + ow;
-                            a0 = FloatVector.broadcast(S, wa[wo + kh * s.kw + kw]).fma(FloatVector.fromArray(S, pad, src), a0);
-                        }
-                    }
-                    a0.intoArray(ya, yr + ow);
-                }
-                for (; ow < s.ow; ow++) {
-                    float acc = bias;
-                    for (int kh = 0; kh < s.kh; kh++) {
-                        int r = rb + kh * rowLen;
-                        for (int kw = 0; kw < s.kw; kw++) {
-                            acc = Math.fma(wa[wo + kh * s.kw + kw], pad[r + (kw % s.sw) * phaseLen + kw / s.sw + ow], acc);
-                        }
-                    }
-                    ya[yr + ow] = acc;
-                }
+            if (s.kh == 3 && s.kw == 3) {
+                plane3x3(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t]);
+            } else {
+                planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ya, yo, s.oh, s.ow, bias, wa, wo, tails[t]);
             }
             act.applyInPlace(ya, yo, s.oh * s.ow, p0, p1);
         }
     }
 
+    /**
+     * 3x3: the nine weights stay in registers; three partial sums (one per kernel row) hide FMA
+     * latency. Static with plain int arguments, and no calls inside, so the vectors never leave
+     * registers. A row's last partial vector goes through {@code tail} (a masked store would be one
+     * instruction but is not reliably intrinsified).
+     */
+    private static void plane3x3(float[] pad, int po, int rowLen, int stepRow, int c0, int c1, int c2,
+                                 float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail) {
+        FloatVector w0 = FloatVector.broadcast(S, wa[wo]), w1 = FloatVector.broadcast(S, wa[wo + 1]), w2 = FloatVector.broadcast(S, wa[wo + 2]);
+        FloatVector w3 = FloatVector.broadcast(S, wa[wo + 3]), w4 = FloatVector.broadcast(S, wa[wo + 4]), w5 = FloatVector.broadcast(S, wa[wo + 5]);
+        FloatVector w6 = FloatVector.broadcast(S, wa[wo + 6]), w7 = FloatVector.broadcast(S, wa[wo + 7]), w8 = FloatVector.broadcast(S, wa[wo + 8]);
+        FloatVector bv = FloatVector.broadcast(S, bias);
+        int full = ow - ow % L;
+        for (int r = 0; r < oh; r++) {
+            int yr = yo + r * ow;
+            int r0 = po + r * stepRow, r1 = r0 + rowLen, r2 = r1 + rowLen;
+            for (int j = 0; j < ow; j += L) {
+                FloatVector a0 = w0.fma(FloatVector.fromArray(S, pad, r0 + c0 + j), bv);
+                FloatVector a1 = w3.mul(FloatVector.fromArray(S, pad, r1 + c0 + j));
+                FloatVector a2 = w6.mul(FloatVector.fromArray(S, pad, r2 + c0 + j));
+                a0 = w1.fma(FloatVector.fromArray(S, pad, r0 + c1 + j), a0);
+                a1 = w4.fma(FloatVector.fromArray(S, pad, r1 + c1 + j), a1);
+                a2 = w7.fma(FloatVector.fromArray(S, pad, r2 + c1 + j), a2);
+                a0 = w2.fma(FloatVector.fromArray(S, pad, r0 + c2 + j), a0);
+                a1 = w5.fma(FloatVector.fromArray(S, pad, r1 + c2 + j), a1);
+                a2 = w8.fma(FloatVector.fromArray(S, pad, r2 + c2 + j), a2);
+                FloatVector acc = a0.add(a1).add(a2);
+                if (j < full) {
+                    acc.intoArray(ya, yr + j);
+                } else {
+                    acc.intoArray(tail, 0);
+                    for (int i = 0; i < ow - j; i++) ya[yr + j + i] = tail[i];
+                }
+            }
+        }
+    }
+
+    private static void planeGeneral(float[] pad, int po, int rowLen, int stepRow, int[] colOff, int kh, int kw,
+                                     float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail) {
+        int full = ow - ow % L;
+        for (int r = 0; r < oh; r++) {
+            int yr = yo + r * ow;
+            int rb = po + r * stepRow;
+            for (int j = 0; j < ow; j += L) {
+                FloatVector acc = FloatVector.broadcast(S, bias);
+                for (int a = 0; a < kh; a++) {
+                    int rr = rb + a * rowLen + j;
+                    int wk = wo + a * kw;
+                    for (int b = 0; b < kw; b++) {
+                        acc = FloatVector.broadcast(S, wa[wk + b]).fma(FloatVector.fromArray(S, pad, rr + colOff[b]), acc);
+                    }
+                }
+                if (j < full) {
+                    acc.intoArray(ya, yr + j);
+                } else {
+                    acc.intoArray(tail, 0);
+                    for (int i = 0; i < ow - j; i++) ya[yr + j + i] = tail[i];
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies one input plane into the padded buffer. Only positions that hold input are written:
+     * the padding positions are the same for every plane and were zeroed once per run.
+     */
     private void fillPadded(float[] xa, int xo, float[] pad, int po) {
-        for (int r = 0; r < rows; r++) {
-            int ih = r - s.ph;
-            int d = po + r * rowLen;
-            if (ih < 0 || ih >= s.h) {
-                java.util.Arrays.fill(pad, d, d + rowLen, 0f);
-                continue;
-            }
-            int src = xo + ih * s.w;
+        int n = Math.min(s.w, s.sw * phaseLen - s.pw); // input columns that some output reads
+        for (int ih = 0; ih < s.h; ih++) {
+            int r = ih + s.ph;
+            if (r >= rows) break;
+            int d = po + r * rowLen, src = xo + ih * s.w;
             if (s.sw == 1) {
-                // Logical column lc reads input column lc - pw.
-                int lo = Math.min(rowLen, s.pw), hi = Math.min(rowLen, s.pw + s.w);
-                java.util.Arrays.fill(pad, d, d + lo, 0f);
-                if (hi > lo) System.arraycopy(xa, src + lo - s.pw, pad, d + lo, hi - lo);
-                java.util.Arrays.fill(pad, d + Math.max(lo, hi), d + rowLen, 0f);
-                continue;
-            }
-            for (int q = 0; q < s.sw; q++) {
-                int dq = d + q * phaseLen;
-                for (int i = 0, lc = q; i < phaseLen; i++, lc += s.sw) {
-                    int iw = lc - s.pw;
-                    pad[dq + i] = iw >= 0 && iw < s.w ? xa[src + iw] : 0f;
+                int dd = d + s.pw;
+                for (int i = 0; i < n; i++) pad[dd + i] = xa[src + i];
+            } else if (s.sw == 2) {
+                // Even input columns go to phase (pw & 1), odd ones to the other phase.
+                int de = d + (s.pw & 1) * phaseLen + (s.pw >> 1), dodd = d + ((s.pw + 1) & 1) * phaseLen + ((s.pw + 1) >> 1);
+                int c = 0;
+                for (; c + 2 * L <= n; c += 2 * L) {
+                    FloatVector v0 = FloatVector.fromArray(S, xa, src + c), v1 = FloatVector.fromArray(S, xa, src + c + L);
+                    v0.rearrange(EVEN, v1).intoArray(pad, de + (c >> 1));
+                    v0.rearrange(ODD, v1).intoArray(pad, dodd + (c >> 1));
+                }
+                for (; c < n; c++) pad[((c & 1) == 0 ? de : dodd) + (c >> 1)] = xa[src + c];
+            } else {
+                for (int c = 0; c < n; c++) {
+                    int lc = c + s.pw;
+                    pad[d + (lc % s.sw) * phaseLen + lc / s.sw] = xa[src + c];
                 }
             }
         }

@@ -1,0 +1,131 @@
+package dev.edgeopt.onnx;
+
+import dev.edgeopt.engine.Executor;
+import dev.edgeopt.ir.DType;
+import dev.edgeopt.ir.Graph;
+import dev.edgeopt.ir.Node;
+import dev.edgeopt.ir.TensorType;
+import dev.edgeopt.ir.Value;
+import dev.edgeopt.ops.ConvGeometry;
+import dev.edgeopt.ops.ShapeInference;
+import dev.edgeopt.tensor.Tensor;
+import dev.edgeopt.testing.TestPaths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Opt-in benchmark ({@code -Dbench=true}): GFLOP/s of the Java engine and ONNX Runtime side by side
+ * on the same single-node models: square MatMuls 256..1024, and every Conv layer of mobilenet_v2
+ * with its real weights, plus the sum over all conv layers. {@code -Dbench.threads=N} (default 1).
+ * Prints; asserts nothing about time.
+ *
+ * <pre>./mvnw -q -o -pl edgeopt-onnx -am test -Dtest=LinalgBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench=true -Dbench.threads=1</pre>
+ */
+@EnabledIfSystemProperty(named = "bench", matches = "true")
+class LinalgBench {
+    static final int THREADS = Integer.getInteger("bench.threads", 1);
+
+    /** Median nanoseconds of {@code reps} runs after {@code warm} warm-up runs. */
+    static long median(Runnable r, int warm, int reps) {
+        for (int i = 0; i < warm; i++) r.run();
+        long[] t = new long[reps];
+        for (int i = 0; i < reps; i++) {
+            long s = System.nanoTime();
+            r.run();
+            t[i] = System.nanoTime() - s;
+        }
+        Arrays.sort(t);
+        return t[reps / 2];
+    }
+
+    record Timing(long javaNs, long ortNs) {}
+
+    static Timing time(Graph g, Tensor input, long flops) {
+        int reps = (int) Math.max(15, Math.min(300, 4e9 / Math.max(flops, 1)));
+        try (Executor ex = new Executor(g, THREADS); OrtRunner ort = new OrtRunner(g, THREADS, OrtRunner.OptLevel.ALL);
+             OrtRunner.Prepared p = ort.prepare(input)) {
+            long j = median(() -> ex.run(input), reps / 2 + 3, reps);
+            long o = median(p::run, reps / 2 + 3, reps);
+            return new Timing(j, o);
+        }
+    }
+
+    static Tensor random(int[] shape, long seed) {
+        Random r = new Random(seed);
+        float[] a = new float[Tensor.numel(shape)];
+        for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() * 2 - 1;
+        return Tensor.of(a, shape);
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "bench.gemm", matches = "true")
+    void gemm() {
+        System.out.printf("threads %d%n%-28s %10s %10s %10s %10s%n", THREADS, "MatMul MxNxK (B const)", "java ms", "ort ms", "java GF/s", "ort GF/s");
+        for (int s : new int[] {256, 384, 512, 768, 1024}) {
+            Graph g = new Graph("mm");
+            Value a = g.addInput("a", TensorType.of(DType.FLOAT, s, s));
+            Value b = g.addInitializer("b", random(new int[] {s, s}, 2));
+            Node n = g.addNode("MatMul", "mm", List.of(a, b), List.of("y"));
+            g.addOutput(n.output(0));
+            ShapeInference.annotate(g, null);
+            long flops = 2L * s * s * s;
+            Timing t = time(g, random(new int[] {s, s}, 1), flops);
+            System.out.printf("%-28s %10.3f %10.3f %10.1f %10.1f%n", s + "x" + s + "x" + s, t.javaNs / 1e6, t.ortNs / 1e6,
+                    flops / (double) t.javaNs, flops / (double) t.ortNs);
+        }
+    }
+
+    /** Every Conv of mobilenet_v2 as a single-node model with its weights and bias. */
+    @Test
+    void mobilenetConvLayers() throws java.io.IOException {
+        Graph model = OnnxImporter.loadRaw(TestPaths.sharedModel("mobilenet_v2.onnx"));
+        // Shapes by hand: the ops between convs (BatchNormalization, Clip, Relu, Add, Identity)
+        // keep their input's shape, so this needs no schema beyond Conv's.
+        Map<Value, int[]> shapes = new HashMap<>();
+        for (Value v : model.inputs()) shapes.put(v, v.shape().toIntArray());
+        List<String> keep = List.of("BatchNormalization", "Clip", "Relu", "Add", "Identity");
+        System.out.printf("threads %d%n%-44s %10s %9s %9s %9s %9s%n", THREADS, "conv layer", "MMACs", "java ms", "ort ms", "java GF/s", "ort GF/s");
+        double sumJ = 0, sumO = 0;
+        long sumMacs = 0;
+        for (Node n : model.nodes()) {
+            int[] xs = shapes.get(n.input(0));
+            if (xs == null) break;
+            if (n.opType().equals("Conv")) {
+                Tensor w = n.input(1).constant();
+                int[] ws = w.shape();
+                ConvGeometry geo = ConvGeometry.conv(n, Arrays.stream(xs).skip(2).asLongStream().toArray(), Arrays.stream(ws).skip(2).asLongStream().toArray());
+                int[] ys = {xs[0], ws[0], (int) geo.out[0], (int) geo.out[1]};
+                shapes.put(n.output(0), ys);
+                Graph g = new Graph("conv");
+                Value x = g.addInput("x", TensorType.of(DType.FLOAT, xs));
+                List<Value> ins = new ArrayList<>(List.of(x, g.addInitializer("w", w)));
+                if (n.hasInput(2)) ins.add(g.addInitializer("b", n.input(2).constant()));
+                Node c = g.addNode("Conv", "conv", ins, List.of("y"));
+                for (var e : n.attributes().entrySet()) c.setAttr(e.getKey(), e.getValue());
+                g.addOutput(c.output(0));
+                ShapeInference.annotate(g, null);
+                long macs = (long) ys[0] * ys[1] * ys[2] * ys[3] * ws[1] * ws[2] * ws[3];
+                Timing t = time(g, random(xs, 3), 2 * macs);
+                sumJ += t.javaNs / 1e6;
+                sumO += t.ortNs / 1e6;
+                sumMacs += macs;
+                String desc = String.format("%s %dx%d g%d s%d %s->%s", n.name().length() > 12 ? n.name().substring(n.name().length() - 12) : n.name(),
+                        ws[2], ws[3], n.attrInt("group", 1), n.attrInts("strides", new long[] {1})[0], Arrays.toString(xs), ys[1]);
+                System.out.printf("%-44s %10.2f %9.3f %9.3f %9.1f %9.1f%n", desc, macs / 1e6, t.javaNs / 1e6, t.ortNs / 1e6,
+                        2.0 * macs / t.javaNs, 2.0 * macs / t.ortNs);
+            } else if (keep.contains(n.opType())) {
+                shapes.put(n.output(0), xs);
+            } else {
+                break;
+            }
+        }
+        System.out.printf("all conv layers: %.1f MMACs, java %.3f ms, ort %.3f ms (ratio %.2f)%n", sumMacs / 1e6, sumJ, sumO, sumJ / sumO);
+    }
+
+}
