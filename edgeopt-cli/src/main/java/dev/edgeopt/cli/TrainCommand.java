@@ -83,6 +83,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Resume from the --checkpoint directory when it holds a checkpoint.")
     boolean resume;
 
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training samples only (quick runs, benchmarks; 0: all).")
+    int limit;
+
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of initialization, shuffling, augmentation and dropout (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -115,6 +118,12 @@ final class TrainCommand implements Callable<Integer> {
         if (patience > 0 && val <= 0) throw new EdgeoptException("--patience needs a validation split (--val FRACTION)");
         if (resume && checkpoint == null) throw new EdgeoptException("--resume needs --checkpoint DIR");
         Dataset train = Datasets.load(data, true);
+        if (limit < 0) throw new EdgeoptException("--limit must be >= 0, got " + limit);
+        if (limit > 0 && limit < train.size()) {
+            int[] first = new int[limit];
+            for (int i = 0; i < limit; i++) first[i] = i;
+            train = train.subset(first, train.name() + "[:" + limit + "]");
+        }
         Trainer.Config cfg = new Trainer.Config();
         cfg.epochs = epochs;
         cfg.batch = batch;

@@ -86,8 +86,6 @@ public final class ShapeSchemas {
         return s.rank() == 1 && s.dim(0).isKnown() ? (int) s.dim(0).value() : -1;
     }
 
-    private static Dim sum(Dim a, Dim b) { return a.plus(b); }
-
     private static List<TensorType> one(DType t, Shape s) { return List.of(new TensorType(t, s)); }
 
     private static List<TensorType> sameAsData(InferContext ctx) { return List.of(ctx.requireType(0)); }
@@ -123,7 +121,7 @@ public final class ShapeSchemas {
     private static List<TensorType> dropout(InferContext ctx) {
         TensorType t = ctx.requireType(0);
         passShapeValue(ctx, t.shape());
-        if (ctx.node().outputCount() > 1 && !ctx.node().output(1).name().isEmpty()) {
+        if (ctx.node().outputCount() > 1) {
             // The mask was of the input's type before opset 10.
             return List.of(t, new TensorType(ctx.opset() < 10 ? t.dtype() : DType.BOOL, t.shape()));
         }
@@ -183,7 +181,7 @@ public final class ShapeSchemas {
             throw ctx.fail("cannot reshape " + s + " (" + numel + " elements) to " + Shape.of(target));
         }
         if (open == 1 && numel.isKnown() && known.isKnown() && (known.value() == 0 ? numel.value() != 0 : numel.value() % known.value() != 0)) {
-            throw ctx.fail("cannot reshape " + s + " to " + Arrays.toString(raw != null ? raw : new long[0]));
+            throw ctx.fail("cannot reshape " + s + " (" + numel + " elements) to " + (raw != null ? Arrays.toString(raw) : Shape.of(target).toString()));
         }
         Shape out = Shape.of(target);
         passShapeValue(ctx, out);
@@ -304,7 +302,7 @@ public final class ShapeSchemas {
             for (int d = 0; d < rank; d++) {
                 Dim x = t.shape().dim(d);
                 if (d == axis) {
-                    if (i > 0) out[d] = sum(out[d], x);
+                    if (i > 0) out[d] = out[d].plus(x);
                 } else {
                     Dim o = out[d];
                     if (o.isKnown() && x.isKnown() && o.value() != x.value()) {
@@ -360,6 +358,15 @@ public final class ShapeSchemas {
         }
         List<TensorType> outs = new ArrayList<>();
         for (int i = 0; i < n; i++) outs.add(new TensorType(in.dtype(), s.withDim(axis, parts[i])));
+        Dim[] v = s.rank() == 1 && in.dtype().isInteger() ? ctx.inputShapeValue(0) : null;
+        if (v != null) {
+            // A split shape vector keeps its symbolic pieces.
+            int at = 0;
+            for (int i = 0; i < n && parts[i].isKnown() && at + parts[i].value() <= v.length; i++) {
+                ctx.setOutputShapeValue(i, Arrays.copyOfRange(v, at, at + (int) parts[i].value()));
+                at += (int) parts[i].value();
+            }
+        }
         return outs;
     }
 
@@ -664,6 +671,11 @@ public final class ShapeSchemas {
             }
         }
         Tensor s = ctx.inputValue(0), l = ctx.inputValue(1), d = ctx.inputValue(2);
+        if (s != null && d != null && l == null && t.isInteger() && s.getLong(0) == 0 && d.getLong(0) == 1) {
+            // Range(0, dim, 1), e.g. position ids from a shape: its length is that (symbolic) dim.
+            Dim[] lim = ctx.inputShapeValue(1);
+            if (lim != null && lim.length == 1) return one(t, Shape.of(lim[0]));
+        }
         if (s == null || l == null || d == null) return one(t, Infer.unknownShape(1));
         long n;
         if (t.isInteger()) {

@@ -30,9 +30,20 @@ class NormOrtTest {
             assertEquals(axis == -1 ? "[N,5,1]" : "[N,1,1]", g.outputs().get(1).shape().toString());
             o.check();
         }
+        // Large enough to split rows across threads.
+        new SingleNodeOracle("LayerNormalization", 17).input(randn(15, 64, 512)).constant(randn(16, 512)).constant(randn(17, 512)).check();
+        new SingleNodeOracle("InstanceNormalization", 13).input(randn(18, 2, 16, 40, 40)).constant(randn(19, 16)).constant(randn(20, 16)).check();
         // No bias.
         new SingleNodeOracle("LayerNormalization", 17).input(randn(13, 2, 4, 6)).constant(randn(14, 4, 6))
                 .attr("axis", 1L).attr("epsilon", 1e-2f).check();
+    }
+
+    @Test
+    void groupNormalizationPerGroupAt18AndPerChannelAt21() {
+        new SingleNodeOracle("GroupNormalization", 21).input(randn(40, 2, 6, 4, 5)).constant(randn(41, 6)).constant(randn(42, 6))
+                .attr("num_groups", 3L).attr("epsilon", 1e-3f).check();
+        new SingleNodeOracle("GroupNormalization", 18).input(randn(43, 2, 6, 7)).constant(randn(44, 2)).constant(randn(45, 2))
+                .attr("num_groups", 2L).check();
     }
 
     @Test

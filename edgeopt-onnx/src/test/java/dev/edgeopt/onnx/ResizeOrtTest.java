@@ -43,6 +43,14 @@ class ResizeOrtTest {
     }
 
     @Test
+    void largeEnoughToSplitAcrossThreads() {
+        for (String mode : new String[] {"nearest", "linear", "cubic"}) {
+            new SingleNodeOracle("Resize", 13).input(randn(400, 2, 8, 40, 37)).constant(EMPTY_ROI)
+                    .constant(scales(1, 1, 2, 1.7f)).attr("mode", mode).check();
+        }
+    }
+
+    @Test
     void sizesCubicOptionsAndCropAndResize() {
         new SingleNodeOracle("Resize", 13).input(randn(100, 1, 2, 9, 5)).constant(EMPTY_ROI).absent()
                 .constant(sizes(1, 2, 4, 11)).attr("mode", "cubic").attr("cubic_coeff_a", -0.5f).attr("exclude_outside", 1L).check();

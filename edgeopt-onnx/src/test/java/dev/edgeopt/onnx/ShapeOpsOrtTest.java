@@ -81,9 +81,12 @@ class ShapeOpsOrtTest {
             for (Value v : n.outputs()) g.addOutput(v);
             ShapeInference.annotate(g, Executor.evaluator());
             Tensor[] feed = feeds.toArray(new Tensor[0]);
-            Tensor[] java = new Executor(g).run(feed);
-            // A second run reuses the plan and must not depend on leftover arena contents.
-            Tensor[] again = new Executor(g).run(feed);
+            Executor ex = new Executor(g);
+            ex.run(feed);
+            // The second run reuses the plan: kernels must not depend on what the arena held.
+            Tensor[] java = ex.run(feed);
+            // A second engine on two threads must agree (parallel paths, fresh arena contents).
+            Tensor[] again = new Executor(g, 2).run(feed);
             Tensor[] ort;
             try (OrtRunner r = new OrtRunner(OnnxImporter.fromBytes(OnnxExporter.toBytes(g), op), 1, OrtRunner.OptLevel.NONE)) {
                 ort = r.run(feed);

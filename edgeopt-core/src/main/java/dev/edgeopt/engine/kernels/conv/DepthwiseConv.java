@@ -98,9 +98,9 @@ public final class DepthwiseConv implements Kernel {
             int wo = wOff + ch * taps;
             int yo = y.offset() + pl * s.oh * s.ow;
             if (s.kh == 3 && s.kw == 3) {
-                plane3x3(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t]);
+                plane3x3(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1);
             } else {
-                planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ya, yo, s.oh, s.ow, bias, wa, wo, tails[t]);
+                planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1);
             }
             act.applyInPlace(ya, yo, s.oh * s.ow, p0, p1);
         }
@@ -109,43 +109,54 @@ public final class DepthwiseConv implements Kernel {
     /**
      * 3x3: the nine weights stay in registers; three partial sums (one per kernel row) hide FMA
      * latency. Static with plain int arguments, and no calls inside, so the vectors never leave
-     * registers. A row's last partial vector goes through {@code tail} (a masked store would be one
-     * instruction but is not reliably intrinsified).
+     * registers. A row's last partial vector is stored whole: the lanes past the row land on the
+     * next row (or the next plane of the same task), which is computed afterwards and overwrites
+     * them. Only a store that would reach past the task's last plane (another task's plane, or past
+     * the tensor) goes through {@code tail} (a masked store would be one instruction but is not reliably
+     * intrinsified).
      */
     private static void plane3x3(float[] pad, int po, int rowLen, int stepRow, int c0, int c1, int c2,
-                                 float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail) {
+                                 float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail, boolean spill) {
         FloatVector w0 = FloatVector.broadcast(S, wa[wo]), w1 = FloatVector.broadcast(S, wa[wo + 1]), w2 = FloatVector.broadcast(S, wa[wo + 2]);
         FloatVector w3 = FloatVector.broadcast(S, wa[wo + 3]), w4 = FloatVector.broadcast(S, wa[wo + 4]), w5 = FloatVector.broadcast(S, wa[wo + 5]);
         FloatVector w6 = FloatVector.broadcast(S, wa[wo + 6]), w7 = FloatVector.broadcast(S, wa[wo + 7]), w8 = FloatVector.broadcast(S, wa[wo + 8]);
         FloatVector bv = FloatVector.broadcast(S, bias);
-        int full = ow - ow % L;
-        for (int r = 0; r < oh; r++) {
-            int yr = yo + r * ow;
-            int r0 = po + r * stepRow, r1 = r0 + rowLen, r2 = r1 + rowLen;
-            for (int j = 0; j < ow; j += L) {
-                FloatVector a0 = w0.fma(FloatVector.fromArray(S, pad, r0 + c0 + j), bv);
-                FloatVector a1 = w3.mul(FloatVector.fromArray(S, pad, r1 + c0 + j));
-                FloatVector a2 = w6.mul(FloatVector.fromArray(S, pad, r2 + c0 + j));
-                a0 = w1.fma(FloatVector.fromArray(S, pad, r0 + c1 + j), a0);
-                a1 = w4.fma(FloatVector.fromArray(S, pad, r1 + c1 + j), a1);
-                a2 = w7.fma(FloatVector.fromArray(S, pad, r2 + c1 + j), a2);
-                a0 = w2.fma(FloatVector.fromArray(S, pad, r0 + c2 + j), a0);
-                a1 = w5.fma(FloatVector.fromArray(S, pad, r1 + c2 + j), a1);
-                a2 = w8.fma(FloatVector.fromArray(S, pad, r2 + c2 + j), a2);
-                FloatVector acc = a0.add(a1).add(a2);
-                if (j < full) {
-                    acc.intoArray(ya, yr + j);
-                } else {
-                    acc.intoArray(tail, 0);
-                    for (int i = 0; i < ow - j; i++) ya[yr + j + i] = tail[i];
-                }
+        int safeEnd = spill ? Integer.MAX_VALUE : yo + oh * ow; // stores may reach up to here
+        // One flat loop over (row, chunk): a separate inner loop per row costs more than its work
+        // on 7- and 14-wide rows (C2's loop entry overhead).
+        int n = oh * ((ow + L - 1) / L);
+        int r0 = po, yr = yo, j = 0;
+        for (int k = 0; k < n; k++) {
+            int r1 = r0 + rowLen, r2 = r1 + rowLen;
+            FloatVector a0 = w0.fma(FloatVector.fromArray(S, pad, r0 + c0 + j), bv);
+            FloatVector a1 = w3.mul(FloatVector.fromArray(S, pad, r1 + c0 + j));
+            FloatVector a2 = w6.mul(FloatVector.fromArray(S, pad, r2 + c0 + j));
+            a0 = w1.fma(FloatVector.fromArray(S, pad, r0 + c1 + j), a0);
+            a1 = w4.fma(FloatVector.fromArray(S, pad, r1 + c1 + j), a1);
+            a2 = w7.fma(FloatVector.fromArray(S, pad, r2 + c1 + j), a2);
+            a0 = w2.fma(FloatVector.fromArray(S, pad, r0 + c2 + j), a0);
+            a1 = w5.fma(FloatVector.fromArray(S, pad, r1 + c2 + j), a1);
+            a2 = w8.fma(FloatVector.fromArray(S, pad, r2 + c2 + j), a2);
+            FloatVector acc = a0.add(a1).add(a2);
+            if (yr + j + L <= safeEnd) {
+                acc.intoArray(ya, yr + j);
+            } else {
+                acc.intoArray(tail, 0);
+                for (int i = 0; i < Math.min(L, ow - j); i++) ya[yr + j + i] = tail[i];
+            }
+            j += L;
+            if (j >= ow) {
+                j = 0;
+                r0 += stepRow;
+                yr += ow;
             }
         }
     }
 
     private static void planeGeneral(float[] pad, int po, int rowLen, int stepRow, int[] colOff, int kh, int kw,
-                                     float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail) {
+                                     float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail, boolean spill) {
         int full = ow - ow % L;
+        int safeEnd = spill ? Integer.MAX_VALUE : yo + oh * ow; // stores may reach up to here
         for (int r = 0; r < oh; r++) {
             int yr = yo + r * ow;
             int rb = po + r * stepRow;
@@ -158,7 +169,7 @@ public final class DepthwiseConv implements Kernel {
                         acc = FloatVector.broadcast(S, wa[wk + b]).fma(FloatVector.fromArray(S, pad, rr + colOff[b]), acc);
                     }
                 }
-                if (j < full) {
+                if (j < full || yr + j + L <= safeEnd) {
                     acc.intoArray(ya, yr + j);
                 } else {
                     acc.intoArray(tail, 0);

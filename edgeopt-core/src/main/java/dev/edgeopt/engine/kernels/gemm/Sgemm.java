@@ -182,6 +182,77 @@ public final class Sgemm {
     }
 
     /**
+     * A full tile's last K block with the epilogue in registers: bias, then a clamp (covers none,
+     * Relu and Clip). A per-row pass after the store would cost more than the whole tile when K is
+     * small (MobileNet's 16- and 24-channel expansions). Kept apart from {@link #micro} so each
+     * method stays small enough for C2 to keep every vector in a register.
+     */
+    static void microEp(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean load,
+                        float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+        }
+        FloatVector cb0 = cbias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, cbias, cbo);
+        FloatVector cb1 = cbias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, cbias, cbo + L);
+        float r0 = 0, r1 = 0, r2 = 0, r3 = 0, r4 = 0, r5 = 0;
+        if (rb != null) {
+            r0 = rb[ro];
+            r1 = rb[ro + 1];
+            r2 = rb[ro + 2];
+            r3 = rb[ro + 3];
+            r4 = rb[ro + 4];
+            r5 = rb[ro + 5];
+        }
+        if (load) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+        }
+        c00.add(cb0).add(r0).max(lo).min(hi).intoArray(c, co);
+        c01.add(cb1).add(r0).max(lo).min(hi).intoArray(c, co + L);
+        c10.add(cb0).add(r1).max(lo).min(hi).intoArray(c, co + ldc);
+        c11.add(cb1).add(r1).max(lo).min(hi).intoArray(c, co + ldc + L);
+        c20.add(cb0).add(r2).max(lo).min(hi).intoArray(c, co + 2 * ldc);
+        c21.add(cb1).add(r2).max(lo).min(hi).intoArray(c, co + 2 * ldc + L);
+        c30.add(cb0).add(r3).max(lo).min(hi).intoArray(c, co + 3 * ldc);
+        c31.add(cb1).add(r3).max(lo).min(hi).intoArray(c, co + 3 * ldc + L);
+        c40.add(cb0).add(r4).max(lo).min(hi).intoArray(c, co + 4 * ldc);
+        c41.add(cb1).add(r4).max(lo).min(hi).intoArray(c, co + 4 * ldc + L);
+        c50.add(cb0).add(r5).max(lo).min(hi).intoArray(c, co + 5 * ldc);
+        c51.add(cb1).add(r5).max(lo).min(hi).intoArray(c, co + 5 * ldc + L);
+    }
+
+    /**
      * Bias and activation applied to finished tiles. Fields are set per run by the owning kernel
      * (bias arrays live in tensors), so the object is created once.
      */
@@ -190,10 +261,23 @@ public final class Sgemm {
         public int rowBiasOff;
         public float[] colBias;
         public int colBiasOff;
-        public Activation act = Activation.NONE;
-        public float p0, p1;
+        private Activation act = Activation.NONE;
+        private float p0, p1;
+        /** Bounds of the clamp that the register epilogue applies (none, Relu and Clip are clamps). */
+        float lo = Float.NEGATIVE_INFINITY, hi = Float.POSITIVE_INFINITY;
+        boolean inRegisters = true;
 
         public boolean isIdentity() { return rowBias == null && colBias == null && act == Activation.NONE; }
+
+        /** Sets the activation and its parameters (see {@link Activation#apply}). */
+        public void setActivation(Activation a, float p0, float p1) {
+            this.act = a;
+            this.p0 = p0;
+            this.p1 = p1;
+            inRegisters = a == Activation.NONE || a == Activation.RELU || a == Activation.CLIP;
+            lo = a == Activation.RELU ? 0f : a == Activation.CLIP ? p0 : Float.NEGATIVE_INFINITY;
+            hi = a == Activation.CLIP ? p1 : Float.POSITIVE_INFINITY;
+        }
 
         void apply(float[] c, int co, int ldc, int mr, int nr, int row0, int col0) {
             for (int r = 0; r < mr; r++) {

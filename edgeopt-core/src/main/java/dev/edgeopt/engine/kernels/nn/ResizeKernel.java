@@ -3,10 +3,14 @@ package dev.edgeopt.engine.kernels.nn;
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
+import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ops.ResizeSpec;
 import dev.edgeopt.tensor.Tensor;
 import java.util.Arrays;
+import java.util.function.IntConsumer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Resize and Upsample, one axis at a time. Nearest, n-linear and cubic interpolation are products
@@ -17,6 +21,8 @@ import java.util.Arrays;
  * elements whose coordinate leaves the input on any axis take extrapolation_value in a last pass.
  */
 public final class ResizeKernel implements Kernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private final int rank;
     private final int[] inShape, outShape;
     private final int[] passes; // resized axes in order
@@ -27,7 +33,12 @@ public final class ResizeKernel implements Kernel {
     private final boolean anyOutside;
     private final float extrapolation;
     private final Scratch.Ref bufA, bufB;
-    private final int[] counter;
+    private final int[] counter, cur;
+    private final ThreadPool pool;
+    private final IntConsumer passBody = this::passTask;
+    // The current pass, set by pass() for the parallel body.
+    private int pAxis, pOuter, pInner, pInW, pxo, pyo, pTasks;
+    private float[] px, py;
 
     public ResizeKernel(KernelContext kc) {
         if (kc.inDtype(0) != DType.FLOAT) throw kc.fail("supports float32, got " + kc.inDtype(0));
@@ -76,6 +87,8 @@ public final class ResizeKernel implements Kernel {
         bufA = passes.length > 1 ? kc.scratch(DType.FLOAT, maxSize) : null;
         bufB = passes.length > 2 ? kc.scratch(DType.FLOAT, maxSize) : null;
         counter = new int[rank];
+        this.cur = new int[rank];
+        pool = kc.pool();
     }
 
     private boolean tabulate(ResizeSpec spec, int a) {
@@ -129,8 +142,8 @@ public final class ResizeKernel implements Kernel {
             }
             boolean normalize = aa || spec.excludeOutside;
             for (int k = 0; k < t; k++) {
-                idx[j * t + k] = clamp((long) fl + start + k, inW);
-                w[j * t + k] = (float) (normalize ? c[k] / sum : c[k]);
+                idx[k * outW + j] = clamp((long) fl + start + k, inW);
+                w[k * outW + j] = (float) (normalize ? c[k] / sum : c[k]);
             }
         }
         taps[a] = idx;
@@ -165,7 +178,7 @@ public final class ResizeKernel implements Kernel {
         if (passes.length == 0) {
             x.copyTo(y);
         } else {
-            int[] cur = inShape.clone();
+            System.arraycopy(inShape, 0, cur, 0, rank);
             float[] src = x.floats();
             int so = x.offset();
             for (int i = 0; i < passes.length; i++) {
@@ -193,25 +206,62 @@ public final class ResizeKernel implements Kernel {
         int outer = 1, inner = 1;
         for (int i = 0; i < a; i++) outer *= cur[i];
         for (int i = a + 1; i < rank; i++) inner *= cur[i];
-        int inW = cur[a], outW = outShape[a], t = tapCount[a];
-        int[] idx = taps[a];
-        float[] w = weights[a];
-        for (int o = 0; o < outer; o++) {
-            int xb = xo + o * inW * inner;
-            for (int j = 0; j < outW; j++) {
-                int yb = yo + (o * outW + j) * inner;
-                if (inner == 1) {
-                    float acc = 0;
-                    for (int k = 0; k < t; k++) acc += w[j * t + k] * x[xb + idx[j * t + k]];
-                    y[yb] = acc;
-                    continue;
+        pAxis = a;
+        pOuter = outer;
+        pInner = inner;
+        pInW = cur[a];
+        px = x;
+        pxo = xo;
+        py = y;
+        pyo = yo;
+        long work = (long) outer * outShape[a] * inner * tapCount[a];
+        int tasks = work < 65_536 ? 1 : Math.min(outer, pool.threads() * 4);
+        pTasks = tasks;
+        pool.parallelFor(tasks, passBody);
+        px = py = null;
+    }
+
+    /** Taps are stored tap-major ({@code [k * outW + j]}), so a run of outputs reads them as vectors. */
+    private void passTask(int task) {
+        final int a = pAxis, inner = pInner, inW = pInW, outW = outShape[a], t = tapCount[a];
+        final int[] idx = taps[a];
+        final float[] w = weights[a], x = px, y = py;
+        final int from = (int) ((long) pOuter * task / pTasks), to = (int) ((long) pOuter * (task + 1) / pTasks);
+        final int lanes = S.length();
+        for (int o = from; o < to; o++) {
+            int xb = pxo + o * inW * inner;
+            int yrow = pyo + o * outW * inner;
+            if (inner == 1) {
+                int j = 0;
+                for (; j + lanes <= outW; j += lanes) {
+                    FloatVector acc = FloatVector.fromArray(S, w, j).mul(FloatVector.fromArray(S, x, xb, idx, j));
+                    for (int k = 1; k < t; k++) {
+                        acc = FloatVector.fromArray(S, x, xb, idx, k * outW + j).fma(FloatVector.fromArray(S, w, k * outW + j), acc);
+                    }
+                    acc.intoArray(y, yrow + j);
                 }
+                for (; j < outW; j++) {
+                    float acc = 0;
+                    for (int k = 0; k < t; k++) acc += w[k * outW + j] * x[xb + idx[k * outW + j]];
+                    y[yrow + j] = acc;
+                }
+                continue;
+            }
+            for (int j = 0; j < outW; j++) {
+                int yb = yrow + j * inner;
                 Arrays.fill(y, yb, yb + inner, 0f);
                 for (int k = 0; k < t; k++) {
-                    float wk = w[j * t + k];
+                    float wk = w[k * outW + j];
                     if (wk == 0f) continue;
-                    int sb = xb + idx[j * t + k] * inner;
-                    for (int i = 0; i < inner; i++) y[yb + i] += wk * x[sb + i];
+                    int sb = xb + idx[k * outW + j] * inner;
+                    int i = 0;
+                    if (inner >= lanes) {
+                        FloatVector vw = FloatVector.broadcast(S, wk);
+                        for (int bound = S.loopBound(inner); i < bound; i += lanes) {
+                            FloatVector.fromArray(S, x, sb + i).fma(vw, FloatVector.fromArray(S, y, yb + i)).intoArray(y, yb + i);
+                        }
+                    }
+                    for (; i < inner; i++) y[yb + i] += wk * x[sb + i];
                 }
             }
         }
