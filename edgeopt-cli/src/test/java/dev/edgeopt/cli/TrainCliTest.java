@@ -72,7 +72,7 @@ class TrainCliTest {
     @Test
     void foldsReportEachFold() throws Exception {
         Path d = data();
-        CliTest.Result r = CliTest.cli("train", "--arch", "mlp", "--width", "0.1", "--data", d.toString(), "--epochs", "1", "--batch", "20", "--folds", "3", "--quiet");
+        CliTest.Result r = CliTest.cli("train", "--arch", "mlp", "--width", "0.1", "--data", d.toString(), "--epochs", "1", "--batch", "20", "--folds", "3", "--normalize", "--quiet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("fold 3/3") && r.out().contains("mean over 3 folds"), r.out());
     }

@@ -49,6 +49,18 @@ class ModelBuilderTest {
     }
 
     @Test
+    void normalizationIsInTheGraphAndFrozen() {
+        Graph g = Architectures.build("mlp", new int[] {1, 4, 4}, 3, 0.1, -1, 0, new float[][] {{0.5f}, {0.25f}});
+        Parameters p = new Parameters(g);
+        Tape t = new Tape(g, p, new int[][] {{2, 1, 4, 4}}, ThreadPool.shared(1), 0, false);
+        t.forward(true);
+        assertEquals(false, p.grads().containsKey("input.mean"));
+        assertEquals(false, p.grads().containsKey("input.std"));
+        assertEquals(true, p.grads().containsKey(g.nodes().get(3).input(1).name()));
+        assertEquals("Sub", g.nodes().get(0).opType());
+    }
+
+    @Test
     void seededInitialization() {
         Graph a = Architectures.build("cnn", new int[] {1, 28, 28}, 10, 1, 4), b = Architectures.build("cnn", new int[] {1, 28, 28}, 10, 1, 4);
         Graph c = Architectures.build("cnn", new int[] {1, 28, 28}, 10, 1, 5);

@@ -135,7 +135,7 @@ class TrainForwardOrtTest {
     @ParameterizedTest
     @ValueSource(strings = {"mlp", "cnn", "dscnn", "resnet8"})
     void architectures(String arch) {
-        Graph g = Architectures.build(arch, new int[] {1, 28, 28}, 10, 0.5, 3);
+        Graph g = Architectures.build(arch, new int[] {1, 28, 28}, 10, 0.5, -1, 3, new float[][] {{0.3f}, {0.4f}});
         // Non-trivial running statistics, so inference-mode normalization is exercised.
         for (Value v : g.initializers()) {
             if (v.name().endsWith("running_var")) g.setConstant(v, positive(v.constant().dims()));
