@@ -286,6 +286,18 @@ public final class PoolKernel implements Kernel {
                     if (!max) acc = acc.div(div);
                     acc.intoArray(y, yr + c);
                 }
+                if (c < cHi) {
+                    VectorMask<Float> m = S.indexInRange(c, cHi);
+                    int st = ro + startW[c];
+                    FloatVector acc = FloatVector.fromArray(S, r, st, m);
+                    for (int k = 1; k < kw; k++) {
+                        FloatVector v = FloatVector.fromArray(S, r, st + k * dw, m);
+                        acc = max ? acc.max(v) : acc.add(v);
+                    }
+                    if (!max) acc = acc.div(div);
+                    acc.intoArray(y, yr + c, m);
+                    c = cHi;
+                }
             }
             final float div = hdiv * kw;
             if (!unitStrideW && cHi - cLo >= lanes) {
