@@ -9,6 +9,7 @@ import dev.edgeopt.ops.PoolGeometry;
 import dev.edgeopt.tensor.Tensor;
 import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -263,7 +264,12 @@ public final class PoolKernel implements Kernel {
                     FloatVector a = FloatVector.fromArray(S, r, ro + j), v = FloatVector.fromArray(S, x, row + j);
                     (max ? a.max(v) : a.add(v)).intoArray(r, ro + j);
                 }
-                for (; j < w; j++) r[ro + j] = max ? Math.max(r[ro + j], x[row + j]) : r[ro + j] + x[row + j];
+                if (j < w) {
+                    // A masked tail: with 16 lanes a scalar tail would be a large share of a row.
+                    VectorMask<Float> m = S.indexInRange(j, w);
+                    FloatVector a = FloatVector.fromArray(S, r, ro + j, m), v = FloatVector.fromArray(S, x, row + j, m);
+                    (max ? a.max(v) : a.add(v)).intoArray(r, ro + j, m);
+                }
             }
             final float hdiv = cntH[b];
             int c = 0;
@@ -280,6 +286,18 @@ public final class PoolKernel implements Kernel {
                     if (!max) acc = acc.div(div);
                     acc.intoArray(y, yr + c);
                 }
+                if (c < cHi) {
+                    VectorMask<Float> m = S.indexInRange(c, cHi);
+                    int st = ro + startW[c];
+                    FloatVector acc = FloatVector.fromArray(S, r, st, m);
+                    for (int k = 1; k < kw; k++) {
+                        FloatVector v = FloatVector.fromArray(S, r, st + k * dw, m);
+                        acc = max ? acc.max(v) : acc.add(v);
+                    }
+                    if (!max) acc = acc.div(div);
+                    acc.intoArray(y, yr + c, m);
+                    c = cHi;
+                }
             }
             final float div = hdiv * kw;
             if (!unitStrideW && cHi - cLo >= lanes) {
@@ -295,10 +313,14 @@ public final class PoolKernel implements Kernel {
                     }
                     acc.intoArray(r, r2 + j);
                 }
-                for (; j < span; j++) {
-                    float acc = r[ro + j];
-                    for (int k = 1; k < kw; k++) acc = max ? Math.max(acc, r[ro + j + k * dw]) : acc + r[ro + j + k * dw];
-                    r[r2 + j] = acc;
+                if (j < span) {
+                    VectorMask<Float> m = S.indexInRange(j, span);
+                    FloatVector acc = FloatVector.fromArray(S, r, ro + j, m);
+                    for (int k = 1; k < kw; k++) {
+                        FloatVector v = FloatVector.fromArray(S, r, ro + j + k * dw, m);
+                        acc = max ? acc.max(v) : acc.add(v);
+                    }
+                    acc.intoArray(r, r2 + j, m);
                 }
                 if (max) for (; c < cHi; c++) y[yr + c] = r[r2 + startW[c]];
                 else for (; c < cHi; c++) y[yr + c] = r[r2 + startW[c]] / div;
