@@ -63,8 +63,9 @@ class OptimizeCommandTest {
                 "--input", TestPaths.sharedModel("squeezenet1_1.in.npy").toString());
         assertEquals(0, r.code(), r.err());
         double e = r.json().get("max_error").get(0).get("max_rel").asDouble();
-        // SqueezeNet has no BN: fusing its Relus into the convs is exact.
-        assertEquals(0.0, e);
+        // SqueezeNet has no BN: only Relu fusion, where the fused kernel may add the bias in another
+        // order (float rounding only).
+        assertTrue(e <= 1e-6, "relative error " + e);
         CliTest.cli("optimize", m.toString(), "-o", tmp.resolve("s.onnx").toString(), "--input", tmp.resolve("none.npy").toString())
                 .assertBadInput("none.npy");
     }

@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** The quantized graph against the float graph it came from (the Java engine runs both). */
-class PostTrainingQuantizerTest {
-    static Dataset images(int n, long seed) {
+public class PostTrainingQuantizerTest {
+    public static Dataset images(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = new float[n * 28 * 28];
         // Smooth blobs rather than white noise, so activations look like those of real images.
@@ -35,7 +35,7 @@ class PostTrainingQuantizerTest {
         return new Dataset("blobs", x, new int[] {1, 28, 28}, labels, 10, Collections.nCopies(10, "c"));
     }
 
-    static Graph model(String arch) { return Architectures.build(arch, new int[] {1, 28, 28}, 10, 0.25, 1); }
+    public static Graph model(String arch) { return Architectures.build(arch, new int[] {1, 28, 28}, 10, 0.25, 1); }
 
     static double cosine(float[] a, float[] b) {
         double ab = 0, aa = 0, bb = 0;
