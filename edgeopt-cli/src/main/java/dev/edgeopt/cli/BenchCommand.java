@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,12 +23,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code edgeopt bench}: latency of the Java engine and ONNX Runtime on the same model and inputs. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {
-            "Times inference of an ONNX model on seeded random inputs: warm-up runs, then timed runs; reports",
-            "min, median and p90 latency and throughput (samples per second at the median) for edgeopt's Java",
-            "engine and ONNX Runtime with the same model, inputs, thread count and graph-optimization level,",
-            "and the ratio of their medians (java / ort; below 1 means the Java engine is faster).",
-            "Progress goes to stderr."})
+        description =
+            "Times inference of an ONNX model on seeded random inputs: warm-up runs, then timed runs; "
+            + "reports min, median and p90 latency and throughput (samples per second at the median) for "
+            + "edgeopt's Java engine and ONNX Runtime with the same model, inputs, thread count and "
+            + "graph-optimization level, and the ratio of their medians (java / ort; below 1 means the Java "
+            + "engine is faster). Progress goes to stderr.")
 final class BenchCommand implements Callable<Integer> {
     /** Which engines to time. */
     enum Engines { JAVA, ORT, BOTH;
@@ -42,8 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "both", description = "java, ort or both (default).")
     Engines engines;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Threads for each engine (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Option(names = "--batch", paramLabel = "B", description = "Rewrite the batch dimension (dim 0 of every input) to B for both engines.")
     Integer batch;
@@ -81,7 +81,7 @@ final class BenchCommand implements Callable<Integer> {
     record Result(Latency java, Latency ort, Double ratio) {}
 
     @Override public Integer call() {
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        int threads = threadsOption.get();
         if (warmup < 0) throw new EdgeoptException("--warmup must not be negative, got " + warmup);
         if (iters < 1) throw new EdgeoptException("--iters must be at least 1, got " + iters);
         Pipelines.Level level = level(graphOpt);

@@ -6,15 +6,14 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.engine.Executor;
-import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Dim;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
-import dev.edgeopt.ir.Shape;
 import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.ir.Value;
 import dev.edgeopt.onnx.OnnxTensors;
 import dev.edgeopt.ops.ShapeInference;
+import dev.edgeopt.passes.Equivalence;
 import dev.edgeopt.tensor.Tensor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * What every command shares: loading tensors with one-line errors, binding
@@ -37,6 +35,9 @@ final class Cli {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
+    /** The mapper behind {@link #printJson}, for commands that assemble JSON trees. */
+    static ObjectMapper json() { return JSON; }
+
     /** Prints one JSON object (and a newline) on {@code out}. */
     static void printJson(PrintWriter out, Object value) {
         try {
@@ -46,8 +47,6 @@ final class Cli {
             throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
         }
     }
-
-    static ObjectMapper json() { return JSON; }
 
     /** A {@code NAME=FILE} or plain {@code FILE} argument. */
     record Binding(String name, Path file) {
@@ -99,43 +98,24 @@ final class Cli {
     private static Tensor readInput(Value v, Path file, Path model) {
         Tensor t = OnnxTensors.read(file);
         TensorType want = v.type();
-        if (want != null && !fits(want, t)) {
+        if (want != null && !Executor.accepts(want, t)) {
             throw new EdgeoptException(file + ": holds " + t.type() + " but input '" + v.name() + "' of " + model + " is " + want);
         }
         return t;
     }
 
-    /** Whether a concrete tensor can feed a value of this type (symbolic dims match anything). */
-    static boolean fits(TensorType want, Tensor t) {
-        if (want.dtype() != t.dtype()) return false;
-        Shape s = want.shape();
-        if (s == null) return true;
-        if (s.rank() != t.rank()) return false;
-        for (int d = 0; d < s.rank(); d++) {
-            if (s.dim(d).isKnown() && s.dim(d).value() != t.dim(d)) return false;
-        }
-        return true;
-    }
-
-    /** Seeded inputs for the graph's (static) input types: floats in [-1, 1), integers in [0, 10). */
+    /**
+     * Seeded inputs ({@link Equivalence#randomInputs}) for a graph whose inputs have static shapes;
+     * a symbolic dim is refused, since a benchmark's batch size must be chosen, not guessed.
+     */
     static Tensor[] randomInputs(Graph g, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        Tensor[] in = new Tensor[g.inputs().size()];
-        for (int i = 0; i < in.length; i++) {
-            Value v = g.inputs().get(i);
+        for (Value v : g.inputs()) {
             TensorType t = v.type();
             if (t == null || !t.isStatic()) {
                 throw new EdgeoptException("input '" + v.name() + "' has shape " + (t == null ? "?" : t.shape()) + "; give a batch size with --batch");
             }
-            Tensor x = Tensor.allocate(t.dtype(), t.shape().toIntArray());
-            for (int k = 0; k < x.size(); k++) {
-                if (t.dtype().isFloating()) x.setDouble(k, rnd.nextDouble(-1, 1));
-                else if (t.dtype() == DType.BOOL) x.bools()[k] = rnd.nextBoolean();
-                else x.setLong(k, rnd.nextInt(10));
-            }
-            in[i] = x;
         }
-        return in;
+        return Equivalence.randomInputs(g, seed, 1).values().toArray(new Tensor[0]);
     }
 
     /**

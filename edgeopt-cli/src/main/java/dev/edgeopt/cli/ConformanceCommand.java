@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,11 +21,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code edgeopt conformance}: ONNX backend node tests through the Java engine. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
-        description = {
-            "Runs ONNX backend node tests (folders holding model.onnx and test_data_set_N/) through edgeopt's",
-            "Java engine and compares with the expected outputs (|got - want| <= 1e-7 + 1e-3 |want|; integers exact).",
-            "Each case passes, fails, is unsupported (an op edgeopt does not implement) or is excluded (listed with",
-            "its reason in conformance-exclusions.txt). Exit code 1 when any case fails."})
+        description =
+            "Runs ONNX backend node tests (folders holding model.onnx and test_data_set_N/) through "
+            + "edgeopt's Java engine and compares with the expected outputs (|got - want| <= 1e-7 + 1e-3 "
+            + "|want|; integers exact). Each case passes, fails, is unsupported (an op edgeopt does not "
+            + "implement) or is excluded (listed with its reason in conformance-exclusions.txt). Exit code 1 "
+            + "when any case fails.")
 final class ConformanceCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -34,8 +36,7 @@ final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--filter", paramLabel = "REGEX", description = "Only cases whose folder name matches REGEX entirely, e.g. 'test_(conv|gemm).*'.")
     String filter;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Engine threads (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Option(names = "--json", description = "Print one JSON object: passed, failed, unsupported, excluded, per_op, failures.")
     boolean json;
@@ -48,7 +49,7 @@ final class ConformanceCommand implements Callable<Integer> {
     record Summary(long passed, long failed, long unsupported, long excluded, Map<String, OpCounts> perOp, List<Failure> failures) {}
 
     @Override public Integer call() {
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        int threads = threadsOption.get();
         Pattern p;
         try {
             p = filter == null ? null : Pattern.compile(filter);

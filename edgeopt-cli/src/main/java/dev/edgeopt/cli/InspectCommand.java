@@ -16,11 +16,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code edgeopt inspect}: what a model is made of and what it costs. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {
-            "Lists every node of an ONNX model with its input and output shapes, the parameters it reads,",
-            "its multiply-accumulates (Conv, ConvTranspose, Gemm, MatMul) and its output bytes; then totals:",
-            "MACs, weight elements and bytes (every non-scalar initializer, BatchNormalization statistics",
-            "included; rank-0 constants are counted apart), the largest activation and an op histogram."})
+        description =
+            "Lists every node of an ONNX model with its input and output shapes, the parameters it reads, "
+            + "its multiply-accumulates (Conv, ConvTranspose, Gemm, MatMul) and its output bytes; then totals: "
+            + "MACs, weight elements and bytes (every non-scalar initializer, BatchNormalization statistics "
+            + "included; rank-0 constants are counted apart), the largest activation and an op histogram.")
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -30,6 +30,12 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Set the batch dimension (dim 0 of every input) to B first, so symbolic shapes become static and MACs countable.")
     Integer batch;
 
+    @Option(names = "--device", paramLabel = "NAME", description = "Also estimate the model on this device (as edgeopt analyze does; with --json, under the key 'device').")
+    String device;
+
+    @Option(names = "--device-file", paramLabel = "FILE", description = "Extra device catalog for --device.")
+    Path deviceFile;
+
     @Option(names = "--json", description = "Print one JSON object (keys macs, weight_elements, weight_bytes, scalar_constants, largest_activation, op_histogram, nodes).")
     boolean json;
 
@@ -38,8 +44,36 @@ final class InspectCommand implements Callable<Integer> {
         if (batch != null) g = Cli.withBatch(g, batch);
         ModelStats s = ModelStats.of(g);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) Cli.printJson(out, s);
-        else print(out, model.toString(), s);
+        dev.edgeopt.device.DeviceAnalysis.Report r = null;
+        if (device != null) {
+            dev.edgeopt.device.Device d = dev.edgeopt.device.DeviceCatalog.withFile(deviceFile).require(device);
+            try {
+                r = dev.edgeopt.device.DeviceAnalysis.analyze(g, model.toString(), d, Map.of());
+            } catch (dev.edgeopt.EdgeoptException e) {
+                String m = e.getMessage();
+                throw m.startsWith(model.toString()) ? e : new dev.edgeopt.EdgeoptException(model + ": " + m, e);
+            }
+        }
+        if (json) {
+            if (r == null) {
+                Cli.printJson(out, s);
+            } else {
+                com.fasterxml.jackson.databind.node.ObjectNode o = Cli.json().valueToTree(s);
+                try {
+                    o.set("device", Cli.json().readTree(dev.edgeopt.device.DeviceAnalysis.toJson(r)));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+                Cli.printJson(out, o);
+            }
+        } else {
+            print(out, model.toString(), s);
+            if (r != null) {
+                out.println();
+                out.print(dev.edgeopt.device.DeviceAnalysis.toText(r));
+                out.flush();
+            }
+        }
         return 0;
     }
 

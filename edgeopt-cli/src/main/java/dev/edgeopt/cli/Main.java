@@ -11,10 +11,16 @@ import picocli.CommandLine.Command;
         subcommands = {
             // Adding a command is one line here.
             InspectCommand.class,
+            AnalyzeCommand.class,
+            DevicesCommand.class,
             RunCommand.class,
             BenchCommand.class,
+            OptimizeCommand.class,
             ConformanceCommand.class,
             DemoCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            QuantizeCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,9 +25,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code edgeopt run}: one inference on tensors from files. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {
-            "Runs an ONNX model once on input tensors read from .npy or ONNX TensorProto .pb files and",
-            "writes its outputs (atomically) to .npy or .pb files. Prints each output's shape and range."})
+        description =
+            "Runs an ONNX model once on input tensors read from .npy or ONNX TensorProto .pb files and "
+            + "writes its outputs (atomically) to .npy or .pb files. Prints each output's shape and range.")
 final class RunCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -45,11 +46,10 @@ final class RunCommand implements Callable<Integer> {
             description = "java (edgeopt's engine, default) or ort (ONNX Runtime).")
     Engine engine;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "Threads for the engine (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Override public Integer call() {
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        int threads = threadsOption.get();
         Graph g = OnnxImporter.load(model);
         Map<String, Tensor> in = Cli.readInputs(g, model, inputs);
         Map<String, Path> targets = outputTargets(g);

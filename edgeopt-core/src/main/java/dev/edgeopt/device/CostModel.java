@@ -48,6 +48,7 @@ public final class CostModel {
         double overhead = u.core().opOverheadCycles() / u.clockHz();
         double seconds = Math.max(compute, memory) + overhead;
         double energy;
+        // Ops without MACs are charged one MAC-equivalent per element, the unit of work used above.
         if (!Double.isNaN(u.energyPerMacPj())) energy = Math.max(l.macs(), l.elements()) * u.energyPerMacPj() * 1e-12;
         else if (!Double.isNaN(u.powerMw())) energy = u.powerMw() * 1e-3 * seconds;
         else energy = Double.NaN;

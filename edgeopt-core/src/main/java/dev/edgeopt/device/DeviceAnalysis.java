@@ -101,9 +101,23 @@ public final class DeviceAnalysis {
         List<Layer> layers(Graph g, List<Node> order, ShapeInference.Result r);
     }
 
-    private static Report analyze(Graph g, String modelName, Device d, Function<Value, TensorType> typeOf,
-                                  java.util.function.Predicate<Value> isConstant, LayerSource src, ShapeInference.Result r) {
-        GraphMemory.Result mem = GraphMemory.plan(g, typeOf, isConstant, GraphMemory.Options.defaults());
+    private static Report analyze(Graph g, String modelName, Device d, Function<Value, TensorType> typeOf0,
+                                  java.util.function.Predicate<Value> isConstant0, LayerSource src, ShapeInference.Result r) {
+        // Plan memory for the deployed form of a QDQ graph: quantized weights are constants, and
+        // the float tensors around Q/DQ pairs are the int8 tensors the fused kernels exchange.
+        boolean qdq = false;
+        for (Node n : g.nodes()) if (n.opType().equals("DequantizeLinear") || n.opType().equals("QuantizeLinear")) qdq = true;
+        Function<Value, TensorType> typeOf = qdq ? deployedTypes(g, typeOf0) : typeOf0;
+        java.util.function.Predicate<Value> isConstant = !qdq ? isConstant0 : v -> isConstant0.test(v)
+                || (v.producer() != null && v.producer().opType().equals("DequantizeLinear") && v.producer().input(0) != null && isConstant0.test(v.producer().input(0)));
+        GraphMemory.Options mo = GraphMemory.Options.defaults();
+        if (qdq) {
+            Set<String> views = new HashSet<>(GraphMemory.VIEW_OPS);
+            views.add("DequantizeLinear");
+            views.add("QuantizeLinear");
+            mo = mo.withViewOps(views);
+        }
+        GraphMemory.Result mem = GraphMemory.plan(g, typeOf, isConstant, mo);
         List<Layer> layers = src.layers(g, mem.order(), r);
         long weights = weightBytes(g, mem.order(), typeOf, isConstant);
         Set<String> opTypes = new TreeSet<>();
@@ -133,6 +147,26 @@ public final class DeviceAnalysis {
         return new Report(modelName, d, fitsFlash && fitsRam, fitsFlash, fitsRam, weights, flash, flashCap, ram, ramCap,
                 mem.arenaBytes(), mem.lowerBoundBytes(), mem.graphOrderArena(), mem.orderName(), mem.profile(), stepNames,
                 e.latencyS * 1e3, e.transferS * 1e3, e.energyJ * 1e6, e.layers, e.partition, sugg, macs);
+    }
+
+    /** Float values a deployment holds in the quantized dtype: DequantizeLinear outputs and inputs of a fused QuantizeLinear. */
+    static Function<Value, TensorType> deployedTypes(Graph g, Function<Value, TensorType> typeOf) {
+        Map<Value, DType> q = new IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            if (n.opType().equals("DequantizeLinear") && n.input(0) != null) {
+                TensorType in = typeOf.apply(n.input(0));
+                if (in != null) q.put(n.output(0), in.dtype());
+            }
+            if (n.opType().equals("QuantizeLinear") && Workload.fusedAway(n)) {
+                TensorType out = typeOf.apply(n.output(0));
+                if (out != null) q.put(n.input(0), out.dtype());
+            }
+        }
+        return v -> {
+            TensorType t = typeOf.apply(v);
+            DType d = q.get(v);
+            return t == null || d == null || !t.dtype().isFloating() ? t : new TensorType(d, t.shape());
+        };
     }
 
     /** Latency, energy and placement of a layer list. */
@@ -178,10 +212,13 @@ public final class DeviceAnalysis {
 
     static Map<Value, TensorType> resolveInputs(Graph g, String modelName, Map<String, long[]> shapes) {
         Map<Value, TensorType> m = new LinkedHashMap<>();
-        Set<String> known = new HashSet<>();
+        List<String> known = new ArrayList<>();
+        for (Value v : g.inputs()) if (!v.isConstant()) known.add(v.name());
+        for (String k : shapes.keySet()) {
+            if (!known.contains(k)) throw new EdgeoptException(modelName + ": --shape names '" + k + "', which is not an input (inputs: " + String.join(", ", known) + ")");
+        }
         for (Value v : g.inputs()) {
             if (v.isConstant()) continue;
-            known.add(v.name());
             TensorType t = v.type();
             if (t == null) throw new EdgeoptException(modelName + ": input '" + v.name() + "' has no type");
             long[] s = shapes.get(v.name());
@@ -203,9 +240,6 @@ public final class DeviceAnalysis {
                         + "; give it with --shape " + v.name() + "=" + (ex.length() == 0 ? "D1,D2,..." : ex));
             }
             m.put(v, t);
-        }
-        for (String k : shapes.keySet()) {
-            if (!known.contains(k)) throw new EdgeoptException(modelName + ": --shape names '" + k + "', which is not an input (inputs: " + String.join(", ", known) + ")");
         }
         return m;
     }
@@ -234,6 +268,17 @@ public final class DeviceAnalysis {
                     d.accelerator() != null && q.partition.acceleratedCount() > base.partition.acceleratedCount()
                             ? " (" + q.partition.acceleratedCount() + " of " + layers.size() + " layers then run on the " + d.accelerator().name() + ")" : ""),
                     q.latencyS * 1e3, qFlash, qRam));
+        }
+        long flashCap = d.isMcu() ? d.flashBytes() : Long.MAX_VALUE;
+        long bestFlash = flash;
+        for (Suggestion x : out) bestFlash = Math.min(bestFlash, x.flashBytesAfter());
+        if (bestFlash > flashCap) {
+            long over = bestFlash - flashCap;
+            long w = weights - (flash - bestFlash);
+            out.add(new Suggestion("shrink the weights", String.format(Locale.ROOT,
+                    "%sthe weights (%s) must lose %s (%.0f%%) to fit the flash: prune or cluster them, or pick a smaller model",
+                    bestFlash < flash ? "even at int8 " : "", kb(w), kb(over), 100.0 * over / Math.max(1, w)),
+                    base.latencyS * 1e3, flashCap, ram));
         }
         if (d.accelerator() != null && !base.partition.fallbacks().isEmpty()) {
             double t = 0;
@@ -373,10 +418,18 @@ public final class DeviceAnalysis {
         }
         sb.append(String.format(Locale.ROOT, "  RAM:   %s (arena %s + runtime estimate%s) of %s: %s%n", kb(r.ramBytes()), kb(r.arenaBytes()),
                 d.isMcu() ? "" : " + weights", kb(r.ramCapacity()), miss(r.ramBytes(), r.ramCapacity())));
-        if (d.isMcu() && r.arenaBytes() > d.sramBytes()) sb.append("         the arena exceeds on-chip SRAM and would live in external RAM\n");
+        if (d.isMcu() && r.arenaBytes() > d.sramBytes() && d.dramBytes() > 0) sb.append("         the arena exceeds on-chip SRAM and would live in external RAM (slower than this estimate assumes)\n");
+        else if (d.isMcu() && r.arenaBytes() > d.sramBytes()) sb.append(String.format(Locale.ROOT, "         the arena alone exceeds the %s of on-chip SRAM%n", kb(d.sramBytes())));
         else if (d.isMcu() && r.arenaBytes() > d.arenaRegionBytes()) sb.append(String.format(Locale.ROOT, "         the arena exceeds the largest contiguous SRAM block (%s)%n", kb(d.arenaRegionBytes())));
         sb.append(String.format(Locale.ROOT, "  arena: %s, lower bound %s (%.3fx), %s order (graph order: %s)%n", kb(r.arenaBytes()), kb(r.arenaLowerBound()),
                 r.arenaLowerBound() == 0 ? 1.0 : (double) r.arenaBytes() / r.arenaLowerBound(), r.orderName(), kb(r.graphOrderArena())));
+        long[] prof = r.profile();
+        int peak = 0;
+        for (int i = 1; i < prof.length; i++) if (prof[i] > prof[peak]) peak = i;
+        if (prof.length > 0) {
+            sb.append(String.format(Locale.ROOT, "  memory profile: %d steps, peak %s at step %d (%s); per-step bytes in --json memory_profile%n",
+                    prof.length, kb(prof[peak]), peak, r.stepNames().get(peak)));
+        }
         sb.append(String.format(Locale.ROOT, "  latency: %.3f ms (%.1f M MACs)%s%n", r.latencyMs(), r.totalMacs() / 1e6,
                 r.transferMs() > 0 ? String.format(Locale.ROOT, ", of which %.3f ms CPU-accelerator transfers", r.transferMs()) : ""));
         sb.append("  energy: ").append(Double.isNaN(r.energyUj()) ? "unknown (no published power or energy figure for " + d.name() + ")"
@@ -387,8 +440,14 @@ public final class DeviceAnalysis {
             for (Partitioner.Partition p : r.partition().partitions()) {
                 sb.append(String.format(Locale.ROOT, "    #%d %-14s %3d nodes  %s .. %s%n", p.index(), p.unit(), p.nodes().size(), p.nodes().get(0), p.nodes().get(p.nodes().size() - 1)));
             }
-            for (Partitioner.Fallback f : r.partition().fallbacks()) {
-                sb.append(String.format(Locale.ROOT, "    fallback %s: %s; fix: %s%n", f.node(), f.reason(), f.fix()));
+            // Group identical reasons so a float model does not print one line per layer (JSON lists every node).
+            Map<String, List<Partitioner.Fallback>> groups = new LinkedHashMap<>();
+            for (Partitioner.Fallback f : r.partition().fallbacks()) groups.computeIfAbsent(f.reason() + "\u0000" + f.fix(), k -> new ArrayList<>()).add(f);
+            for (List<Partitioner.Fallback> fs : groups.values()) {
+                Partitioner.Fallback f = fs.get(0);
+                String nodes = fs.size() == 1 ? f.node() : fs.size() + " nodes, first " + f.node();
+                String reason = f.reason();
+                sb.append(String.format(Locale.ROOT, "    CPU fallback (%s): %s; fix: %s%n", nodes, reason, f.fix()));
             }
         }
         sb.append("  heaviest layers:\n");

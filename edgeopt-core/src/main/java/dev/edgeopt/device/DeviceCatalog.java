@@ -85,8 +85,7 @@ public final class DeviceCatalog {
         JsonNode ct = root.path("core_types");
         if (!ct.isMissingNode()) {
             if (!ct.isObject()) throw new EdgeoptException(file + ": field 'core_types' must be an object");
-            for (Iterator<Map.Entry<String, JsonNode>> it = ct.fields(); it.hasNext(); ) {
-                var e = it.next();
+            for (Map.Entry<String, JsonNode> e : ct.properties()) {
                 coreTypes.put(e.getKey(), parseCoreType(new Ctx(file, "core_types." + e.getKey()), e.getKey(), e.getValue()));
             }
         }
@@ -181,8 +180,7 @@ public final class DeviceCatalog {
         Map<String, Double> macs = new TreeMap<>();
         JsonNode m = n.path("macs_per_cycle");
         if (!m.isObject() || m.isEmpty()) throw c.fail("macs_per_cycle", "must be an object of dtype: MACs per cycle");
-        for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : m.properties()) {
             checkDtype(c, "macs_per_cycle." + e.getKey(), e.getKey());
             macs.put(e.getKey(), positive(c, "macs_per_cycle." + e.getKey(), e.getValue(), sources));
         }
@@ -272,8 +270,7 @@ public final class DeviceCatalog {
             JsonNode fx = n.path("fixes");
             if (!fx.isMissingNode()) {
                 if (!fx.isObject()) throw c.fail("fixes", "must be an object of op: suggested fix");
-                for (Iterator<Map.Entry<String, JsonNode>> it = fx.fields(); it.hasNext(); ) {
-                    var e = it.next();
+                for (Map.Entry<String, JsonNode> e : fx.properties()) {
                     if (!e.getValue().isTextual()) throw c.fail("fixes." + e.getKey(), "must be a string");
                     fixes.put(e.getKey(), e.getValue().asText());
                 }

@@ -91,6 +91,7 @@ public final class Partitioner {
         List<List<String>> nodes = new ArrayList<>();
         List<long[]> io = new ArrayList<>();
         List<Boolean> partAcc = new ArrayList<>();
+        int[] partOf = new int[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             if (i == 0 || !on.get(i).equals(on.get(i - 1))) {
                 nodes.add(new ArrayList<>());
@@ -98,6 +99,7 @@ public final class Partitioner {
                 partAcc.add(on.get(i));
             }
             int p = nodes.size() - 1;
+            partOf[i] = p;
             Layer l = layers.get(i);
             nodes.get(p).add(l.name());
             long each = l.outputs().isEmpty() ? 0 : l.outBytes() / l.outputs().size();
@@ -110,7 +112,7 @@ public final class Partitioner {
         Set<String> counted = new HashSet<>();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
-            int p = partIndex(nodes, l.name());
+            int p = partOf[i];
             long each = l.inputs().isEmpty() ? 0 : l.inBytes() / l.inputs().size();
             for (String in : new LinkedHashSet<>(l.inputs())) {
                 Integer src = producerPart.get(in);
@@ -137,10 +139,5 @@ public final class Partitioner {
             parts.add(new Partition(p, partAcc.get(p) ? acc.name() : "CPU", partAcc.get(p), nodes.get(p), io.get(p)[0], io.get(p)[1]));
         }
         return new Result(on, parts, fallbacks, acc == null ? 0 : transfer);
-    }
-
-    private static int partIndex(List<List<String>> nodes, String name) {
-        for (int p = 0; p < nodes.size(); p++) if (nodes.get(p).contains(name)) return p;
-        throw new IllegalStateException(name);
     }
 }

@@ -139,24 +139,30 @@ public final class Executor implements AutoCloseable {
             Tensor t = inputs[i];
             if (t == null) throw new EdgeoptException("missing input '" + v.name() + "'");
             TensorType want = v.type();
-            if (want == null) continue;
-            if (want.dtype() != t.dtype()) {
-                throw new EdgeoptException("input '" + v.name() + "': expected " + want + ", got " + t.type());
-            }
-            Shape s = want.shape();
-            if (s == null) continue;
-            boolean ok = s.rank() == t.rank();
-            Map<String, Integer> bound = new java.util.HashMap<>();
-            for (int d = 0; ok && d < s.rank(); d++) {
-                Dim dim = s.dim(d);
-                if (dim.isKnown()) ok = dim.value() == t.dim(d);
-                else if (dim.symbol() != null) {
-                    Integer prev = bound.putIfAbsent(dim.symbol(), t.dim(d));
-                    ok = prev == null || prev == t.dim(d);
-                }
-            }
-            if (!ok) throw new EdgeoptException("input '" + v.name() + "': expected " + want + ", got " + t.type());
+            if (want != null && !accepts(want, t)) throw new EdgeoptException("input '" + v.name() + "': expected " + want + ", got " + t.type());
         }
+    }
+
+    /**
+     * Whether a tensor can feed a graph input of type {@code want}: same dtype and rank, equal
+     * static dims, and each symbolic dim bound to one size within the tensor.
+     */
+    public static boolean accepts(TensorType want, Tensor t) {
+        if (want.dtype() != t.dtype()) return false;
+        Shape s = want.shape();
+        if (s == null) return true;
+        if (s.rank() != t.rank()) return false;
+        Map<String, Integer> bound = new java.util.HashMap<>();
+        for (int d = 0; d < s.rank(); d++) {
+            Dim dim = s.dim(d);
+            if (dim.isKnown()) {
+                if (dim.value() != t.dim(d)) return false;
+            } else if (dim.symbol() != null) {
+                Integer prev = bound.putIfAbsent(dim.symbol(), t.dim(d));
+                if (prev != null && prev != t.dim(d)) return false;
+            }
+        }
+        return true;
     }
 
     private Map<Value, TensorType> concreteTypes(Tensor[] inputs) {

@@ -34,7 +34,7 @@ import java.util.function.Predicate;
  *       node that frees most and allocates least, and a depth-first order that finishes one branch
  *       before starting the next; each is planned and the smallest arena wins (ties keep the
  *       graph's order), so the search never does worse than the graph's order.</li>
- *   <li>Placement: {@link MemoryPlanner#standard()} (greedy by size) over the merged lifetimes.</li>
+ *   <li>Placement: {@link MemoryPlanner#standard()} (best of several greedy placements) over the merged lifetimes.</li>
  * </ol>
  */
 public final class GraphMemory {
@@ -53,12 +53,19 @@ public final class GraphMemory {
             "Neg", "Abs", "Exp", "Log", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Erf", "Gelu", "PRelu",
             "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "BatchNormalization");
 
-    public record Options(boolean inPlace, boolean searchOrder, boolean includeInputs, long alignment) {
-        public static Options defaults() { return new Options(true, true, true, 16); }
+    /**
+     * @param viewOps ops whose output aliases input 0 when both have the same byte size; callers
+     *     costing a deployed QDQ graph add QuantizeLinear and DequantizeLinear, which vanish into
+     *     integer kernels
+     */
+    public record Options(boolean inPlace, boolean searchOrder, boolean includeInputs, long alignment, Set<String> viewOps) {
+        public static Options defaults() { return new Options(true, true, true, 16, VIEW_OPS); }
 
-        public Options withInPlace(boolean b) { return new Options(b, searchOrder, includeInputs, alignment); }
+        public Options withInPlace(boolean b) { return new Options(b, searchOrder, includeInputs, alignment, viewOps); }
 
-        public Options withSearchOrder(boolean b) { return new Options(inPlace, b, includeInputs, alignment); }
+        public Options withSearchOrder(boolean b) { return new Options(inPlace, b, includeInputs, alignment, viewOps); }
+
+        public Options withViewOps(Set<String> ops) { return new Options(inPlace, searchOrder, includeInputs, alignment, Set.copyOf(ops)); }
     }
 
     /**
@@ -138,7 +145,7 @@ public final class GraphMemory {
             if (n.outputCount() == 0) continue;
             Value out = n.output(0);
             if (!def.containsKey(out)) continue;
-            if (VIEW_OPS.contains(n.opType()) && n.input(0) != null && def.containsKey(n.input(0))
+            if (o.viewOps().contains(n.opType()) && n.input(0) != null && def.containsKey(n.input(0))
                     && bytes(typeOf, n.input(0)) == bytes(typeOf, out)) {
                 root.put(out, find(root, n.input(0)));
                 continue;

@@ -10,6 +10,6 @@ public interface MemoryPlanner {
     /** @param alignment every offset is a multiple of this (in the caller's unit) */
     MemoryPlan plan(List<Buffer> buffers, long alignment);
 
-    /** The default planner. */
-    static MemoryPlanner standard() { return new GreedyBySizePlanner(); }
+    /** The default planner: the best of several greedy placements, never worse than greedy by size. */
+    static MemoryPlanner standard() { return new BestOfPlanner(); }
 }

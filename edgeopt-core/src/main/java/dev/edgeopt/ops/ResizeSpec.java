@@ -16,7 +16,7 @@ import java.util.Arrays;
  * extrapolation_value; Resize-18+ adds axes, keep_aspect_ratio_policy and antialias.
  *
  * <p>Output sizes from scales are {@code floor(in * scale)}; with sizes the scale is
- * {@code out / in}. Scales are kept in double, as ONNX's reference computes them.
+ * {@code out / in}.
  */
 public final class ResizeSpec {
     public enum Mode { NEAREST, LINEAR, CUBIC }
@@ -197,30 +197,33 @@ public final class ResizeSpec {
     }
 
     /**
-     * The input coordinate of output index {@code x} on {@code axis}. {@code Double.NaN} marks a
-     * tf_crop_and_resize coordinate outside the input, which takes the extrapolation value.
+     * The input coordinate of output index {@code x} on {@code axis}, computed in float32 as ONNX
+     * Runtime does (nearest modes are sensitive to it: {@code 1.5f / 0.6f} is exactly 2.5 in float
+     * but not in double). {@code Double.NaN} marks a tf_crop_and_resize coordinate outside the
+     * input, which takes the extrapolation value.
      */
     public double sourceCoordinate(int axis, long x) {
-        double scale = scales[axis];
-        long inW = in[axis];
-        double outW = scale * inW; // ONNX's reference uses the real-valued output width
-        double xo = switch (coordinateMode) {
-            case "align_corners" -> outW == 1 ? 0 : x * (inW - 1) / (outW - 1);
-            case "asymmetric" -> x / scale;
-            case "tf_half_pixel_for_nn" -> (x + 0.5) / scale;
-            case "pytorch_half_pixel" -> out[axis] > 1 ? (x + 0.5) / scale - 0.5 : -0.5;
+        float scale = (float) scales[axis];
+        float xf = x;
+        float inW = in[axis];
+        float outW = scale * inW; // ONNX's reference uses the real-valued output width
+        float xo = switch (coordinateMode) {
+            case "align_corners" -> outW == 1 ? 0 : xf * (inW - 1) / (outW - 1);
+            case "asymmetric" -> xf / scale;
+            case "tf_half_pixel_for_nn" -> (xf + 0.5f) / scale;
+            case "pytorch_half_pixel" -> out[axis] > 1 ? (xf + 0.5f) / scale - 0.5f : 0f;
             case "half_pixel_symmetric" -> {
-                double adjustment = out[axis] / outW;
-                double center = inW / 2.0;
-                yield center * (1 - adjustment) + (x + 0.5) / scale - 0.5;
+                float adjustment = out[axis] / outW;
+                float center = inW / 2;
+                yield center * (1 - adjustment) + (xf + 0.5f) / scale - 0.5f;
             }
             case "tf_crop_and_resize" -> {
-                double rs = roiStart[axis], re = roiEnd[axis];
-                double v = out[axis] == 1 ? (re - rs) * (inW - 1) / 2 : x * (re - rs) * (inW - 1) / (out[axis] - 1);
+                float rs = (float) roiStart[axis], re = (float) roiEnd[axis];
+                float v = out[axis] == 1 ? (re - rs) * (inW - 1) / 2 : xf * (re - rs) * (inW - 1) / (out[axis] - 1);
                 v += rs * (inW - 1);
-                yield v < 0 || v > inW - 1 ? Double.NaN : v;
+                yield v < 0 || v > inW - 1 ? Float.NaN : v;
             }
-            default -> (x + 0.5) / scale - 0.5; // half_pixel
+            default -> (xf + 0.5f) / scale - 0.5f; // half_pixel
         };
         return xo;
     }

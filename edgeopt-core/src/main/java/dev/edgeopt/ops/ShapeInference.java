@@ -146,6 +146,27 @@ public final class ShapeInference {
                 r.values.put(n.output(i), vals[i]);
                 r.types.put(n.output(i), vals[i].type());
             }
+        } else if (o.evaluator != null) {
+            foldShapeValues(n, ctx, outTypes, r, o.foldLimit);
+        }
+    }
+
+    /**
+     * Shape of a statically shaped input is a constant even though the input's data is not: an
+     * integer output whose symbolic contents are all known numbers becomes a known value, so the
+     * Shape/Gather/Concat/Reshape arithmetic of exported models folds away when a plan is built.
+     */
+    private static void foldShapeValues(Node n, InferContext ctx, TensorType[] outTypes, Result r, long limit) {
+        for (int i = 0; i < n.outputCount(); i++) {
+            Dim[] sv = ctx.outputShapeValue(i);
+            TensorType t = outTypes[i];
+            if (sv == null || t == null || !t.isStatic() || !t.dtype().isInteger() || t.shape().numel() != sv.length || sv.length > limit) continue;
+            boolean known = true;
+            for (Dim d : sv) known &= d.isKnown();
+            if (!known) continue;
+            Tensor c = Tensor.allocate(t.dtype(), t.shape().toIntArray());
+            for (int k = 0; k < sv.length; k++) c.setLong(k, sv[k].value());
+            r.values.put(n.output(i), c);
         }
     }
 

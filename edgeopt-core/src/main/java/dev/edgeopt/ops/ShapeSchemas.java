@@ -36,10 +36,11 @@ public final class ShapeSchemas {
         r.register(new Schema("Gather", ShapeSchemas::gather));
         r.register(new Schema("GatherElements", ShapeSchemas::gatherElements));
         r.register(new Schema("GatherND", ShapeSchemas::gatherNd));
-        r.register(new Schema("ScatterElements", ShapeSchemas::sameAsData));
-        r.register(new Schema("Scatter", ShapeSchemas::sameAsData));
-        r.register(new Schema("ScatterND", ShapeSchemas::sameAsData));
+        r.register(new Schema("ScatterElements", ShapeSchemas::scatter));
+        r.register(new Schema("Scatter", ShapeSchemas::scatter));
+        r.register(new Schema("ScatterND", ShapeSchemas::scatter));
         r.register(new Schema("ConstantOfShape", ShapeSchemas::constantOfShape));
+        r.register(new Schema("Constant", ShapeSchemas::constant));
         r.register(new Schema("Expand", ShapeSchemas::expand));
         r.register(new Schema("Tile", ShapeSchemas::tile));
         r.register(new Schema("Pad", ShapeSchemas::pad));
@@ -51,7 +52,8 @@ public final class ShapeSchemas {
         r.register(new Schema("Trilu", ShapeSchemas::sameAsData));
         r.register(new Schema("NonZero", ShapeSchemas::nonZero));
         r.register(new Schema("Compress", ShapeSchemas::compress));
-        r.register(new Schema("ReverseSequence", ShapeSchemas::sameAsData));
+        r.register(new Schema("ReverseSequence", ShapeSchemas::reverseSequence));
+        r.register(new Schema("Unique", ShapeSchemas::unique));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -78,16 +80,36 @@ public final class ShapeSchemas {
 
     /** Number of elements of a rank-1 input when its length is static, else -1. */
     private static int staticLength(InferContext ctx, int i) {
-        Shape s = ctx.inputShape(i);
+        TensorType t = ctx.inputType(i);
+        if (t == null || t.shape() == null) return -1;
+        Shape s = t.shape();
         if (s.rank() == 0) return 1;
         return s.rank() == 1 && s.dim(0).isKnown() ? (int) s.dim(0).value() : -1;
     }
 
-    private static Dim sum(Dim a, Dim b) { return a.plus(b); }
-
     private static List<TensorType> one(DType t, Shape s) { return List.of(new TensorType(t, s)); }
 
     private static List<TensorType> sameAsData(InferContext ctx) { return List.of(ctx.requireType(0)); }
+
+    /** Index inputs are int32 or int64 (the kernels read no other kind). */
+    private static void requireIndices(InferContext ctx, int i, String what) {
+        DType t = ctx.inputDtype(i);
+        if (t != DType.INT64 && t != DType.INT32) throw ctx.fail(what + " must be int32 or int64, got " + t);
+    }
+
+    private static List<TensorType> scatter(InferContext ctx) {
+        TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
+        if (ctx.inputDtype(2) != data.dtype()) throw ctx.fail("updates are " + ctx.inputDtype(2) + ", data is " + data.dtype());
+        String red = ctx.attrString("reduction", "none");
+        if (!red.equals("none") && (data.dtype() == DType.STRING)) throw ctx.fail("reduction '" + red + "' needs numbers, data is " + data.dtype());
+        return List.of(data);
+    }
+
+    private static List<TensorType> reverseSequence(InferContext ctx) {
+        requireIndices(ctx, 1, "sequence_lens");
+        return List.of(ctx.requireType(0));
+    }
 
     // ------------------------------------------------------------------ views and trivial ops
 
@@ -100,8 +122,9 @@ public final class ShapeSchemas {
     private static List<TensorType> dropout(InferContext ctx) {
         TensorType t = ctx.requireType(0);
         passShapeValue(ctx, t.shape());
-        if (ctx.node().outputCount() > 1 && !ctx.node().output(1).name().isEmpty()) {
-            return List.of(t, new TensorType(DType.BOOL, t.shape()));
+        if (ctx.node().outputCount() > 1) {
+            // The mask was of the input's type before opset 10.
+            return List.of(t, new TensorType(ctx.opset() < 10 ? t.dtype() : DType.BOOL, t.shape()));
         }
         return List.of(t);
     }
@@ -133,7 +156,8 @@ public final class ShapeSchemas {
             Dim[] sv = ctx.opset() < 5 ? null : ctx.inputShapeValue(1);
             if (sv == null) {
                 int n = ctx.opset() < 5 ? -1 : staticLength(ctx, 1);
-                if (n < 0) throw ctx.fail("the rank of the target shape is unknown");
+                // The target's length is data-dependent: even the rank is unknown until run time.
+                if (n < 0) return List.of(new TensorType(in.dtype(), null));
                 return one(in.dtype(), Infer.unknownShape(n));
             }
             target = new Dim[sv.length];
@@ -158,7 +182,7 @@ public final class ShapeSchemas {
             throw ctx.fail("cannot reshape " + s + " (" + numel + " elements) to " + Shape.of(target));
         }
         if (open == 1 && numel.isKnown() && known.isKnown() && (known.value() == 0 ? numel.value() != 0 : numel.value() % known.value() != 0)) {
-            throw ctx.fail("cannot reshape " + s + " to " + Arrays.toString(raw != null ? raw : new long[0]));
+            throw ctx.fail("cannot reshape " + s + " (" + numel + " elements) to " + (raw != null ? Arrays.toString(raw) : Shape.of(target).toString()));
         }
         Shape out = Shape.of(target);
         passShapeValue(ctx, out);
@@ -279,7 +303,7 @@ public final class ShapeSchemas {
             for (int d = 0; d < rank; d++) {
                 Dim x = t.shape().dim(d);
                 if (d == axis) {
-                    if (i > 0) out[d] = sum(out[d], x);
+                    if (i > 0) out[d] = out[d].plus(x);
                 } else {
                     Dim o = out[d];
                     if (o.isKnown() && x.isKnown() && o.value() != x.value()) {
@@ -335,6 +359,15 @@ public final class ShapeSchemas {
         }
         List<TensorType> outs = new ArrayList<>();
         for (int i = 0; i < n; i++) outs.add(new TensorType(in.dtype(), s.withDim(axis, parts[i])));
+        Dim[] v = s.rank() == 1 && in.dtype().isInteger() ? ctx.inputShapeValue(0) : null;
+        if (v != null) {
+            // A split shape vector keeps its symbolic pieces.
+            int at = 0;
+            for (int i = 0; i < n && parts[i].isKnown() && at + parts[i].value() <= v.length; i++) {
+                ctx.setOutputShapeValue(i, Arrays.copyOfRange(v, at, at + (int) parts[i].value()));
+                at += (int) parts[i].value();
+            }
+        }
         return outs;
     }
 
@@ -365,12 +398,15 @@ public final class ShapeSchemas {
             if (s < 0) s += d;
             if (e < 0) e += d;
             long n;
-            if (st > 0) {
+            if (d == 0) {
+                n = 0;
+            } else if (st > 0) {
                 s = Math.clamp(s, 0, d);
                 e = Math.clamp(e, 0, d);
                 n = e > s ? (e - s + st - 1) / st : 0;
             } else {
-                s = Math.clamp(s, -1, d - 1);
+                // ONNX clamps a backward start to [0, d-1] but a backward end to [-1, d-1].
+                s = Math.clamp(s, 0, d - 1);
                 e = Math.clamp(e, -1, d - 1);
                 n = s > e ? (s - e + (-st) - 1) / (-st) : 0;
             }
@@ -494,6 +530,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> gatherElements(InferContext ctx) {
         TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
         Shape is = ctx.inputShape(1);
         if (is.rank() != data.rank()) throw ctx.fail("indices rank " + is.rank() + " differs from data rank " + data.rank());
         ctx.axis(ctx.attrInt("axis", 0), data.rank());
@@ -502,6 +539,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> gatherNd(InferContext ctx) {
         TensorType data = ctx.requireType(0);
+        requireIndices(ctx, 1, "indices");
         Shape is = ctx.inputShape(1);
         int b = (int) ctx.attrInt("batch_dims", 0);
         if (is.rank() < 1) throw ctx.fail("indices must have rank >= 1");
@@ -513,6 +551,36 @@ public final class ShapeSchemas {
         for (int i = 0; i < is.rank() - 1; i++) out.add(is.dim(i));
         for (int i = b + k; i < data.rank(); i++) out.add(data.shape().dim(i));
         return one(data.dtype(), Shape.of(out));
+    }
+
+    /**
+     * The value of a Constant node from whichever value attribute it has. Import turns Constant
+     * nodes into initializers; the op exists for graphs built in code and for models checked op by op.
+     */
+    public static Tensor constantValue(dev.edgeopt.ir.Node n, java.util.function.Function<String, RuntimeException> fail) {
+        if (n.attributes().size() != 1) throw fail.apply("needs exactly one value attribute, has " + n.attributes().keySet());
+        var e = n.attributes().entrySet().iterator().next();
+        dev.edgeopt.ir.Attribute a = e.getValue();
+        return switch (e.getKey()) {
+            case "value" -> a.asTensor();
+            case "value_float" -> Tensor.scalar(a.asFloat()).reshape();
+            case "value_floats" -> Tensor.vector(a.asFloats());
+            case "value_int" -> Tensor.scalarLong(a.asInt()).reshape();
+            case "value_ints" -> Tensor.vector(a.asInts());
+            case "value_string" -> Tensor.ofStrings(new String[] {a.asString()});
+            case "value_strings" -> Tensor.ofStrings(a.asStrings().clone(), a.asStrings().length);
+            default -> throw fail.apply("attribute '" + e.getKey() + "' is not supported");
+        };
+    }
+
+    private static List<TensorType> constant(InferContext ctx) {
+        Tensor t = constantValue(ctx.node(), ctx::fail);
+        if (t.rank() <= 1 && t.dtype().isInteger()) {
+            Dim[] v = new Dim[t.size()];
+            for (int i = 0; i < v.length; i++) v[i] = t.getLong(i) >= 0 ? Dim.of(t.getLong(i)) : Dim.unknown();
+            ctx.setOutputShapeValue(0, v);
+        }
+        return List.of(t.type());
     }
 
     private static List<TensorType> constantOfShape(InferContext ctx) {
@@ -604,6 +672,11 @@ public final class ShapeSchemas {
             }
         }
         Tensor s = ctx.inputValue(0), l = ctx.inputValue(1), d = ctx.inputValue(2);
+        if (s != null && d != null && l == null && t.isInteger() && s.getLong(0) == 0 && d.getLong(0) == 1) {
+            // Range(0, dim, 1), e.g. position ids from a shape: its length is that (symbolic) dim.
+            Dim[] lim = ctx.inputShapeValue(1);
+            if (lim != null && lim.length == 1) return one(t, Shape.of(lim[0]));
+        }
         if (s == null || l == null || d == null) return one(t, Infer.unknownShape(1));
         long n;
         if (t.isInteger()) {
@@ -655,6 +728,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> oneHot(InferContext ctx) {
         TensorType idx = ctx.requireType(0);
+        if (idx.dtype() == DType.STRING || idx.dtype() == DType.BOOL) throw ctx.fail("indices must be numeric, got " + idx.dtype());
         TensorType values = ctx.requireType(2);
         int rank = idx.rank() + 1;
         int axis = ctx.axis(ctx.attrInt("axis", -1), rank);
@@ -673,6 +747,7 @@ public final class ShapeSchemas {
 
     private static List<TensorType> nonZero(InferContext ctx) {
         TensorType in = ctx.requireType(0);
+        if (in.dtype() == DType.STRING) throw ctx.fail("strings are not supported");
         Tensor v = ctx.inputValue(0);
         Dim n = Dim.unknown();
         if (v != null) {
@@ -700,5 +775,73 @@ public final class ShapeSchemas {
         if (!hasAxis) return one(in.dtype(), Shape.of(n));
         int axis = ctx.axis(ctx.attrInt("axis", 0), in.rank());
         return one(in.dtype(), in.shape().withDim(axis, n));
+    }
+
+    /**
+     * Unique's grouping of the slices of x along an axis (or of its elements when {@code axis} is
+     * null): {@code order[g]} is the first index of group g in output order, {@code inverse[k]} the
+     * group of slice k, {@code counts[g]} its size. Slices compare lexicographically, as numpy does.
+     */
+    public record UniqueGroups(int[] first, int[] inverse, long[] counts, int outer, int dim, int inner) {}
+
+    public static UniqueGroups uniqueGroups(Tensor x, Integer axis, boolean sorted) {
+        int[] s = x.dims();
+        int outer = 1, dim = x.size(), inner = 1;
+        if (axis != null) {
+            outer = 1;
+            inner = 1;
+            for (int i = 0; i < axis; i++) outer *= s[i];
+            for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+            dim = s[axis];
+        }
+        final int fo = outer, fd = dim, fi = inner;
+        boolean exact = !x.dtype().isFloating();
+        java.util.Comparator<Integer> bySlice = (a, b) -> {
+            for (int o = 0; o < fo; o++) {
+                for (int i = 0; i < fi; i++) {
+                    int ea = (o * fd + a) * fi + i, eb = (o * fd + b) * fi + i;
+                    int c = exact ? Long.compare(x.getLong(ea), x.getLong(eb)) : Double.compare(x.getDouble(ea), x.getDouble(eb));
+                    if (c != 0) return c;
+                }
+            }
+            return 0;
+        };
+        Integer[] idx = new Integer[dim];
+        for (int k = 0; k < dim; k++) idx[k] = k;
+        Arrays.sort(idx, bySlice); // stable: each group starts at its first occurrence
+        int[] groupOf = new int[dim];
+        List<Integer> firsts = new ArrayList<>();
+        for (int k = 0; k < dim; k++) {
+            if (k == 0 || bySlice.compare(idx[k - 1], idx[k]) != 0) firsts.add(idx[k]);
+            groupOf[idx[k]] = firsts.size() - 1;
+        }
+        int g = firsts.size();
+        int[] rank = new int[g]; // sorted group -> output position
+        Integer[] byFirst = new Integer[g];
+        for (int i = 0; i < g; i++) byFirst[i] = i;
+        if (!sorted) Arrays.sort(byFirst, (a, b) -> Integer.compare(firsts.get(a), firsts.get(b)));
+        for (int pos = 0; pos < g; pos++) rank[byFirst[pos]] = pos;
+        int[] first = new int[g];
+        long[] counts = new long[g];
+        int[] inverse = new int[dim];
+        for (int i = 0; i < g; i++) first[rank[i]] = firsts.get(i);
+        for (int k = 0; k < dim; k++) {
+            inverse[k] = rank[groupOf[k]];
+            counts[inverse[k]]++;
+        }
+        return new UniqueGroups(first, inverse, counts, outer, dim, inner);
+    }
+
+    private static List<TensorType> unique(InferContext ctx) {
+        TensorType in = ctx.requireType(0);
+        if (in.dtype() == DType.STRING) throw ctx.fail("strings are not supported");
+        Integer axis = ctx.node().hasAttr("axis") ? ctx.axis(ctx.attrInt("axis", 0), in.rank()) : null;
+        Tensor v = ctx.inputValue(0);
+        Dim n = Dim.unknown();
+        if (v != null) n = Dim.of(uniqueGroups(v, axis, ctx.attrInt("sorted", 1) != 0).first().length);
+        Shape y = axis == null ? Shape.of(n) : in.shape().withDim(axis, n);
+        Dim len = axis == null ? in.shape().numelDim() : in.shape().dim(axis);
+        return List.of(new TensorType(in.dtype(), y), new TensorType(DType.INT64, Shape.of(n)),
+                new TensorType(DType.INT64, Shape.of(len)), new TensorType(DType.INT64, Shape.of(n)));
     }
 }

@@ -39,8 +39,11 @@ public final class Pipelines {
         p.add(new FuseGelu());
         // MatMul + Add becomes Gemm before BN folding, so a BN after it folds into the Gemm.
         p.add(new MatMulAddToGemm());
-        // BN first: it is the common case, and its fold into a following conv needs that conv
-        // still unpadded (fold-pad below adds padding).
+        // Per-channel folds around BN, so the Conv -> Add -> BN of a separately exported bias and
+        // the Conv -> BN -> Add of a post-BN shift both end up in the conv. All run before
+        // fold-pad: folding into a following conv needs that conv still unpadded.
+        p.add(new FoldBiasAdd());
+        p.add(new FoldChannelScale());
         p.add(new FoldBatchNorm());
         p.add(new FoldBiasAdd());
         p.add(new FoldChannelScale());

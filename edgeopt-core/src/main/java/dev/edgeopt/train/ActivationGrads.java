@@ -3,6 +3,9 @@ package dev.edgeopt.train;
 import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.engine.kernels.Activation;
 import dev.edgeopt.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Pointwise activations. The forward values come from the engine's {@link Activation} (the same
@@ -16,6 +19,9 @@ final class ActivationGrads {
             if (a != Activation.NONE) r.register(a.opName(), ctx -> new Pointwise(ctx, a));
         }
     }
+
+    private static final VectorSpecies<Float> S = Blas.S;
+    private static final int L = Blas.L;
 
     static final class Pointwise extends TrainOp {
         private final Activation act;
@@ -70,10 +76,35 @@ final class ActivationGrads {
             if (gIn[0] == null) return;
             float[] x = in[0].floats(), y = out[0].floats(), gy = gOut[0].floats(), gx = gIn[0].floats();
             int xo = in[0].offset(), yo = out[0].offset(), go = gOut[0].offset(), gxo = gIn[0].offset();
-            Parallel.range(pool, len >= 1 << 15 ? len : 1, (t, s, e) -> {
-                int lo = len >= 1 << 15 ? s : 0, hi = len >= 1 << 15 ? e : len;
-                for (int i = lo; i < hi; i++) gx[gxo + i] += gy[go + i] * derivative(x[xo + i], y[yo + i]);
+            boolean par = len >= 1 << 15;
+            Parallel.range(pool, par ? len : 1, (t, s, e) -> {
+                int lo = par ? s : 0, hi = par ? e : len;
+                backwardRange(x, xo, y, yo, gy, go, gx, gxo, lo, hi);
             });
+        }
+
+        /** The piecewise-linear rules as vector masks; the smooth ones per element from the saved output. */
+        private void backwardRange(float[] x, int xo, float[] y, int yo, float[] gy, int go, float[] gx, int gxo, int lo, int hi) {
+            int i = lo;
+            switch (act) {
+                case RELU, CLIP, LEAKY_RELU -> {
+                    float slope = act == Activation.LEAKY_RELU ? p0 : 0f;
+                    for (; i + L <= hi; i += L) {
+                        FloatVector xv = FloatVector.fromArray(S, x, xo + i), g = FloatVector.fromArray(S, gy, go + i);
+                        FloatVector d;
+                        if (act == Activation.CLIP) {
+                            d = g.blend(0f, xv.compare(VectorOperators.LE, p0).or(xv.compare(VectorOperators.GE, p1)));
+                        } else {
+                            d = g.blend(g.mul(slope), xv.compare(act == Activation.RELU ? VectorOperators.LE : VectorOperators.LT, 0f));
+                        }
+                        d.add(FloatVector.fromArray(S, gx, gxo + i)).intoArray(gx, gxo + i);
+                    }
+                    for (; i < hi; i++) gx[gxo + i] += gy[go + i] * derivative(x[xo + i], y[yo + i]);
+                }
+                case SIGMOID -> { for (; i < hi; i++) gx[gxo + i] += gy[go + i] * y[yo + i] * (1f - y[yo + i]); }
+                case TANH -> { for (; i < hi; i++) gx[gxo + i] += gy[go + i] * (1f - y[yo + i] * y[yo + i]); }
+                default -> { for (; i < hi; i++) gx[gxo + i] += gy[go + i] * derivative(x[xo + i], y[yo + i]); }
+            }
         }
 
         /** d act / dx at x (y = act(x)); at kinks the right-hand side is taken, as frameworks do. */

@@ -140,7 +140,7 @@ public final class Blas {
         int i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; i + L <= n; i += L) acc = acc.add(FloatVector.fromArray(S, x, xo + i));
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float s = lanes(acc);
         for (; i < n; i++) s += x[xo + i];
         return s;
     }
@@ -150,8 +150,51 @@ public final class Blas {
         int i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; i + L <= n; i += L) acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float s = lanes(acc);
         for (; i < n; i++) s += x[xo + i] * y[yo + i];
+        return s;
+    }
+
+    /** Sum of (x - mu)^2 over a run. */
+    public static float sumSquaredDeviation(float[] x, int xo, int n, float mu) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; i + L <= n; i += L) {
+            FloatVector d = FloatVector.fromArray(S, x, xo + i).sub(mu);
+            acc = d.fma(d, acc);
+        }
+        float s = lanes(acc);
+        for (; i < n; i++) {
+            float d = x[xo + i] - mu;
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** y = x * a + b over a run. */
+    public static void scaleShift(int n, float[] x, int xo, float a, float b, float[] y, int yo) {
+        int i = 0;
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(a, b).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = x[xo + i] * a + b;
+    }
+
+    /** gx += ag * g + ax * x + c over a run (BatchNormalization's input gradient). */
+    public static void bnBackward(int n, float[] g, int go, float ag, float[] x, int xo, float ax, float c, float[] gx, int gxo) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromArray(S, g, go + i).fma(FloatVector.broadcast(S, ag), FloatVector.fromArray(S, x, xo + i).fma(ax, c));
+            v.add(FloatVector.fromArray(S, gx, gxo + i)).intoArray(gx, gxo + i);
+        }
+        for (; i < n; i++) gx[gxo + i] += ag * g[go + i] + ax * x[xo + i] + c;
+    }
+
+    /**
+     * Sum of the lanes left to right. {@code reduceLanes(ADD)} may associate floats in any order, and
+     * the interpreter and the JIT do differ, which would make a run depend on JIT timing.
+     */
+    static float lanes(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
         return s;
     }
 }

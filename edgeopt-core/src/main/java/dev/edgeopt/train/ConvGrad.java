@@ -118,8 +118,15 @@ final class ConvGrad extends TrainOp {
                             src = col;
                             so = 0;
                         }
-                        Blas.transpose(src, so, p, k, p, colT, 0);
-                        Blas.gemm(mg, k, p, gy, gys, p, 1, colT, 0, k, dw, g * mg * k, k, true);
+                        if (k < 2 * Blas.L) {
+                            // Few columns (first layers): long dot products beat a GEMM with a scalar tail.
+                            for (int o = 0; o < mg; o++) {
+                                for (int q = 0; q < k; q++) dw[(g * mg + o) * k + q] += Blas.dot(p, gy, gys + o * p, src, so + q * p);
+                            }
+                        } else {
+                            Blas.transpose(src, so, p, k, p, colT, 0);
+                            Blas.gemm(mg, k, p, gy, gys, p, 1, colT, 0, k, dw, g * mg * k, k, true);
+                        }
                     }
                     if (gX != null) {
                         float[] gx = gX.floats();

@@ -58,17 +58,12 @@ final class NormGrads {
                 for (int ch = s; ch < e; ch++) {
                     float mu, is;
                     if (training) {
+                        // Per-sample partial sums in float vectors, combined in double: fast and stable enough.
                         double sum = 0;
                         for (int i = 0; i < n; i++) sum += Blas.sum(x, xo + (i * c + ch) * hw, hw);
                         double mu64 = sum / count;
                         double sq = 0;
-                        for (int i = 0; i < n; i++) {
-                            int base = xo + (i * c + ch) * hw;
-                            for (int j = 0; j < hw; j++) {
-                                double d = x[base + j] - mu64;
-                                sq += d * d;
-                            }
-                        }
+                        for (int i = 0; i < n; i++) sq += Blas.sumSquaredDeviation(x, xo + (i * c + ch) * hw, hw, (float) mu64);
                         double var = sq / count;
                         mu = (float) mu64;
                         is = (float) (1.0 / Math.sqrt(var + eps));
@@ -84,7 +79,7 @@ final class NormGrads {
                     float a = sc[so + ch] * is, b = bi[bo + ch] - mu * a;
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + ch) * hw;
-                        for (int j = 0; j < hw; j++) y[yo + base + j] = x[xo + base + j] * a + b;
+                        Blas.scaleShift(hw, x, xo + base, a, b, y, yo + base);
                     }
                 }
             });
@@ -101,25 +96,23 @@ final class NormGrads {
                     double sg = 0, sgx = 0;
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + ch) * hw;
-                        for (int j = 0; j < hw; j++) {
-                            float g = gy[gyo + base + j];
-                            sg += g;
-                            sgx += g * (x[xo + base + j] - mu);
-                        }
+                        sg += Blas.sum(gy, gyo + base, hw);
+                        sgx += Blas.dot(hw, gy, gyo + base, x, xo + base);
                     }
+                    // sum(g * (x - mu)) = sum(g*x) - mu * sum(g)
+                    sgx -= mu * sg;
                     float dBeta = (float) sg, dGamma = (float) (sgx * is);
                     if (gS != null) gS.floats()[gS.offset() + ch] += dGamma;
                     if (gB != null) gB.floats()[gB.offset() + ch] += dBeta;
                     if (gX != null) {
                         float[] gx = gX.floats();
                         int gxo = gX.offset();
+                        // dx = k*count*g - k*dGamma*is*x + k*(dGamma*is*mu - dBeta): one fused pass.
                         float k = sc[so + ch] * is / count;
+                        float ag = k * count, ax = -k * dGamma * is, c0 = k * (dGamma * is * mu - dBeta);
                         for (int i = 0; i < n; i++) {
                             int base = (i * c + ch) * hw;
-                            for (int j = 0; j < hw; j++) {
-                                float xhat = (x[xo + base + j] - mu) * is;
-                                gx[gxo + base + j] += k * (count * gy[gyo + base + j] - dBeta - xhat * dGamma);
-                            }
+                            Blas.bnBackward(hw, gy, gyo + base, ag, x, xo + base, ax, c0, gx, gxo + base);
                         }
                     }
                 }

@@ -34,6 +34,7 @@ public final class Tape {
     private final Tensor[] outputs;
     private final Tensor[] outputGrads;
     private final long[] clock = new long[1];
+    private long[] forwardNanos, backwardNanos;
 
     /**
      * @param inputShapes concrete shape of each graph input, in order
@@ -148,8 +149,32 @@ public final class Tape {
 
     /** Runs the graph; returns the output buffers (valid until the next forward). */
     public Tensor[] forward(boolean training) {
+        if (forwardNanos != null) {
+            for (int i = 0; i < ops.size(); i++) {
+                long t0 = System.nanoTime();
+                ops.get(i).forward(ins.get(i), outs.get(i), training);
+                forwardNanos[i] += System.nanoTime() - t0;
+            }
+            return outputs;
+        }
         for (int i = 0; i < ops.size(); i++) ops.get(i).forward(ins.get(i), outs.get(i), training);
         return outputs;
+    }
+
+    /** Starts accumulating per-node forward and backward wall time (for profiles; see {@link #profile()}). */
+    public void enableProfile() {
+        forwardNanos = new long[ops.size()];
+        backwardNanos = new long[ops.size()];
+    }
+
+    /** Per node: name, op, forward and backward nanoseconds accumulated since {@link #enableProfile()}. */
+    public List<String> profile() {
+        List<String> r = new ArrayList<>();
+        if (forwardNanos == null) return r;
+        for (int i = 0; i < ops.size(); i++) {
+            r.add(String.format("%-16s %-20s fwd %8.2f ms  bwd %8.2f ms", nodes.get(i).opType(), nodes.get(i).name(), forwardNanos[i] / 1e6, backwardNanos[i] / 1e6));
+        }
+        return r;
     }
 
     /** The gradient buffer of graph output i (null when it does not depend on any parameter); fill it before {@link #backward}. */
@@ -167,7 +192,9 @@ public final class Tape {
             boolean any = false;
             for (Tensor t : gOut) any |= t != null;
             if (!any) continue;
+            long t0 = backwardNanos == null ? 0 : System.nanoTime();
             ops.get(i).backward(ins.get(i), outs.get(i), gOut, gIns.get(i));
+            if (backwardNanos != null) backwardNanos[i] += System.nanoTime() - t0;
         }
     }
 

@@ -65,6 +65,9 @@ public final class BinaryKernel extends RangeKernel {
                     boolean[] z = y.bools();
                     int oz = y.offset() + yo;
                     for (int i = 0; i < len; i++) z[oz + i] = op.apply((double) fa[oa + i * as], fb[ob + i * bs]) != 0;
+                } else if (op == BinaryOp.POW && bs == 0 && fb[ob] == 2f) {
+                    // x^2 (variance in decomposed normalizations) is a product, not a pow call.
+                    FloatLoops.binary(BinaryOp.MUL, fa, oa, as, fa, oa, as, y.floats(), y.offset() + yo, len);
                 } else {
                     FloatLoops.binary(op, fa, oa, as, fb, ob, bs, y.floats(), y.offset() + yo, len);
                 }

@@ -4,6 +4,7 @@ import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -78,42 +79,36 @@ public final class SoftmaxKernel extends RangeKernel {
         for (; i < i1; i++) scalarLine(in[0], out[0], xb - in[0].offset() + i);
     }
 
+    /** One contiguous line; the tail runs the same vector code under a mask (a scalar exp per element costs more than the line). */
     private void vectorLine(float[] a, int xo, float[] b, int yo) {
         int ub = S.loopBound(n), vl = S.length(), k = 0;
-        float m = Float.NEGATIVE_INFINITY;
-        if (ub > 0) {
-            FloatVector acc = FloatVector.broadcast(S, m);
-            for (; k < ub; k += vl) acc = acc.max(FloatVector.fromArray(S, a, xo + k));
-            m = acc.reduceLanes(VectorOperators.MAX);
-        }
-        for (; k < n; k++) m = Math.max(m, a[xo + k]);
+        VectorMask<Float> tail = S.indexInRange(ub, n);
+        boolean hasTail = ub < n;
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; k < ub; k += vl) acc = acc.max(FloatVector.fromArray(S, a, xo + k));
+        if (hasTail) acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, a, xo + ub, tail), tail);
+        float m = acc.reduceLanes(VectorOperators.MAX);
         FloatVector vm = FloatVector.broadcast(S, m), sum = FloatVector.zero(S);
-        double s = 0;
-        k = 0;
         if (kind == Kind.SOFTMAX) {
-            for (; k < ub; k += vl) {
+            for (k = 0; k < ub; k += vl) {
                 FloatVector e = FloatVector.fromArray(S, a, xo + k).sub(vm).lanewise(VectorOperators.EXP);
                 e.intoArray(b, yo + k);
                 sum = sum.add(e);
             }
-            s = sum.reduceLanes(VectorOperators.ADD);
-            for (; k < n; k++) {
-                float e = (float) Math.exp(a[xo + k] - m);
-                b[yo + k] = e;
-                s += e;
+            if (hasTail) {
+                FloatVector e = FloatVector.fromArray(S, a, xo + ub, tail).sub(vm).lanewise(VectorOperators.EXP);
+                e.intoArray(b, yo + ub, tail);
+                sum = sum.add(e, tail);
             }
-            float inv = (float) (1 / s);
-            k = 0;
-            for (; k < ub; k += vl) FloatVector.fromArray(S, b, yo + k).mul(inv).intoArray(b, yo + k);
-            for (; k < n; k++) b[yo + k] *= inv;
+            float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
+            for (k = 0; k < ub; k += vl) FloatVector.fromArray(S, b, yo + k).mul(inv).intoArray(b, yo + k);
+            if (hasTail) FloatVector.fromArray(S, b, yo + ub, tail).mul(inv).intoArray(b, yo + ub, tail);
         } else {
-            for (; k < ub; k += vl) sum = sum.add(FloatVector.fromArray(S, a, xo + k).sub(vm).lanewise(VectorOperators.EXP));
-            s = sum.reduceLanes(VectorOperators.ADD);
-            for (; k < n; k++) s += Math.exp(a[xo + k] - m);
-            float shift = (float) (m + Math.log(s));
-            k = 0;
-            for (; k < ub; k += vl) FloatVector.fromArray(S, a, xo + k).sub(shift).intoArray(b, yo + k);
-            for (; k < n; k++) b[yo + k] = a[xo + k] - shift;
+            for (k = 0; k < ub; k += vl) sum = sum.add(FloatVector.fromArray(S, a, xo + k).sub(vm).lanewise(VectorOperators.EXP));
+            if (hasTail) sum = sum.add(FloatVector.fromArray(S, a, xo + ub, tail).sub(vm).lanewise(VectorOperators.EXP), tail);
+            float shift = (float) (m + Math.log(sum.reduceLanes(VectorOperators.ADD)));
+            for (k = 0; k < ub; k += vl) FloatVector.fromArray(S, a, xo + k).sub(shift).intoArray(b, yo + k);
+            if (hasTail) FloatVector.fromArray(S, a, xo + ub, tail).sub(shift).intoArray(b, yo + ub, tail);
         }
     }
 

@@ -77,7 +77,7 @@ public final class UnaryKernel extends RangeKernel {
                 int xo = x.offset() + start, yo = y.offset() + start;
                 float f0 = (float) p0, f1 = (float) p1;
                 if (act != null) act.apply(a, xo, b, yo, len, f0, f1);
-                else if (FloatLoops.vectorized(op)) FloatLoops.unary(op, a, xo, b, yo, len);
+                else if (FloatLoops.vectorized(op)) FloatLoops.unary(op, a, xo, b, yo, len, f0, f1);
                 else for (int i = 0; i < len; i++) b[yo + i] = (float) op.apply((double) a[xo + i], p0, p1);
             }
             case DOUBLE -> {
