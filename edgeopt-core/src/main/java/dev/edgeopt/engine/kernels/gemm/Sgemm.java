@@ -35,7 +35,7 @@ public final class Sgemm {
     /** Rows of A per L2 block. */
     public static final int MC = 16 * MR;
     /** Columns of B per packed block (a multiple of NR). */
-    public static final int NC = 64 * NR;
+    public static final int NC = 16 * NR;
 
     public static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
 
