@@ -240,6 +240,24 @@ public final class DepthwiseConv implements Kernel {
      */
     private void fillPadded(float[] xa, int xo, float[] pad, int po) {
         int n = Math.min(s.w, s.sw * phaseLen - s.pw); // input columns that some output reads
+        if (n < 2 * L && s.sw == 2) {
+            // Narrow stride-2 planes (14x14 and smaller): one flat loop over the plane, because a
+            // loop per row costs more than the row's copy.
+            int hEnd = Math.min(s.h, rows - s.ph), total = hEnd * n;
+            int d = po + s.ph * rowLen, src = xo, c = 0;
+            // Logical column lc = c + pw sits at phase lc & 1, index lc >> 1.
+            int shift = 1, mask = 1;
+            for (int k = 0; k < total; k++) {
+                int lc = c + s.pw;
+                pad[d + (lc & mask) * phaseLen + (lc >> shift)] = xa[src + c];
+                if (++c == n) {
+                    c = 0;
+                    d += rowLen;
+                    src += s.w;
+                }
+            }
+            return;
+        }
         for (int ih = 0; ih < s.h; ih++) {
             int r = ih + s.ph;
             if (r >= rows) break;

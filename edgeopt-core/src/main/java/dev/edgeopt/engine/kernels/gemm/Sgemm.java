@@ -140,13 +140,35 @@ public final class Sgemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
+        // Stores written out rather than through a helper taking vectors: if C2 ever declined to
+        // inline such a helper, every vector passed to it would be boxed.
         if (mr == MR && nr == NR) {
-            store(c, co, load, c00, c01);
-            store(c, co + ldc, load, c10, c11);
-            store(c, co + 2 * ldc, load, c20, c21);
-            store(c, co + 3 * ldc, load, c30, c31);
-            store(c, co + 4 * ldc, load, c40, c41);
-            store(c, co + 5 * ldc, load, c50, c51);
+            if (load) {
+                c00 = c00.add(FloatVector.fromArray(S, c, co));
+                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+                c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+                c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            }
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + L);
+            c10.intoArray(c, co + ldc);
+            c11.intoArray(c, co + ldc + L);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + L);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + L);
+            c40.intoArray(c, co + 4 * ldc);
+            c41.intoArray(c, co + 4 * ldc + L);
+            c50.intoArray(c, co + 5 * ldc);
+            c51.intoArray(c, co + 5 * ldc + L);
         } else {
             c00.intoArray(tile, 0);
             c01.intoArray(tile, L);
@@ -170,15 +192,6 @@ public final class Sgemm {
             }
         }
         if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
-    }
-
-    private static void store(float[] c, int o, boolean load, FloatVector v0, FloatVector v1) {
-        if (load) {
-            v0 = v0.add(FloatVector.fromArray(S, c, o));
-            v1 = v1.add(FloatVector.fromArray(S, c, o + L));
-        }
-        v0.intoArray(c, o);
-        v1.intoArray(c, o + L);
     }
 
     /**
