@@ -19,7 +19,8 @@ public final class LayerErrors {
     public record Row(String tensor, String node, String opType, double sqnrDb, double cosine, double maxAbsError, float scale, int zeroPoint) {}
 
     public static List<Row> compare(PostTrainingQuantizer.Result r, Tensor input, int threads) {
-        List<PostTrainingQuantizer.Activation> acts = r.activations();
+        // Data movement repeats its input's row: only layers that compute something are compared.
+        List<PostTrainingQuantizer.Activation> acts = r.activations().stream().filter(a -> !PostTrainingQuantizer.isMovement(a.opType())).toList();
         Graph f = r.prepared().copy(), q = r.qdq().copy();
         f.clearOutputs();
         q.clearOutputs();

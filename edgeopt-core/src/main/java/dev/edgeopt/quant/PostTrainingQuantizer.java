@@ -45,16 +45,19 @@ import java.util.Set;
  */
 public final class PostTrainingQuantizer {
     /** Settings; {@link #defaults()} are the CLI's. */
-    public record Options(RangeMethod method, double percentile, boolean perChannel, int samples, long seed, int threads, DType activationType) {
-        public static Options defaults() { return new Options(RangeMethod.MINMAX, 99.99, true, 1000, 0, 1, DType.INT8); }
+    public record Options(RangeMethod method, double percentile, boolean perChannel, int samples, long seed, int threads, DType activationType,
+                          boolean biasCorrection) {
+        public static Options defaults() { return new Options(RangeMethod.MINMAX, 99.99, true, 1000, 0, 1, DType.INT8, false); }
 
-        public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType); }
+        public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType, biasCorrection); }
 
-        public Options withPerChannel(boolean p) { return new Options(method, percentile, p, samples, seed, threads, activationType); }
+        public Options withPerChannel(boolean p) { return new Options(method, percentile, p, samples, seed, threads, activationType, biasCorrection); }
 
-        public Options withSamples(int n) { return new Options(method, percentile, perChannel, n, seed, threads, activationType); }
+        public Options withSamples(int n) { return new Options(method, percentile, perChannel, n, seed, threads, activationType, biasCorrection); }
 
-        public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType); }
+        public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType, biasCorrection); }
+
+        public Options withBiasCorrection(boolean b) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, b); }
     }
 
     /** One quantized activation: the float tensor, its parameters and the value consumers now read. */
@@ -73,6 +76,9 @@ public final class PostTrainingQuantizer {
     private static final Set<String> FUSIBLE = Set.of("Relu", "Clip");
 
     private PostTrainingQuantizer() {}
+
+    /** Whether an op only moves or selects its input's values (so it shares its quantization). */
+    public static boolean isMovement(String opType) { return MOVEMENT.contains(opType); }
 
     /** BN folding and cleanups that keep standard ONNX ops (no edgeopt fused ops), before quantization. */
     public static Graph prepare(Graph g) {
@@ -153,6 +159,7 @@ public final class PostTrainingQuantizer {
         List<Activation> acts = rewrite(g, params, options, warnings);
         // The float weights are now unused: dropping them is what makes the model 4x smaller.
         g.removeUnusedValues();
+        if (options.biasCorrection()) correctBiases(prepared, g, data, java.util.Arrays.copyOf(idx, Math.min(idx.length, BIAS_SAMPLES)), options.threads());
         g.setOpset(Math.max(g.opset(), 13));
         Map<String, String> md = g.metadata();
         md.put("edgeopt.quantization", "static int8 QDQ");
@@ -162,6 +169,7 @@ public final class PostTrainingQuantizer {
         md.put("edgeopt.quant.calibration_data", data.name());
         md.put("edgeopt.quant.calibration_samples", Integer.toString(idx.length));
         md.put("edgeopt.quant.seed", Long.toString(options.seed()));
+        md.put("edgeopt.quant.bias_correction", Boolean.toString(options.biasCorrection()));
         ShapeInference.annotate(g, null);
         ShapeInference.verify(g);
         return new Result(prepared, g, acts, warnings);
@@ -211,12 +219,12 @@ public final class PostTrainingQuantizer {
             List<Node> uses = g.uses(v);
             boolean isOut = g.isGraphOutput(v);
             String base = v.name();
-            Value scale = g.addInitializer(g.uniqueName(base + "_scale"), Tensor.of(new float[] {p.scale()}));
-            Value zp = g.addInitializer(g.uniqueName(base + "_zero_point"), zeroPoint(p));
+            Value scale = g.addInitializer(g.uniqueName(base + "_s"), Tensor.of(new float[] {p.scale()}));
+            Value zp = g.addInitializer(g.uniqueName(base + "_zp"), zeroPoint(p));
             Node anchor = v.producer();
             int at = anchor == null ? 0 : g.nodes().indexOf(anchor) + 1;
-            Node q = g.insertNode(at, "QuantizeLinear", "", g.uniqueName(base + "_quantize"), List.of(v, scale, zp), List.of(g.uniqueName(base + "_q")));
-            Node dq = g.insertNode(at + 1, "DequantizeLinear", "", g.uniqueName(base + "_dequantize"), List.of(q.output(0), scale, zp), List.of(g.uniqueName(base + "_dq")));
+            Node q = g.insertNode(at, "QuantizeLinear", "", g.uniqueName(base + "_Q"), List.of(v, scale, zp), List.of(g.uniqueName(base + "_q")));
+            Node dq = g.insertNode(at + 1, "DequantizeLinear", "", g.uniqueName(base + "_DQ"), List.of(q.output(0), scale, zp), List.of(g.uniqueName(base + "_dq")));
             for (Node u : uses) {
                 for (int i = 0; i < u.inputCount(); i++) if (u.input(i) == v) u.setInput(i, dq.output(0));
             }
@@ -243,6 +251,117 @@ public final class PostTrainingQuantizer {
             quantizeWeights(g, n, in, o);
         }
         return acts;
+    }
+
+    /**
+     * Weight-only quantization: the weights of Conv, Gemm and MatMul are stored as int8 (symmetric,
+     * per channel unless {@code perChannel} is false) behind a DequantizeLinear, or as float16
+     * behind a Cast; activations and biases stay float. No calibration data is needed.
+     */
+    public static Result weightsOnly(Graph model, DType type, boolean perChannel) {
+        if (type != DType.INT8 && type != DType.FLOAT16) throw new EdgeoptException("weight-only quantization is to int8 or fp16, not " + type);
+        Graph g = prepare(model);
+        ShapeInference.annotate(g, null);
+        checkWeights(g);
+        Graph prepared = g.copy();
+        List<String> warnings = new ArrayList<>();
+        Options o = Options.defaults().withPerChannel(perChannel);
+        Map<Value, Value> done = new HashMap<>();
+        for (Node n : new ArrayList<>(g.nodes())) {
+            if (!WEIGHTED.contains(n.opType())) continue;
+            Value w = n.input(1);
+            if (w == null || !w.isConstant() || w.dtype() != DType.FLOAT || (n.opType().equals("MatMul") && w.shape().rank() != 2)) {
+                warnings.add(n.opType() + " " + n.name() + " has no constant float weight; it stays float");
+                continue;
+            }
+            if (type == DType.INT8) {
+                quantizeWeights(g, n, null, o);
+                continue;
+            }
+            Value cast = done.get(w);
+            if (cast == null) {
+                Value half = g.addInitializer(g.uniqueName(w.name() + "_fp16"), w.constant().cast(DType.FLOAT16));
+                Node c = g.insertBefore(n, "Cast", g.uniqueName(w.name() + "_C"), List.of(half), List.of(g.uniqueName(w.name() + "_fp32")));
+                c.setAttr("to", Attribute.of((long) DType.FLOAT.onnxCode()));
+                cast = c.output(0);
+                done.put(w, cast);
+            }
+            n.setInput(1, cast);
+        }
+        g.removeUnusedValues();
+        g.setOpset(Math.max(g.opset(), 13));
+        g.metadata().put("edgeopt.quantization", "weight-only " + (type == DType.INT8 ? "int8" : "fp16"));
+        if (type == DType.INT8) g.metadata().put("edgeopt.quant.weights", perChannel ? "int8 symmetric per-channel" : "int8 symmetric per-tensor");
+        ShapeInference.annotate(g, null);
+        ShapeInference.verify(g);
+        return new Result(prepared, g, List.of(), warnings);
+    }
+
+    /** Samples for bias correction: per-channel means settle long before calibration's 1000. */
+    static final int BIAS_SAMPLES = 200;
+
+    /**
+     * Empirical bias correction (Nagel et al., 2019): quantizing weights and inputs shifts the mean
+     * of each output channel of a Conv/Gemm; the shift, measured on calibration samples as
+     * {@code E[y_float] - E[y_quantized]} per channel, is added to the bias before it is
+     * requantized, one layer at a time in graph order.
+     */
+    static void correctBiases(Graph prepared, Graph qdq, Dataset data, int[] idx, int threads) {
+        // Nodes keep their names through rewriting (values may not: a graph output is renamed).
+        Map<String, Node> floatNodes = new HashMap<>();
+        for (Node n : prepared.nodes()) floatNodes.put(n.name(), n);
+        List<Node> targets = new ArrayList<>();
+        for (Node n : qdq.nodes()) {
+            Node fn = floatNodes.get(n.name());
+            if ((n.opType().equals("Conv") || n.opType().equals("Gemm")) && n.hasInput(2) && n.input(2).producer() != null
+                    && n.input(2).producer().opType().equals("DequantizeLinear") && fn != null && fn.hasInput(2) && fn.input(2).isConstant()) targets.add(n);
+        }
+        if (targets.isEmpty()) return;
+        Graph f = prepared.copy(), q = qdq.copy();
+        f.clearOutputs();
+        for (Node n : targets) f.addOutput(f.value(floatNodes.get(n.name()).output(0).name()));
+        double[][] floatMean = channelMeans(f, data, idx, threads);
+        // Layer by layer, each measured after the ones before it were corrected: measuring all at
+        // once would correct a layer for its inputs' shift, which the earlier layers then remove.
+        for (int t = 0; t < targets.size(); t++) {
+            Node n = targets.get(t);
+            Graph probe = q.copy();
+            probe.clearOutputs();
+            probe.addOutput(probe.value(n.output(0).name()));
+            double[] quantMean = channelMeans(probe, data, idx, threads)[0];
+            Node bdq = n.input(2).producer();
+            Tensor bq = bdq.input(0).constant(), bs = bdq.input(1).constant();
+            int c = quantMean.length;
+            if (bq.size() != c) continue;
+            float[] bf = floatNodes.get(n.name()).input(2).constant().toFloatArray();
+            int[] nb = new int[c];
+            for (int k = 0; k < c; k++) {
+                double v = Math.rint((bf[k] + floatMean[t][k] - quantMean[k]) / (double) bs.getFloat(bs.size() == 1 ? 0 : k));
+                nb[k] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
+            }
+            qdq.setConstant(bdq.input(0), Tensor.ofInts(nb, c));
+            q.setConstant(q.value(bdq.input(0).name()), Tensor.ofInts(nb, c));
+        }
+    }
+
+    /** Per-output, per-channel (dim 1) means over the samples and positions. */
+    private static double[][] channelMeans(Graph g, Dataset data, int[] idx, int threads) {
+        double[][] sum = new double[g.outputs().size()][];
+        long[] count = new long[sum.length];
+        try (dev.edgeopt.engine.Executor ex = new dev.edgeopt.engine.Executor(g, threads)) {
+            for (int s = 0; s < idx.length; s += Calibrator.BATCH) {
+                Tensor[] ys = ex.run(Calibrator.batch(data, idx, s, Math.min(Calibrator.BATCH, idx.length - s)));
+                for (int t = 0; t < ys.length; t++) {
+                    int c = ys[t].dim(1), inner = ys[t].size() / ys[t].dim(0) / c;
+                    if (sum[t] == null) sum[t] = new double[c];
+                    float[] a = ys[t].toFloatArray();
+                    for (int i = 0; i < a.length; i++) sum[t][(i / inner) % c] += a[i];
+                    count[t] += (long) ys[t].dim(0) * inner;
+                }
+            }
+        }
+        for (int t = 0; t < sum.length; t++) for (int k = 0; k < sum[t].length; k++) sum[t][k] /= count[t];
+        return sum;
     }
 
     private static Tensor zeroPoint(QuantParams p) {
@@ -282,16 +401,18 @@ public final class PostTrainingQuantizer {
             q[i] = (byte) dev.edgeopt.engine.kernels.QuantMath.quantize(a[i], scale[c], 0, -127, 127);
         }
         String base = w.name();
-        Value wq = g.addInitializer(g.uniqueName(base + "_quantized"), Tensor.of(DType.INT8, q, shape));
-        Value ws = g.addInitializer(g.uniqueName(base + "_scale"), o.perChannel() ? Tensor.of(scale, channels) : Tensor.of(scale));
-        Value wz = g.addInitializer(g.uniqueName(base + "_zero_point"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
+        Value wq = g.addInitializer(g.uniqueName(base + "_i8"), Tensor.of(DType.INT8, q, shape));
+        Value ws = g.addInitializer(g.uniqueName(base + "_s"), o.perChannel() ? Tensor.of(scale, channels) : Tensor.of(scale));
+        // Symmetric, so the zero point is 0; it is still written because ORT's QGemm insists on
+        // one zero point per scale.
+        Value wz = g.addInitializer(g.uniqueName(base + "_zp"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
         List<Value> dqIns = List.of(wq, ws, wz);
-        Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_dequantize"), dqIns, List.of(g.uniqueName(base + "_dq")));
+        Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_DQ"), dqIns, List.of(g.uniqueName(base + "_dq")));
         if (o.perChannel()) dq.setAttr("axis", Attribute.of((long) axis));
         n.setInput(1, dq.output(0));
-        // Bias: int32 at scale s_in * s_w[c], zero point 0.
+        // Bias: int32 at scale s_in * s_w[c], zero point 0 (float when activations stay float).
         int bi = n.opType().equals("MatMul") ? -1 : 2;
-        if (bi < 0 || !n.hasInput(bi) || !n.input(bi).isConstant()) return;
+        if (in == null || bi < 0 || !n.hasInput(bi) || !n.input(bi).isConstant()) return;
         Value b = n.input(bi);
         float[] bf = b.constant().cast(DType.FLOAT).toFloatArray();
         if (bf.length != channels || b.shape().rank() != 1) return;
@@ -302,10 +423,10 @@ public final class PostTrainingQuantizer {
             double v = Math.rint(bf[c] / (double) bs[c]);
             bq[c] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
         }
-        Value bqv = g.addInitializer(g.uniqueName(b.name() + "_quantized"), Tensor.ofInts(bq, channels));
-        Value bsv = g.addInitializer(g.uniqueName(b.name() + "_scale"), Tensor.of(bs, channels));
-        Value bzv = g.addInitializer(g.uniqueName(b.name() + "_zero_point"), Tensor.ofInts(new int[channels], channels));
-        Node bdq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(b.name() + "_dequantize"), List.of(bqv, bsv, bzv), List.of(g.uniqueName(b.name() + "_dq")));
+        Value bqv = g.addInitializer(g.uniqueName(b.name() + "_i32"), Tensor.ofInts(bq, channels));
+        Value bsv = g.addInitializer(g.uniqueName(b.name() + "_s"), Tensor.of(bs, channels));
+        // The bias zero point is omitted: 0 is ONNX's default for it.
+        Node bdq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(b.name() + "_DQ"), List.of(bqv, bsv), List.of(g.uniqueName(b.name() + "_dq")));
         bdq.setAttr("axis", Attribute.of(0L));
         n.setInput(bi, bdq.output(0));
     }

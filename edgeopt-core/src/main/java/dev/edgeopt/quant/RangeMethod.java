@@ -29,9 +29,12 @@ public enum RangeMethod {
 
     @Override public String toString() { return name().toLowerCase(Locale.ROOT); }
 
-    /** Candidate ranges are the observed one shrunk around 0 by these factors. */
+    /**
+     * Candidate ranges are the observed one shrunk around 0 by factors from 1 down to 1/8 in
+     * geometric steps; below 1/8 a level would span less than one of the histogram's bins.
+     */
     private static final int STEPS = 128;
-    private static final double MIN_FACTOR = 0.25;
+    private static final double MIN_FACTOR = 0.125;
 
     /**
      * The range {@code [lo, hi]} (containing 0) this method picks for a histogram.
@@ -48,7 +51,7 @@ public enum RangeMethod {
         }
         double best = Double.POSITIVE_INFINITY, bestF = 1;
         for (int s = 0; s <= STEPS; s++) {
-            double f = 1 - (1 - MIN_FACTOR) * s / STEPS;
+            double f = Math.pow(MIN_FACTOR, (double) s / STEPS);
             QuantParams qp = QuantParams.asymmetric(lo * f, hi * f, dtype);
             double cost = this == MSE ? h.quantizationMse(qp) : h.klDivergence(qp);
             if (cost < best) {

@@ -165,8 +165,11 @@ public final class Trainer {
             }
         }
         Graph out = cfg.patience > 0 && bestModel != null ? bestModel : params.export(model);
-        out.metadata().put("edgeopt.train", String.format("optimizer=%s lr=%s schedule=%s epochs=%d batch=%d seed=%d threads=%d wd=%s augment=%s",
-                cfg.optimizer, cfg.lr, cfg.schedule, cfg.epochs, batch, cfg.seed, cfg.threads, cfg.weightDecay, cfg.augment));
+        // Provenance: what produced these weights, enough to reproduce them bit for bit.
+        out.metadata().put("edgeopt.train", String.format(java.util.Locale.ROOT,
+                "data=%s samples=%d optimizer=%s lr=%s schedule=%s epochs=%d batch=%d seed=%d threads=%d wd=%s clip=%s augment=%s jvm=%s",
+                train.name(), train.size(), cfg.optimizer, cfg.lr, cfg.schedule, cfg.epochs, batch, cfg.seed, cfg.threads, cfg.weightDecay, cfg.clipNorm,
+                cfg.augment.isNone() ? "none" : cfg.augment, Runtime.version()));
         return new Result(out, history, best, bestEpoch + 1, images / Math.max(1e-9, trainNanos / 1e9));
     }
 

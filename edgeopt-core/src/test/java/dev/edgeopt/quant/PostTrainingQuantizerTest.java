@@ -103,6 +103,32 @@ public class PostTrainingQuantizerTest {
         assertEquals("blobs", g.metadata().get("edgeopt.quant.calibration_data"));
     }
 
+    /** Sum over output channels of |mean(float - quantized)| of the model output on samples. */
+    static double meanShift(PostTrainingQuantizer.Result r, Tensor x) {
+        float[] f, q;
+        try (Executor ef = new Executor(r.prepared()); Executor eq = new Executor(r.qdq())) {
+            f = ef.run(x)[0].toFloatArray();
+            q = eq.run(x)[0].toFloatArray();
+        }
+        double[] m = new double[10];
+        for (int i = 0; i < f.length; i++) m[i % 10] += f[i] - q[i];
+        double s = 0;
+        for (double v : m) s += Math.abs(v) / (f.length / 10);
+        return s;
+    }
+
+    @Test
+    void biasCorrectionRemovesTheMeanShiftOfTheOutput() {
+        Dataset d = images(100, 6);
+        var o = PostTrainingQuantizer.Options.defaults().withSamples(100).withPerChannel(false);
+        Tensor x = Calibrator.batch(d, Dataset.permutation(100, 0), 0, 100);
+        PostTrainingQuantizer.Result plain = PostTrainingQuantizer.quantize(model("cnn"), d, o);
+        PostTrainingQuantizer.Result corrected = PostTrainingQuantizer.quantize(model("cnn"), d, o.withBiasCorrection(true));
+        double before = meanShift(plain, x), after = meanShift(corrected, x);
+        assertTrue(after < 0.5 * before, before + " -> " + after);
+        assertEquals("true", corrected.qdq().metadata().get("edgeopt.quant.bias_correction"));
+    }
+
     @Test
     void sameSeedSameGraph() {
         Dataset d = images(30, 3);
