@@ -68,6 +68,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--augment", defaultValue = "none", paramLabel = "SPEC", description = "Augmentation, e.g. shift=2,crop=2,flip (default none).")
     String augment;
 
+    @Option(names = "--normalize", description = "Standardize inputs per channel with the training set's mean and deviation, inside the model (it still takes [0,1] samples).")
+    boolean normalize;
+
     @Option(names = "--val", defaultValue = "0", paramLabel = "FRACTION", description = "Hold out this fraction of the training set for validation (and early stopping).")
     double val;
 
@@ -82,6 +85,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", description = "Resume from the --checkpoint directory when it holds a checkpoint.")
     boolean resume;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "N", description = "Train on the first N training samples only (quick runs, benchmarks; 0: all).")
+    int limit;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of initialization, shuffling, augmentation and dropout (default ${DEFAULT-VALUE}).")
     long seed;
@@ -115,6 +121,12 @@ final class TrainCommand implements Callable<Integer> {
         if (patience > 0 && val <= 0) throw new EdgeoptException("--patience needs a validation split (--val FRACTION)");
         if (resume && checkpoint == null) throw new EdgeoptException("--resume needs --checkpoint DIR");
         Dataset train = Datasets.load(data, true);
+        if (limit < 0) throw new EdgeoptException("--limit must be >= 0, got " + limit);
+        if (limit > 0 && limit < train.size()) {
+            int[] first = new int[limit];
+            for (int i = 0; i < limit; i++) first[i] = i;
+            train = train.subset(first, train.name() + "[:" + limit + "]");
+        }
         Trainer.Config cfg = new Trainer.Config();
         cfg.epochs = epochs;
         cfg.batch = batch;
@@ -133,13 +145,14 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         cfg.progress = quiet ? null : new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         int[] sample = train.sampleShape();
+        float[][] norm = normalize ? train.channelStats() : null;
         Trainer trainer = new Trainer(cfg);
         List<Double> foldAcc = null;
         if (folds > 0) {
             foldAcc = new ArrayList<>();
             int f = 0;
             for (Dataset.Split s : train.kFold(folds, seed)) {
-                Graph model = Architectures.build(arch, sample, train.classes(), width, depth, seed);
+                Graph model = Architectures.build(arch, sample, train.classes(), width, depth, seed, norm);
                 Trainer.Result r = trainer.fit(model, s.train(), null);
                 double acc = Trainer.evaluate(r.model(), s.validation(), batch, threads).accuracy();
                 foldAcc.add(acc);
@@ -159,7 +172,7 @@ final class TrainCommand implements Callable<Integer> {
             trainPart = s.train();
             valPart = s.validation();
         }
-        Graph model = Architectures.build(arch, sample, train.classes(), width, depth, seed);
+        Graph model = Architectures.build(arch, sample, train.classes(), width, depth, seed, norm);
         Trainer.Result r = trainer.fit(model, trainPart, valPart);
         dev.edgeopt.io.AtomicFile.write(output, OnnxExporter.toBytes(r.model()));
         Dataset test = null;

@@ -32,11 +32,9 @@ public final class ImageFolder {
             throw new EdgeoptException(dir + ": class folders " + names + " do not match the classes " + classNames);
         }
         List<String> classes = classNames == null ? names : classNames;
-        List<float[]> samples = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         int h = -1, w = -1, channels = -1;
         List<BufferedImage> images = new ArrayList<>();
-        List<Path> files = new ArrayList<>();
         for (int c = 0; c < classDirs.size(); c++) {
             try (Stream<Path> s = Files.list(classDirs.get(c))) {
                 for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
@@ -56,7 +54,6 @@ public final class ImageFolder {
                     boolean gray = im.getColorModel().getNumColorComponents() == 1;
                     channels = Math.max(channels, gray ? 1 : 3);
                     images.add(im);
-                    files.add(f);
                     labels.add(classes.indexOf(names.get(c)));
                 }
             } catch (IOException e) {
@@ -82,7 +79,6 @@ public final class ImageFolder {
                 }
             }
         }
-        samples.clear();
         int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
         return new Dataset(dir.getFileName().toString(), x, new int[] {channels, h, w}, y, classes.size(), classes);
     }

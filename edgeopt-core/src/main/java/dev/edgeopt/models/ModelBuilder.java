@@ -30,7 +30,6 @@ import java.util.SplittableRandom;
 public final class ModelBuilder {
     private final Graph g;
     private final SplittableRandom rng;
-    private final List<Value> shapesOrder = new ArrayList<>();
     private int counter;
 
     /** A handle on a value with its per-sample shape (without the batch dimension). */
@@ -66,7 +65,6 @@ public final class ModelBuilder {
         for (int i = 0; i + 1 < kv.length; i += 2) n.setAttr(kv[i].asString(), kv[i + 1]);
         Value out = n.output(0);
         out.setType(type(outShape));
-        shapesOrder.add(out);
         return new T(out, outShape);
     }
 
@@ -95,6 +93,24 @@ public final class ModelBuilder {
     }
 
     // ------------------------------------------------------------------ layers
+
+    /**
+     * (x - mean) / std per channel (axis 0 of the sample), as Sub and Div by [C,1,...] constants:
+     * normalization lives in the graph, so the exported model takes raw [0,1] samples.
+     */
+    public T normalize(T x, float[] mean, float[] std) {
+        int c = x.channels();
+        if (mean.length != c || std.length != c) throw new EdgeoptException("normalize: " + mean.length + " means and " + std.length + " deviations for " + c + " channels");
+        int[] s = new int[x.shape().length];
+        Arrays.fill(s, 1);
+        s[0] = c;
+        for (float v : std) if (!(v > 0)) throw new EdgeoptException("normalize: standard deviations must be > 0");
+        Value m = init("input.mean", Tensor.of(mean.clone(), s)), d = init("input.std", Tensor.of(std.clone(), s));
+        String prev = g.metadata().getOrDefault(dev.edgeopt.train.Parameters.FROZEN, "");
+        g.metadata().put(dev.edgeopt.train.Parameters.FROZEN, (prev.isEmpty() ? "" : prev + ",") + m.name() + "," + d.name());
+        T centred = node("Sub", "norm_sub", List.of(x.value(), m), x.shape());
+        return node("Div", "norm_div", List.of(centred.value(), d), x.shape());
+    }
 
     /** Conv with "same"-style symmetric padding (k/2), no bias (a BatchNormalization follows). */
     public T conv(T x, int out, int k, int stride, int groups, boolean bias, boolean rectified) {

@@ -140,7 +140,7 @@ public final class Blas {
         int i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; i + L <= n; i += L) acc = acc.add(FloatVector.fromArray(S, x, xo + i));
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float s = lanes(acc);
         for (; i < n; i++) s += x[xo + i];
         return s;
     }
@@ -150,7 +150,7 @@ public final class Blas {
         int i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; i + L <= n; i += L) acc = FloatVector.fromArray(S, x, xo + i).fma(FloatVector.fromArray(S, y, yo + i), acc);
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float s = lanes(acc);
         for (; i < n; i++) s += x[xo + i] * y[yo + i];
         return s;
     }
@@ -163,7 +163,7 @@ public final class Blas {
             FloatVector d = FloatVector.fromArray(S, x, xo + i).sub(mu);
             acc = d.fma(d, acc);
         }
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float s = lanes(acc);
         for (; i < n; i++) {
             float d = x[xo + i] - mu;
             s += d * d;
@@ -186,5 +186,15 @@ public final class Blas {
             v.add(FloatVector.fromArray(S, gx, gxo + i)).intoArray(gx, gxo + i);
         }
         for (; i < n; i++) gx[gxo + i] += ag * g[go + i] + ax * x[xo + i] + c;
+    }
+
+    /**
+     * Sum of the lanes left to right. {@code reduceLanes(ADD)} may associate floats in any order, and
+     * the interpreter and the JIT do differ, which would make a run depend on JIT timing.
+     */
+    static float lanes(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
     }
 }

@@ -19,10 +19,16 @@ import java.util.Map;
 public final class Parameters {
     private final Map<String, Tensor> values = new LinkedHashMap<>();
     private final Map<String, Tensor> grads = new LinkedHashMap<>();
+    private final java.util.Set<String> frozen = new java.util.HashSet<>();
 
-    /** Copies every initializer of {@code g}. */
+    /** Metadata key listing (comma-separated) initializers that never train, e.g. input normalization. */
+    public static final String FROZEN = "edgeopt.frozen";
+
+    /** Copies every initializer of {@code g}; those listed under {@link #FROZEN} stay constant. */
     public Parameters(Graph g) {
         for (Value v : g.initializers()) values.put(v.name(), v.constant().copy());
+        String f = g.metadata().get(FROZEN);
+        if (f != null) for (String n : f.split(",")) if (!n.isBlank()) frozen.add(n.trim());
     }
 
     public Tensor value(String name) { return values.get(name); }
@@ -36,7 +42,7 @@ public final class Parameters {
 
     void markTrainable(String name) {
         Tensor v = values.get(name);
-        if (v.dtype() != DType.FLOAT) return;
+        if (v.dtype() != DType.FLOAT || frozen.contains(name)) return;
         grads.computeIfAbsent(name, k -> Tensor.allocate(DType.FLOAT, v.dims()));
     }
 

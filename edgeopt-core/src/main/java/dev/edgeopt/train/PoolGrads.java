@@ -74,11 +74,7 @@ final class PoolGrads {
                                 for (int b = 0; b < kw; b++) {
                                     int ix = ox * sw - pw + b * dw;
                                     boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                                    if (!inside) {
-                                        // Padding counts toward the divisor only within the padded extent.
-                                        if (countPad && iy < h + ph && ix < w + pw) cnt++;
-                                        continue;
-                                    }
+                                    if (!inside) continue;
                                     float v = x[xo + xb + iy * w + ix];
                                     if (max) {
                                         if (v > best || bi < 0) { best = v; bi = xb + iy * w + ix; }
@@ -92,7 +88,10 @@ final class PoolGrads {
                                 y[yo + o] = best;
                                 argmax[o] = bi;
                             } else {
-                                y[yo + o] = cnt == 0 ? 0f : sum / cnt;
+                                // count_include_pad divides by the kernel size even where a ceil_mode
+                                // window reaches past the padding, as ONNX Runtime does.
+                                int div = countPad ? kh * kw : cnt;
+                                y[yo + o] = div == 0 ? 0f : sum / div;
                             }
                         }
                     }
@@ -119,8 +118,7 @@ final class PoolGrads {
                                 int iy = oy * sh - ph + a * dh;
                                 for (int b = 0; b < kw; b++) {
                                     int ix = ox * sw - pw + b * dw;
-                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w) cnt++;
-                                    else if (countPad && iy < h + ph && ix < w + pw) cnt++;
+                                    if (countPad || (iy >= 0 && iy < h && ix >= 0 && ix < w)) cnt++;
                                 }
                             }
                             if (cnt == 0) continue;

@@ -38,7 +38,7 @@ public final class Trainer {
         public Path checkpointDir;
         public boolean resume;
         public ModelIo io;
-        /** Called after each epoch with its summary (tests, reports). */
+        /** Called after each epoch (and its checkpoint) with its summary: reports, tests, interruption. */
         public java.util.function.Consumer<EpochStats> onEpoch;
     }
 
@@ -148,7 +148,6 @@ public final class Trainer {
             EpochStats es = new EpochStats(epoch + 1, lossSum / seen, (double) right / seen, valAcc, seen / (dt / 1e9), lr);
             history.add(es);
             if (bar != null) bar.epochDone(es);
-            if (cfg.onEpoch != null) cfg.onEpoch.accept(es);
             double metric = val == null ? es.trainAccuracy() : valAcc;
             if (metric > best) {
                 best = metric;
@@ -159,14 +158,18 @@ public final class Trainer {
                 bad++;
             }
             if (cfg.checkpointDir != null) Checkpoint.save(cfg.checkpointDir, model, params, opt, new Checkpoint.State(epoch + 1, step, best, bad), io());
+            if (cfg.onEpoch != null) cfg.onEpoch.accept(es);
             if (cfg.patience > 0 && val != null && bad >= cfg.patience) {
                 if (bar != null) cfg.progress.printf("early stop: validation accuracy has not improved for %d epoch(s); keeping epoch %d%n", bad, bestEpoch + 1);
                 break;
             }
         }
         Graph out = cfg.patience > 0 && bestModel != null ? bestModel : params.export(model);
-        out.metadata().put("edgeopt.train", String.format("optimizer=%s lr=%s schedule=%s epochs=%d batch=%d seed=%d threads=%d wd=%s augment=%s",
-                cfg.optimizer, cfg.lr, cfg.schedule, cfg.epochs, batch, cfg.seed, cfg.threads, cfg.weightDecay, cfg.augment));
+        // Provenance: what produced these weights, enough to reproduce them bit for bit.
+        out.metadata().put("edgeopt.train", String.format(java.util.Locale.ROOT,
+                "data=%s samples=%d optimizer=%s lr=%s schedule=%s epochs=%d batch=%d seed=%d threads=%d wd=%s clip=%s augment=%s jvm=%s",
+                train.name(), train.size(), cfg.optimizer, cfg.lr, cfg.schedule, cfg.epochs, batch, cfg.seed, cfg.threads, cfg.weightDecay, cfg.clipNorm,
+                cfg.augment.isNone() ? "none" : cfg.augment, Runtime.version()));
         return new Result(out, history, best, bestEpoch + 1, images / Math.max(1e-9, trainNanos / 1e9));
     }
 

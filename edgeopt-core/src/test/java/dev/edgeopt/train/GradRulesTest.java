@@ -246,6 +246,20 @@ class GradRulesTest {
     }
 
     @Test
+    void builderBlocksEndToEnd() {
+        // conv-bn-HardSwish, depthwise-separable with Relu6 (Clip), squeeze-excitation (HardSigmoid gate, Mul),
+        // a residual block with a projection shortcut, max pooling, GAP and dense: the builder's blocks composed.
+        dev.edgeopt.models.ModelBuilder b = new dev.edgeopt.models.ModelBuilder("blocks", 3);
+        var x = b.input("input", 3, 6, 6);
+        x = b.convBnAct(x, 4, 3, 1, dev.edgeopt.engine.kernels.Activation.HARD_SWISH);
+        x = b.depthwiseSeparable(x, 4, 2, dev.edgeopt.engine.kernels.Activation.TANH);
+        x = b.squeezeExcite(x, 2);
+        x = b.residual(x, 6, 1, dev.edgeopt.engine.kernels.Activation.SIGMOID);
+        Graph g = b.build(b.dense(b.globalAvgPool(x), 3, false));
+        GradCheck.check(g, new Tensor[] {rand(3, 3, 6, 6)}, 2, 1e-3, 3e-2);
+    }
+
+    @Test
     void unsupportedOpAndDtypeAreOneLineErrors() {
         Graph g = single("Softplus", new Tensor[] {rand(2)}, new Tensor[0]);
         EdgeoptException e = assertThrows(EdgeoptException.class, () -> new Tape(g, new Parameters(g), new int[][] {{2}}, ThreadPool.shared(1), 0, false));
