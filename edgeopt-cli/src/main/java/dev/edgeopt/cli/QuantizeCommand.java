@@ -70,7 +70,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--weights-only", paramLabel = "T", description = "fp16 or int8 weights (behind Cast / DequantizeLinear) with float activations and biases; no calibration.")
     String weightsOnly;
 
-    @Option(names = "--dynamic", description = "Dynamic quantization (activations quantized at run time): not yet implemented.")
+    @Option(names = "--dynamic", description = "Dynamic quantization of Gemm/MatMul: int8 weights, activations quantized to uint8 at run time; no calibration.")
     boolean dynamic;
 
     @Option(names = "--format", defaultValue = "qdq", paramLabel = "F", description = "qdq (default); qoperator is not yet implemented.")
@@ -100,7 +100,7 @@ final class QuantizeCommand implements Callable<Integer> {
             case "fp16" -> dev.edgeopt.ir.DType.FLOAT16;
             default -> throw new EdgeoptException("--weights-only is fp16 or int8, not " + weightsOnly);
         };
-        if (dynamic) throw new EdgeoptException("--dynamic is not yet implemented");
+        if (dynamic && wo != null) throw new EdgeoptException("--dynamic and --weights-only exclude each other");
         if (!format.equals("qdq")) throw new EdgeoptException("--format " + format + " is not yet implemented; use qdq");
         if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
         RangeMethod m = RangeMethod.parse(method);
@@ -110,7 +110,9 @@ final class QuantizeCommand implements Callable<Integer> {
         if (g.inputs().size() != 1 || g.outputs().size() != 1) throw new EdgeoptException(model + ": a classifier needs one input and one output");
         PostTrainingQuantizer.Result r;
         int calibrated = 0;
-        if (wo != null) {
+        if (dynamic) {
+            r = PostTrainingQuantizer.dynamic(g, !perTensor);
+        } else if (wo != null) {
             r = PostTrainingQuantizer.weightsOnly(g, wo, !perTensor);
         } else {
             Dataset train = Datasets.load(data, true);
@@ -152,12 +154,12 @@ final class QuantizeCommand implements Callable<Integer> {
         List<LayerErrors.Row> layers = LayerErrors.compare(r, Calibrator.batch(test, layerIdx, 0, layerIdx.length), threads);
         List<String> worst = LayerErrors.worst(layers, 3).stream().map(LayerErrors.Row::node).toList();
         long before = source.length, after = bytes.length;
-        String label = wo == null ? "int8" : "w" + weightsOnly;
+        String label = dynamic ? "dyn8" : wo == null ? "int8" : "w" + weightsOnly;
         List<Accuracy> acc = List.of(
                 new Accuracy("fp32", "java", accuracy(fJava, test, idx, classes)),
                 new Accuracy(label, "java", accuracy(qJava, test, idx, classes)),
                 new Accuracy(label, "ort", accuracy(qOrt, test, idx, classes)));
-        Result res = new Result(model.toString(), output.toString(), wo == null ? m.toString() : "weights-only " + weightsOnly, calibrated, before, after,
+        Result res = new Result(model.toString(), output.toString(), dynamic ? "dynamic" : wo == null ? m.toString() : "weights-only " + weightsOnly, calibrated, before, after,
                 (double) after / before, n, acc, (double) agree / n, (double) within / qJava.length, layers, worst, r.warnings());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

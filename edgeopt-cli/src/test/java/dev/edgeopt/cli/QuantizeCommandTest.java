@@ -59,10 +59,25 @@ class QuantizeCommandTest {
         }
     }
 
+    @Test void dynamicQuantizationOfAnMlpRunsInBothEngines() throws Exception {
+        Path m = tmp.resolve("mlp.onnx"), out = tmp.resolve("mlp.dyn.onnx");
+        OnnxExporter.save(Architectures.build("mlp", new int[] {1, 28, 28}, 10, 0.5, 3), m);
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--dynamic", "--eval-samples", "50", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        assertTrue(j.get("size_ratio").asDouble() < 0.3, j.toString());
+        double fp32 = j.get("accuracy").get(0).get("accuracy").asDouble();
+        assertEquals(fp32, j.get("accuracy").get(1).get("accuracy").asDouble(), 0.06);
+        assertTrue(j.get("argmax_agreement").asDouble() >= 0.98, j.toString());
+        Graph q = OnnxImporter.load(out);
+        assertEquals(3, q.opHistogram().get("MatMulInteger"));
+        assertEquals(0, q.opHistogram().getOrDefault("Gemm", 0));
+    }
+
     @Test void unfinishedModesSayNotYet() throws Exception {
         Path m = tmp.resolve("mlp.onnx");
         OnnxExporter.save(Architectures.build("mlp", new int[] {1, 28, 28}, 10, 0.25, 3), m);
-        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--dynamic");
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--format", "qoperator");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("not yet"), r.err());
         r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--method", "median");

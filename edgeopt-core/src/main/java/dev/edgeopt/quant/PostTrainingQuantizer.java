@@ -297,6 +297,84 @@ public final class PostTrainingQuantizer {
         return new Result(prepared, g, List.of(), warnings);
     }
 
+    /**
+     * Dynamic quantization of Gemm and MatMul (ONNX Runtime's form): weights int8 symmetric per
+     * output column (or per tensor), stored as [K, N]; at run time DynamicQuantizeLinear turns the
+     * input into uint8 with its own scale and zero point, MatMulInteger accumulates exactly in int32,
+     * and the product is scaled back by {@code s_x * s_w[n]} in float before the float bias. Convs
+     * and everything else stay float. No calibration data is needed.
+     */
+    public static Result dynamic(Graph model, boolean perChannel) {
+        Graph g = prepare(model);
+        ShapeInference.annotate(g, null);
+        checkWeights(g);
+        Graph prepared = g.copy();
+        List<String> warnings = new ArrayList<>();
+        int done = 0;
+        for (Node n : new ArrayList<>(g.nodes())) {
+            String op = n.opType();
+            if (!op.equals("Gemm") && !op.equals("MatMul")) continue;
+            Value w = n.input(1);
+            boolean ok = w != null && w.isConstant() && w.dtype() == DType.FLOAT && w.shape().rank() == 2 && n.input(0).dtype() == DType.FLOAT;
+            if (op.equals("Gemm")) {
+                ok &= n.attrInt("transA", 0) == 0 && n.attrFloat("alpha", 1f) == 1f && n.attrFloat("beta", 1f) == 1f;
+                ok &= !n.hasInput(2) || (n.input(2).isConstant() && n.input(2).shape().rank() == 1);
+            }
+            if (!ok) {
+                warnings.add(op + " " + n.name() + " has no constant 2-D weight (or a transposed A, alpha/beta != 1); it stays float");
+                continue;
+            }
+            float[] wf = w.constant().toFloatArray();
+            int[] ws = w.constant().shape();
+            boolean transB = op.equals("Gemm") && n.attrInt("transB", 0) != 0;
+            int k = transB ? ws[1] : ws[0], cols = transB ? ws[0] : ws[1];
+            float[] kn = new float[k * cols];
+            for (int i = 0; i < k; i++) for (int j = 0; j < cols; j++) kn[i * cols + j] = transB ? wf[j * k + i] : wf[i * cols + j];
+            float[] absMax = new float[perChannel ? cols : 1];
+            for (int i = 0; i < kn.length; i++) {
+                int c = perChannel ? i % cols : 0;
+                absMax[c] = Math.max(absMax[c], Math.abs(kn[i]));
+            }
+            float[] scale = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                float m = absMax[perChannel ? j : 0];
+                scale[j] = m == 0 ? 1f : m / 127f;
+            }
+            byte[] q = new byte[kn.length];
+            for (int i = 0; i < kn.length; i++) q[i] = (byte) dev.edgeopt.engine.kernels.QuantMath.quantize(kn[i], scale[i % cols], 0, -127, 127);
+            String base = w.name();
+            Value wq = g.addInitializer(g.uniqueName(base + "_i8"), Tensor.of(DType.INT8, q, k, cols));
+            Value wz = g.addInitializer(g.uniqueName(base + "_zp"), perChannel ? Tensor.of(DType.INT8, new byte[cols], cols) : Tensor.allocate(DType.INT8));
+            Value wsv = g.addInitializer(g.uniqueName(base + "_s"), Tensor.of(scale, cols));
+            Value out = n.output(0);
+            String outName = out.name();
+            g.rename(out, g.uniqueName(outName + "_float"));
+            String nn = n.name();
+            Node dq = g.insertBefore(n, "DynamicQuantizeLinear", g.uniqueName(nn + "_dynq"), List.of(n.input(0)),
+                    List.of(g.uniqueName(nn + "_xq"), g.uniqueName(nn + "_xs"), g.uniqueName(nn + "_xzp")));
+            Node mm = g.insertBefore(n, "MatMulInteger", g.uniqueName(nn + "_mmi"), List.of(dq.output(0), wq, dq.output(2), wz), List.of(g.uniqueName(nn + "_acc")));
+            Node cast = g.insertBefore(n, "Cast", g.uniqueName(nn + "_cast"), List.of(mm.output(0)), List.of(g.uniqueName(nn + "_accf")));
+            cast.setAttr("to", Attribute.of((long) DType.FLOAT.onnxCode()));
+            Node sc = g.insertBefore(n, "Mul", g.uniqueName(nn + "_scale"), List.of(dq.output(1), wsv), List.of(g.uniqueName(nn + "_ys")));
+            boolean bias = op.equals("Gemm") && n.hasInput(2);
+            Node mul = g.insertBefore(n, "Mul", g.uniqueName(nn + "_rescale"), List.of(cast.output(0), sc.output(0)),
+                    List.of(bias ? g.uniqueName(nn + "_y") : outName));
+            Value result = mul.output(0);
+            if (bias) result = g.insertBefore(n, "Add", g.uniqueName(nn + "_bias"), List.of(mul.output(0), n.input(2)), List.of(outName)).output(0);
+            g.replaceAllUses(out, result);
+            g.removeNode(n);
+            done++;
+        }
+        if (done == 0) warnings.add("no Gemm or MatMul with a constant weight: nothing was quantized");
+        g.removeUnusedValues();
+        g.setOpset(Math.max(g.opset(), 13));
+        g.metadata().put("edgeopt.quantization", "dynamic int8 (uint8 activations at run time)");
+        g.metadata().put("edgeopt.quant.weights", perChannel ? "int8 symmetric per-column" : "int8 symmetric per-tensor");
+        ShapeInference.annotate(g, null);
+        ShapeInference.verify(g);
+        return new Result(prepared, g, List.of(), warnings);
+    }
+
     /** Samples for bias correction: per-channel means settle long before calibration's 1000. */
     static final int BIAS_SAMPLES = 200;
 
