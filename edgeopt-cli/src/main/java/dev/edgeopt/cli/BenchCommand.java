@@ -23,12 +23,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code edgeopt bench}: latency of the Java engine and ONNX Runtime on the same model and inputs. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {
-            "Times inference of an ONNX model on seeded random inputs: warm-up runs, then timed runs; reports",
-            "min, median and p90 latency and throughput (samples per second at the median) for edgeopt's Java",
-            "engine and ONNX Runtime with the same model, inputs, thread count and graph-optimization level,",
-            "and the ratio of their medians (java / ort; below 1 means the Java engine is faster).",
-            "Progress goes to stderr."})
+        description =
+            "Times inference of an ONNX model on seeded random inputs: warm-up runs, then timed runs; "
+            + "reports min, median and p90 latency and throughput (samples per second at the median) for "
+            + "edgeopt's Java engine and ONNX Runtime with the same model, inputs, thread count and "
+            + "graph-optimization level, and the ratio of their medians (java / ort; below 1 means the Java "
+            + "engine is faster). Progress goes to stderr.")
 final class BenchCommand implements Callable<Integer> {
     /** Which engines to time. */
     enum Engines { JAVA, ORT, BOTH;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.engine.Executor;
-import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Dim;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
@@ -14,6 +13,7 @@ import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.ir.Value;
 import dev.edgeopt.onnx.OnnxTensors;
 import dev.edgeopt.ops.ShapeInference;
+import dev.edgeopt.passes.Equivalence;
 import dev.edgeopt.tensor.Tensor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * What every command shares: loading tensors with one-line errors, binding
@@ -105,25 +104,18 @@ final class Cli {
         return t;
     }
 
-    /** Seeded inputs for the graph's (static) input types: floats in [-1, 1), integers in [0, 10). */
+    /**
+     * Seeded inputs ({@link Equivalence#randomInputs}) for a graph whose inputs have static shapes;
+     * a symbolic dim is refused, since a benchmark's batch size must be chosen, not guessed.
+     */
     static Tensor[] randomInputs(Graph g, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        Tensor[] in = new Tensor[g.inputs().size()];
-        for (int i = 0; i < in.length; i++) {
-            Value v = g.inputs().get(i);
+        for (Value v : g.inputs()) {
             TensorType t = v.type();
             if (t == null || !t.isStatic()) {
                 throw new EdgeoptException("input '" + v.name() + "' has shape " + (t == null ? "?" : t.shape()) + "; give a batch size with --batch");
             }
-            Tensor x = Tensor.allocate(t.dtype(), t.shape().toIntArray());
-            for (int k = 0; k < x.size(); k++) {
-                if (t.dtype().isFloating()) x.setDouble(k, rnd.nextDouble(-1, 1));
-                else if (t.dtype() == DType.BOOL) x.bools()[k] = rnd.nextBoolean();
-                else x.setLong(k, rnd.nextInt(10));
-            }
-            in[i] = x;
         }
-        return in;
+        return Equivalence.randomInputs(g, seed, 1).values().toArray(new Tensor[0]);
     }
 
     /**

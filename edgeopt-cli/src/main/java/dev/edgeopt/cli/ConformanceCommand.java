@@ -21,11 +21,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code edgeopt conformance}: ONNX backend node tests through the Java engine. */
 @Command(name = "conformance", mixinStandardHelpOptions = true,
-        description = {
-            "Runs ONNX backend node tests (folders holding model.onnx and test_data_set_N/) through edgeopt's",
-            "Java engine and compares with the expected outputs (|got - want| <= 1e-7 + 1e-3 |want|; integers exact).",
-            "Each case passes, fails, is unsupported (an op edgeopt does not implement) or is excluded (listed with",
-            "its reason in conformance-exclusions.txt). Exit code 1 when any case fails."})
+        description =
+            "Runs ONNX backend node tests (folders holding model.onnx and test_data_set_N/) through "
+            + "edgeopt's Java engine and compares with the expected outputs (|got - want| <= 1e-7 + 1e-3 "
+            + "|want|; integers exact). Each case passes, fails, is unsupported (an op edgeopt does not "
+            + "implement) or is excluded (listed with its reason in conformance-exclusions.txt). Exit code 1 "
+            + "when any case fails.")
 final class ConformanceCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -4,6 +4,7 @@ import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxExporter;
+import dev.edgeopt.passes.Equivalence;
 import dev.edgeopt.passes.Pipelines;
 import dev.edgeopt.tensor.Tensor;
 import java.io.IOException;
@@ -22,10 +23,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code edgeopt demo}: the tour on a built-in model, so a fresh checkout shows something at once. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {
-            "Builds a small residual conv net with fixed seeded weights (Conv, Relu, Add, GlobalAveragePool,",
-            "Flatten, Gemm), saves it as ONNX, then inspects it, runs it on a seeded input in the Java engine",
-            "and in ONNX Runtime (printing the largest difference), and benchmarks both engines."})
+        description =
+            "Builds a small residual conv net with fixed seeded weights (Conv, Relu, Add, GlobalAveragePool, "
+            + "Flatten, Gemm), saves it as ONNX, then inspects it, runs it on a seeded input in the Java "
+            + "engine and in ONNX Runtime (printing the largest difference), and benchmarks both engines.")
 final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -64,7 +65,8 @@ final class DemoCommand implements Callable<Integer> {
             Tensor ort = RunCommand.run(g, file, input, Engine.ORT, 1).get("logits");
             out.println("java " + RunCommand.describe("logits", java));
             out.println("ort  " + RunCommand.describe("logits", ort));
-            out.printf(Locale.ROOT, "max |java - ort| = %.3g (max |ort| = %.3g)%n", maxAbsDiff(java, ort), maxAbs(ort));
+            Equivalence.OutputError e = Equivalence.compare("logits", ort, java);
+            out.printf(Locale.ROOT, "max |java - ort| = %.3g (%.3g of max |ort|)%n", e.maxAbs(), e.maxRel());
 
             out.println();
             out.println("== bench (1 thread, " + warmup + " warm-up and " + iters + " timed runs each)");
@@ -77,18 +79,5 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    static double maxAbsDiff(Tensor a, Tensor b) {
-        if (!java.util.Arrays.equals(a.dims(), b.dims())) throw new IllegalStateException("shapes differ: " + a.type() + " vs " + b.type());
-        double m = 0;
-        for (int i = 0; i < a.size(); i++) m = Math.max(m, Math.abs(a.getDouble(i) - b.getDouble(i)));
-        return m;
-    }
-
-    static double maxAbs(Tensor a) {
-        double m = 0;
-        for (int i = 0; i < a.size(); i++) m = Math.max(m, Math.abs(a.getDouble(i)));
-        return m;
     }
 }

@@ -16,11 +16,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code edgeopt inspect}: what a model is made of and what it costs. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {
-            "Lists every node of an ONNX model with its input and output shapes, the parameters it reads,",
-            "its multiply-accumulates (Conv, ConvTranspose, Gemm, MatMul) and its output bytes; then totals:",
-            "MACs, weight elements and bytes (every non-scalar initializer, BatchNormalization statistics",
-            "included; rank-0 constants are counted apart), the largest activation and an op histogram."})
+        description =
+            "Lists every node of an ONNX model with its input and output shapes, the parameters it reads, "
+            + "its multiply-accumulates (Conv, ConvTranspose, Gemm, MatMul) and its output bytes; then totals: "
+            + "MACs, weight elements and bytes (every non-scalar initializer, BatchNormalization statistics "
+            + "included; rank-0 constants are counted apart), the largest activation and an op histogram.")
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             TrainCommand.class,
             EvalCommand.class,
+            QuantizeCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

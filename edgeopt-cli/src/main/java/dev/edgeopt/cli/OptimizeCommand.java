@@ -61,6 +61,9 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the random inputs (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--input", paramLabel = "[NAME=]FILE", description = "Inputs (.npy or .pb) for the error check and timing instead of seeded random ones; repeat for several inputs.")
+    List<String> inputs = new ArrayList<>();
+
     @Option(names = "--iters", paramLabel = "I", defaultValue = "20", description = "Timed runs per latency figure, 0 to skip timing (default ${DEFAULT-VALUE}).")
     int iters;
 
@@ -106,10 +109,21 @@ final class OptimizeCommand implements Callable<Integer> {
         written.metadata().put("edgeopt.source", model.getFileName().toString());
         OnnxExporter.save(written, output);
 
-        Graph before1 = batch1(g), after1 = batch1(opt);
-        Tensor[] in = Cli.randomInputs(before1, seed);
+        Graph stats0 = batch1(g), stats1 = batch1(opt);
+        Graph before1 = stats0, after1 = stats1;
         Map<String, Tensor> feed = new LinkedHashMap<>();
-        for (int i = 0; i < in.length; i++) feed.put(before1.inputs().get(i).name(), in[i]);
+        Tensor[] in;
+        if (inputs.isEmpty()) {
+            in = Cli.randomInputs(before1, seed);
+            for (int i = 0; i < in.length; i++) feed.put(before1.inputs().get(i).name(), in[i]);
+        } else {
+            // Given inputs fix the shapes, so the graphs run as loaded (no batch rewrite).
+            before1 = g;
+            after1 = opt;
+            feed = Cli.readInputs(g, model, inputs);
+            in = new Tensor[g.inputs().size()];
+            for (int i = 0; i < in.length; i++) in[i] = feed.get(g.inputs().get(i).name());
+        }
         List<Error> errors = new ArrayList<>();
         Equivalence.Report java = Equivalence.compare(before1, after1, feed);
         errors.add(new Error("java", java.maxRel(), java.maxAbs()));
@@ -128,7 +142,7 @@ final class OptimizeCommand implements Callable<Integer> {
             steps.add(new PassStep(s.pass(), s.description(), s.nodesBefore(), s.nodesAfter(),
                     s.changes().stream().map(c -> c.node().isEmpty() ? c.description() : c.node() + ": " + c.description()).toList()));
         }
-        Report rep = new Report(model.toString(), output.toString(), Stats.of(before1), Stats.of(after1), written.nodes().size(),
+        Report rep = new Report(model.toString(), output.toString(), Stats.of(stats0), Stats.of(stats1), written.nodes().size(),
                 steps, errors, lat, verified);
         PrintWriter out = spec.commandLine().getOut();
         if (json) Cli.printJson(out, rep);

@@ -25,9 +25,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code edgeopt run}: one inference on tensors from files. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {
-            "Runs an ONNX model once on input tensors read from .npy or ONNX TensorProto .pb files and",
-            "writes its outputs (atomically) to .npy or .pb files. Prints each output's shape and range."})
+        description =
+            "Runs an ONNX model once on input tensors read from .npy or ONNX TensorProto .pb files and "
+            + "writes its outputs (atomically) to .npy or .pb files. Prints each output's shape and range.")
 final class RunCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -57,6 +57,19 @@ class OptimizeCommandTest {
         assertTrue(r.out().contains("max error (java)"), r.out());
     }
 
+    @Test void givenInputsDriveTheErrorCheck() throws Exception {
+        Path m = TestPaths.sharedModel("squeezenet1_1.onnx");
+        CliTest.Result r = CliTest.cli("optimize", m.toString(), "-o", tmp.resolve("s.onnx").toString(), "--iters", "0", "--json",
+                "--input", TestPaths.sharedModel("squeezenet1_1.in.npy").toString());
+        assertEquals(0, r.code(), r.err());
+        double e = r.json().get("max_error").get(0).get("max_rel").asDouble();
+        // SqueezeNet has no BN: only Relu fusion, where the fused kernel may add the bias in another
+        // order (float rounding only).
+        assertTrue(e <= 1e-6, "relative error " + e);
+        CliTest.cli("optimize", m.toString(), "-o", tmp.resolve("s.onnx").toString(), "--input", tmp.resolve("none.npy").toString())
+                .assertBadInput("none.npy");
+    }
+
     @Test void everyPassIsListedInTheHelp() {
         CliTest.Result h = CliTest.cli("optimize", "--help");
         assertEquals(0, h.code());

@@ -57,6 +57,48 @@ class ReadmeTest {
         for (String c : mentioned) assertTrue(known.contains(c), "README mentions './edgeopt " + c + "', which does not exist; commands: " + known);
     }
 
+    /** Every example command line in a fenced block parses: its options exist and take what it gives. */
+    @Test void everyExampleParses() throws IOException {
+        String readme = Files.readString(root().resolve("README.md"));
+        Matcher block = Pattern.compile("```\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        int checked = 0;
+        while (block.find()) {
+            for (String line : block.group(1).split("\\n")) {
+                if (!line.startsWith("./edgeopt ")) continue;
+                List<String> args = shellWords(line.substring("./edgeopt ".length()));
+                try {
+                    Main.commandLine().parseArgs(args.toArray(new String[0]));
+                } catch (picocli.CommandLine.ParameterException e) {
+                    throw new AssertionError("README example '" + line + "' does not parse: " + e.getMessage(), e);
+                }
+                checked++;
+            }
+        }
+        assertTrue(checked >= 5, "README shows examples; found " + checked);
+    }
+
+    /** Splits like a POSIX shell for the quoting examples use: blanks separate, single quotes group. */
+    static List<String> shellWords(String s) {
+        List<String> out = new java.util.ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false, any = false;
+        for (char c : s.toCharArray()) {
+            if (c == '\'' ) {
+                quoted = !quoted;
+                any = true;
+            } else if (!quoted && Character.isWhitespace(c)) {
+                if (any) out.add(cur.toString());
+                cur.setLength(0);
+                any = false;
+            } else {
+                cur.append(c);
+                any = true;
+            }
+        }
+        if (any) out.add(cur.toString());
+        return out;
+    }
+
     @Test void setUpCommandsComeFirst() throws IOException {
         String readme = Files.readString(root().resolve("README.md"));
         int demo = readme.indexOf("./edgeopt demo"), tests = readme.indexOf(readmeTestCommand(readme));

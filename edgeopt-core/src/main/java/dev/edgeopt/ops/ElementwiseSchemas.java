@@ -1,6 +1,8 @@
 package dev.edgeopt.ops;
 
 import dev.edgeopt.ir.DType;
+import dev.edgeopt.ir.Dim;
+import dev.edgeopt.ir.Shape;
 import dev.edgeopt.ir.TensorType;
 import java.util.List;
 
@@ -43,7 +45,36 @@ final class ElementwiseSchemas {
             if (t == null) t = ti;
             else if (ti != t) throw ctx.fail("input " + i + " is " + ti + " but input 0 is " + t);
         }
-        return List.of(new TensorType(t, Infer.broadcastInputs(ctx)));
+        Shape out = Infer.broadcastInputs(ctx);
+        if (t.isInteger() && out.rank() <= 1 && out.isStatic() && ctx.inputCount() == 2) propagateShapeValue(ctx, out);
+        return List.of(new TensorType(t, out));
+    }
+
+    /**
+     * Arithmetic on integer tensors holding shape values (Shape(x)[0] * 196, Size(shape) - 1...)
+     * keeps their symbolic contents, so a later Reshape or ConstantOfShape still sees them.
+     */
+    private static void propagateShapeValue(InferContext ctx, Shape out) {
+        Dim[] a = ctx.inputShapeValue(0), b = ctx.inputShapeValue(1);
+        if (a == null || b == null) return;
+        int n = (int) out.numel();
+        if ((a.length != n && a.length != 1) || (b.length != n && b.length != 1)) return;
+        Dim[] r = new Dim[n];
+        for (int i = 0; i < n; i++) {
+            Dim x = a[a.length == 1 ? 0 : i], y = b[b.length == 1 ? 0 : i];
+            boolean known = x.isKnown() && y.isKnown();
+            r[i] = switch (ctx.node().opType()) {
+                case "Add" -> x.plus(y);
+                case "Mul" -> x.times(y);
+                case "Sub" -> known ? (x.value() >= y.value() ? Dim.of(x.value() - y.value()) : Dim.unknown())
+                        : y.isKnown() && y.value() == 0 ? x : Dim.unknown();
+                case "Div" -> known ? (y.value() == 0 ? Dim.unknown() : Dim.of(x.value() / y.value())) : x.divide(y);
+                case "Max" -> known ? Dim.of(Math.max(x.value(), y.value())) : x.equals(y) ? x : Dim.unknown();
+                case "Min" -> known ? Dim.of(Math.min(x.value(), y.value())) : x.equals(y) ? x : Dim.unknown();
+                default -> Dim.unknown();
+            };
+        }
+        for (Dim d : r) if (!d.isUnknown()) { ctx.setOutputShapeValue(0, r); return; }
     }
 
     private static List<TensorType> compare(InferContext ctx) {
@@ -63,6 +94,9 @@ final class ElementwiseSchemas {
         long code = ctx.attrInt("to", -1);
         DType to = DType.fromOnnx((int) code);
         if (to == null) throw ctx.fail("unsupported data type " + code + " in attribute 'to'");
+        Dim[] sv = ctx.inputShapeValue(0);
+        // An integer shape value cast to another integer type keeps its contents.
+        if (sv != null && to.isInteger() && ctx.inputDtype(0).isInteger()) ctx.setOutputShapeValue(0, sv);
         return List.of(new TensorType(to, ctx.inputShape(0)));
     }
 }

@@ -25,9 +25,14 @@ final class NnSchemas {
         r.register(new Schema("GlobalLpPool", NnSchemas::globalPool));
         r.register(new Schema("InstanceNormalization", ctx -> sameAsX(ctx, 3)));
         r.register(new Schema("LayerNormalization", NnSchemas::layerNorm));
+        r.register(new Schema("GroupNormalization", ctx -> {
+            if (ctx.opset() < 18) throw ctx.fail("GroupNormalization needs opset >= 18");
+            return sameAsX(ctx, 2);
+        }));
         r.register(new Schema("MeanVarianceNormalization", ctx -> sameAsX(ctx, 1)));
         r.register(new Schema("LRN", ctx -> sameAsX(ctx, 3)));
         r.register(new Schema("MaxUnpool", NnSchemas::maxUnpool));
+        r.register(new Schema("MaxRoiPool", NnSchemas::maxRoiPool));
         r.register(new Schema("Resize", NnSchemas::resize));
         r.register(new Schema("Upsample", NnSchemas::resize));
     }
@@ -165,7 +170,8 @@ final class NnSchemas {
     /** Resized dims from constant scales or sizes; a dim with scale 1 keeps its symbol. */
     static List<TensorType> resize(InferContext ctx) {
         Shape x = requireRankAtLeast(ctx, 0, 1, "input X");
-        requireFloat(ctx, 0);
+        DType xt = ctx.inputDtype(0);
+        if (!xt.isFloating() && xt != DType.INT8 && xt != DType.UINT8) throw ctx.fail("input X has unsupported dtype " + xt);
         int n = ctx.inputCount();
         boolean[] present = new boolean[n];
         dev.edgeopt.tensor.Tensor[] values = new dev.edgeopt.tensor.Tensor[n];
@@ -189,5 +195,17 @@ final class NnSchemas {
             else d[i] = Dim.unknown();
         }
         return List.of(new TensorType(ctx.inputDtype(0), Shape.of(d)));
+    }
+
+    /** [num_rois, C, pooled_h, pooled_w]. */
+    static List<TensorType> maxRoiPool(InferContext ctx) {
+        Shape x = requireRankAtLeast(ctx, 0, 4, "input X");
+        requireFloat(ctx, 0);
+        Shape rois = ctx.inputShape(1);
+        if (x.rank() != 4) throw ctx.fail("input X must be 4-D, got " + x);
+        if (rois.rank() != 2) throw ctx.fail("rois must be 2-D [num_rois, 5], got " + rois);
+        long[] ps = ctx.attrInts("pooled_shape", null);
+        if (ps == null || ps.length != 2 || ps[0] < 1 || ps[1] < 1) throw ctx.fail("attribute pooled_shape [h, w] is required");
+        return List.of(new TensorType(ctx.inputDtype(0), Shape.of(rois.dim(0), x.dim(1), Dim.of(ps[0]), Dim.of(ps[1]))));
     }
 }

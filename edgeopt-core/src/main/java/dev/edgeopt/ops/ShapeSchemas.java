@@ -53,6 +53,7 @@ public final class ShapeSchemas {
         r.register(new Schema("NonZero", ShapeSchemas::nonZero));
         r.register(new Schema("Compress", ShapeSchemas::compress));
         r.register(new Schema("ReverseSequence", ShapeSchemas::reverseSequence));
+        r.register(new Schema("Unique", ShapeSchemas::unique));
     }
 
     // ------------------------------------------------------------------ helpers
@@ -85,8 +86,6 @@ public final class ShapeSchemas {
         if (s.rank() == 0) return 1;
         return s.rank() == 1 && s.dim(0).isKnown() ? (int) s.dim(0).value() : -1;
     }
-
-    private static Dim sum(Dim a, Dim b) { return a.plus(b); }
 
     private static List<TensorType> one(DType t, Shape s) { return List.of(new TensorType(t, s)); }
 
@@ -123,7 +122,7 @@ public final class ShapeSchemas {
     private static List<TensorType> dropout(InferContext ctx) {
         TensorType t = ctx.requireType(0);
         passShapeValue(ctx, t.shape());
-        if (ctx.node().outputCount() > 1 && !ctx.node().output(1).name().isEmpty()) {
+        if (ctx.node().outputCount() > 1) {
             // The mask was of the input's type before opset 10.
             return List.of(t, new TensorType(ctx.opset() < 10 ? t.dtype() : DType.BOOL, t.shape()));
         }
@@ -183,7 +182,7 @@ public final class ShapeSchemas {
             throw ctx.fail("cannot reshape " + s + " (" + numel + " elements) to " + Shape.of(target));
         }
         if (open == 1 && numel.isKnown() && known.isKnown() && (known.value() == 0 ? numel.value() != 0 : numel.value() % known.value() != 0)) {
-            throw ctx.fail("cannot reshape " + s + " to " + Arrays.toString(raw != null ? raw : new long[0]));
+            throw ctx.fail("cannot reshape " + s + " (" + numel + " elements) to " + (raw != null ? Arrays.toString(raw) : Shape.of(target).toString()));
         }
         Shape out = Shape.of(target);
         passShapeValue(ctx, out);
@@ -304,7 +303,7 @@ public final class ShapeSchemas {
             for (int d = 0; d < rank; d++) {
                 Dim x = t.shape().dim(d);
                 if (d == axis) {
-                    if (i > 0) out[d] = sum(out[d], x);
+                    if (i > 0) out[d] = out[d].plus(x);
                 } else {
                     Dim o = out[d];
                     if (o.isKnown() && x.isKnown() && o.value() != x.value()) {
@@ -360,6 +359,15 @@ public final class ShapeSchemas {
         }
         List<TensorType> outs = new ArrayList<>();
         for (int i = 0; i < n; i++) outs.add(new TensorType(in.dtype(), s.withDim(axis, parts[i])));
+        Dim[] v = s.rank() == 1 && in.dtype().isInteger() ? ctx.inputShapeValue(0) : null;
+        if (v != null) {
+            // A split shape vector keeps its symbolic pieces.
+            int at = 0;
+            for (int i = 0; i < n && parts[i].isKnown() && at + parts[i].value() <= v.length; i++) {
+                ctx.setOutputShapeValue(i, Arrays.copyOfRange(v, at, at + (int) parts[i].value()));
+                at += (int) parts[i].value();
+            }
+        }
         return outs;
     }
 
@@ -664,6 +672,11 @@ public final class ShapeSchemas {
             }
         }
         Tensor s = ctx.inputValue(0), l = ctx.inputValue(1), d = ctx.inputValue(2);
+        if (s != null && d != null && l == null && t.isInteger() && s.getLong(0) == 0 && d.getLong(0) == 1) {
+            // Range(0, dim, 1), e.g. position ids from a shape: its length is that (symbolic) dim.
+            Dim[] lim = ctx.inputShapeValue(1);
+            if (lim != null && lim.length == 1) return one(t, Shape.of(lim[0]));
+        }
         if (s == null || l == null || d == null) return one(t, Infer.unknownShape(1));
         long n;
         if (t.isInteger()) {
@@ -762,5 +775,73 @@ public final class ShapeSchemas {
         if (!hasAxis) return one(in.dtype(), Shape.of(n));
         int axis = ctx.axis(ctx.attrInt("axis", 0), in.rank());
         return one(in.dtype(), in.shape().withDim(axis, n));
+    }
+
+    /**
+     * Unique's grouping of the slices of x along an axis (or of its elements when {@code axis} is
+     * null): {@code order[g]} is the first index of group g in output order, {@code inverse[k]} the
+     * group of slice k, {@code counts[g]} its size. Slices compare lexicographically, as numpy does.
+     */
+    public record UniqueGroups(int[] first, int[] inverse, long[] counts, int outer, int dim, int inner) {}
+
+    public static UniqueGroups uniqueGroups(Tensor x, Integer axis, boolean sorted) {
+        int[] s = x.dims();
+        int outer = 1, dim = x.size(), inner = 1;
+        if (axis != null) {
+            outer = 1;
+            inner = 1;
+            for (int i = 0; i < axis; i++) outer *= s[i];
+            for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+            dim = s[axis];
+        }
+        final int fo = outer, fd = dim, fi = inner;
+        boolean exact = !x.dtype().isFloating();
+        java.util.Comparator<Integer> bySlice = (a, b) -> {
+            for (int o = 0; o < fo; o++) {
+                for (int i = 0; i < fi; i++) {
+                    int ea = (o * fd + a) * fi + i, eb = (o * fd + b) * fi + i;
+                    int c = exact ? Long.compare(x.getLong(ea), x.getLong(eb)) : Double.compare(x.getDouble(ea), x.getDouble(eb));
+                    if (c != 0) return c;
+                }
+            }
+            return 0;
+        };
+        Integer[] idx = new Integer[dim];
+        for (int k = 0; k < dim; k++) idx[k] = k;
+        Arrays.sort(idx, bySlice); // stable: each group starts at its first occurrence
+        int[] groupOf = new int[dim];
+        List<Integer> firsts = new ArrayList<>();
+        for (int k = 0; k < dim; k++) {
+            if (k == 0 || bySlice.compare(idx[k - 1], idx[k]) != 0) firsts.add(idx[k]);
+            groupOf[idx[k]] = firsts.size() - 1;
+        }
+        int g = firsts.size();
+        int[] rank = new int[g]; // sorted group -> output position
+        Integer[] byFirst = new Integer[g];
+        for (int i = 0; i < g; i++) byFirst[i] = i;
+        if (!sorted) Arrays.sort(byFirst, (a, b) -> Integer.compare(firsts.get(a), firsts.get(b)));
+        for (int pos = 0; pos < g; pos++) rank[byFirst[pos]] = pos;
+        int[] first = new int[g];
+        long[] counts = new long[g];
+        int[] inverse = new int[dim];
+        for (int i = 0; i < g; i++) first[rank[i]] = firsts.get(i);
+        for (int k = 0; k < dim; k++) {
+            inverse[k] = rank[groupOf[k]];
+            counts[inverse[k]]++;
+        }
+        return new UniqueGroups(first, inverse, counts, outer, dim, inner);
+    }
+
+    private static List<TensorType> unique(InferContext ctx) {
+        TensorType in = ctx.requireType(0);
+        if (in.dtype() == DType.STRING) throw ctx.fail("strings are not supported");
+        Integer axis = ctx.node().hasAttr("axis") ? ctx.axis(ctx.attrInt("axis", 0), in.rank()) : null;
+        Tensor v = ctx.inputValue(0);
+        Dim n = Dim.unknown();
+        if (v != null) n = Dim.of(uniqueGroups(v, axis, ctx.attrInt("sorted", 1) != 0).first().length);
+        Shape y = axis == null ? Shape.of(n) : in.shape().withDim(axis, n);
+        Dim len = axis == null ? in.shape().numelDim() : in.shape().dim(axis);
+        return List.of(new TensorType(in.dtype(), y), new TensorType(DType.INT64, Shape.of(n)),
+                new TensorType(DType.INT64, Shape.of(len)), new TensorType(DType.INT64, Shape.of(n)));
     }
 }

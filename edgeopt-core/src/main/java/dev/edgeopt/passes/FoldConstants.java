@@ -48,11 +48,13 @@ public final class FoldConstants implements Pass {
     @Override public Graph run(Graph g, PassContext ctx) {
         OpRegistry ops = OpRegistry.standard();
         KernelRegistry kernels = KernelRegistry.standard();
+        ShapeInference.Result known = shapeValues(g);
         for (Node n : g.nodes().toArray(new Node[0])) {
             if (n.graph() != g || NEVER.contains(n.opType()) || n.outputCount() == 0) continue;
             Tensor[] vals = null;
             if (Rewrites.is(n, "Shape")) vals = foldShape(g, n);
             else if (allInputsConstant(n)) vals = evaluate(g, n, ops, kernels);
+            if (vals == null) vals = fromShapeValue(g, n, known);
             if (vals == null) continue;
             g.removeNode(n);
             for (int i = 0; i < n.outputCount() && i < vals.length; i++) {
@@ -64,6 +66,37 @@ public final class FoldConstants implements Pass {
             ctx.changed(n.name(), "folded " + n.opType() + " to a constant");
         }
         return g;
+    }
+
+    /** Shape inference's symbolic contents of integer shape tensors, or null when some op has no schema. */
+    private static ShapeInference.Result shapeValues(Graph g) {
+        if (!PassManager.allOpsKnown(g)) return null;
+        try {
+            return ShapeInference.run(g, new ShapeInference.Options());
+        } catch (EdgeoptException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A single-output integer node whose contents inference knows exactly although its inputs are
+     * not all constant: {@code Gather(Shape(x), 1)} is x's channel count even when x has a symbolic
+     * batch.
+     */
+    private static Tensor[] fromShapeValue(Graph g, Node n, ShapeInference.Result known) {
+        if (known == null || n.outputCount() != 1) return null;
+        Value out = n.output(0);
+        Dim[] sv = known.shapeValues.get(out);
+        TensorType t = known.type(out);
+        if (sv == null || t == null || t.shape() == null || t.shape().rank() > 1 || t.dtype() != DType.INT64) return null;
+        long[] v = new long[sv.length];
+        for (int i = 0; i < sv.length; i++) {
+            if (!sv[i].isKnown()) return null;
+            v[i] = sv[i].value();
+        }
+        if (t.shape().rank() == 0) return v.length == 1 ? new Tensor[] {Tensor.scalarLong(v[0])} : null;
+        if (!t.shape().dim(0).isKnown() || t.shape().dim(0).value() != v.length) return null;
+        return new Tensor[] {Tensor.vector(v)};
     }
 
     private static boolean allInputsConstant(Node n) {

@@ -54,6 +54,25 @@ class ElementwiseReduceSchemasTest {
     }
 
     @Test
+    void shapeArithmeticKeepsSymbolicContents() {
+        Graph g = new Graph("t");
+        g.setOpset(17);
+        Node shape = g.addNode("Shape", "shape", List.of(g.addInput("x", NCHW)), 1);
+        Node mul = g.addNode("Mul", "mul", List.of(shape.output(0), g.addInitializer("k", Tensor.vector(1L, 2L, 2L, 2L))), 1);
+        Node sub = g.addNode("Sub", "sub", List.of(mul.output(0), g.addInitializer("one", Tensor.vector(0L, 1L, 0L, 16L))), 1);
+        Node cast = g.addNode("Cast", "cast", List.of(sub.output(0)), 1);
+        cast.setAttr("to", Attribute.of(6L));
+        g.addOutput(cast.output(0));
+        ShapeInference.Result r = ShapeInference.annotate(g, null);
+        assertEquals("[N, 6, 16, 16]", Arrays.toString(r.shapeValues.get(mul.output(0))));
+        Dim[] s = r.shapeValues.get(cast.output(0));
+        assertEquals("N", s[0].symbol());
+        assertEquals(5, s[1].value());
+        assertEquals(16, s[2].value());
+        assertEquals(0, s[3].value());
+    }
+
+    @Test
     void reduceAxesFromAttributeOrInputByOpset() {
         assertEquals("[N,3,1,1]", infer("ReduceMean", 13, List.of(NCHW), "axes", Attribute.of(new long[] {2, -1}))[0].shape().toString());
         Graph g = new Graph("t");

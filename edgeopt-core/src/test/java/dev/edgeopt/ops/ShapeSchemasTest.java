@@ -93,6 +93,11 @@ class ShapeSchemasTest {
         assertEquals("float32[N,3,4]", infer(g, prod));
         Value flat = op(g, "Reshape", x, op(g, "Unsqueeze", op(g, "Size", x), c(g, 0)));
         assertEquals("float32[12*N]", infer(g, flat));
+        Node split = g.addNode("Split", "splitshape", List.of(op(g, "Shape", x), c(g, 1, 2)), 2);
+        Value regrouped = op(g, "Reshape", x, opAttr(g, "Concat", "axis", Attribute.of(0L), split.output(1), split.output(0)));
+        assertEquals("float32[3,4,N]", infer(g, regrouped));
+        Value n = op(g, "Squeeze", split.output(0), c(g, 0));
+        assertEquals("int64[N]", infer(g, op(g, "Range", scalar(g, 0), n, scalar(g, 1))));
         Value filled = op(g, "ConstantOfShape", op(g, "Shape", x));
         assertEquals("float32[N,3,4]", infer(g, filled));
         Value expanded = op(g, "Expand", g.addInitializer("one", Tensor.of(new float[] {1}, 1, 1)), op(g, "Shape", x));

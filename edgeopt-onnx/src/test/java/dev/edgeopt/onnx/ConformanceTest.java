@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Test;
 
 /** ONNX's backend node tests through the Java engine: every case of every claimed op passes. */
 class ConformanceTest {
-    /** Raised as ops land; the Foundation issue asks for at least 300. */
-    static final int MIN_PASSED = 4;
+    /**
+     * The whole suite passed 703 cases when this was set; the floor sits just under it so that an op
+     * silently turning unsupported (a schema or kernel lost in a merge) fails here. Raise it as ops land.
+     */
+    static final int MIN_PASSED = 700;
 
     @Test
     void everyClaimedOpPassesEveryCase() {
@@ -25,6 +28,6 @@ class ConformanceTest {
         System.out.printf("conformance: %d passed, %d failed, %d unsupported, %d excluded%n",
                 passed, r.count(Conformance.Status.FAILED), r.count(Conformance.Status.UNSUPPORTED), r.count(Conformance.Status.EXCLUDED));
         assertTrue(failures.isEmpty(), "failing cases:\n" + failures);
-        assertTrue(passed >= MIN_PASSED, "only " + passed + " cases pass");
+        if (filter == null) assertTrue(passed >= MIN_PASSED, "only " + passed + " cases pass, expected at least " + MIN_PASSED);
     }
 }

@@ -21,9 +21,13 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Opt-in benchmark ({@code -Dbench=true}): GFLOP/s of the Java engine and ONNX Runtime side by side
- * on the same single-node models: square MatMuls 256..1024, and every Conv layer of mobilenet_v2
- * with its real weights, plus the sum over all conv layers. {@code -Dbench.threads=N} (default 1).
- * Prints; asserts nothing about time.
+ * on the same single-node models: square MatMuls 256..1024 ({@code -Dbench.gemm=true}), and every
+ * Conv layer of mobilenet_v2 with its real weights, plus the sum over all conv layers; and a profile
+ * of the whole optimized mobilenet_v2 in the Java engine by op kind. {@code -Dbench.threads=N}
+ * (default 1). Prints; asserts nothing about time.
+ *
+ * <p>On a shared machine wall time swings with other processes; with one thread the profile also
+ * reports the calling thread's CPU time, which both engines run on at one thread.
  *
  * <pre>./mvnw -q -o -pl edgeopt-onnx -am test -Dtest=LinalgBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench=true -Dbench.threads=1</pre>
  */
@@ -128,4 +132,39 @@ class LinalgBench {
         System.out.printf("all conv layers: %.1f MMACs, java %.3f ms, ort %.3f ms (ratio %.2f)%n", sumMacs / 1e6, sumJ, sumO, sumJ / sumO);
     }
 
+
+    /** The whole mobilenet_v2 after the engine's pass pipeline: time per op kind, best of 200 runs. */
+    @Test
+    void mobilenetProfile() {
+        Graph g = dev.edgeopt.passes.Pipelines.engine(dev.edgeopt.passes.Pipelines.Level.ALL)
+                .run(OnnxImporter.load(TestPaths.sharedModel("mobilenet_v2.onnx"))).graph();
+        Tensor in = random(new int[] {1, 3, 224, 224}, 4);
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (Executor ex = new Executor(g, THREADS)) {
+            var steps = ex.plan(Map.of(g.inputs().get(0).name(), new int[] {1, 3, 224, 224})).steps();
+            long[] best = new long[steps.size()];
+            Arrays.fill(best, Long.MAX_VALUE);
+            long[] wall = new long[200], cpu = new long[200];
+            for (int it = 0; it < 200; it++) {
+                long[] st = new long[steps.size()];
+                long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
+                ex.run(new Tensor[] {in}, st);
+                wall[it] = System.nanoTime() - w0;
+                cpu[it] = mx.getCurrentThreadCpuTime() - c0;
+                for (int i = 0; i < st.length; i++) best[i] = Math.min(best[i], st[i]);
+            }
+            Arrays.sort(wall);
+            Arrays.sort(cpu);
+            System.out.printf("mobilenet_v2 java, %d thread(s): wall min %.2f median %.2f ms; calling-thread cpu min %.2f median %.2f ms%n",
+                    THREADS, wall[0] / 1e6, wall[100] / 1e6, cpu[0] / 1e6, cpu[100] / 1e6);
+            Map<String, Long> byKind = new java.util.TreeMap<>();
+            for (int i = 0; i < best.length; i++) {
+                Node n = steps.get(i).node();
+                Tensor w = n.inputCount() > 1 && n.input(1) != null ? n.input(1).constant() : null;
+                String kind = n.opType() + (n.attrInt("group", 1) > 1 ? " depthwise" : w != null && w.rank() == 4 && w.dim(2) == 1 ? " 1x1" : "");
+                byKind.merge(kind, best[i], Long::sum);
+            }
+            byKind.forEach((k, v) -> System.out.printf("  %-22s %7.2f ms (sum of per-step minima)%n", k, v / 1e6));
+        }
+    }
 }

@@ -30,16 +30,27 @@ class NormOrtTest {
             assertEquals(axis == -1 ? "[N,5,1]" : "[N,1,1]", g.outputs().get(1).shape().toString());
             o.check();
         }
+        // Large enough to split rows across threads.
+        new SingleNodeOracle("LayerNormalization", 17).input(randn(15, 64, 512)).constant(randn(16, 512)).constant(randn(17, 512)).check();
+        new SingleNodeOracle("InstanceNormalization", 13).input(randn(18, 2, 16, 40, 40)).constant(randn(19, 16)).constant(randn(20, 16)).check();
         // No bias.
         new SingleNodeOracle("LayerNormalization", 17).input(randn(13, 2, 4, 6)).constant(randn(14, 4, 6))
                 .attr("axis", 1L).attr("epsilon", 1e-2f).check();
     }
 
     @Test
+    void groupNormalizationPerGroupAt18AndPerChannelAt21() {
+        new SingleNodeOracle("GroupNormalization", 21).input(randn(40, 2, 6, 4, 5)).constant(randn(41, 6)).constant(randn(42, 6))
+                .attr("num_groups", 3L).attr("epsilon", 1e-3f).check();
+        new SingleNodeOracle("GroupNormalization", 18).input(randn(43, 2, 6, 7)).constant(randn(44, 2)).constant(randn(45, 2))
+                .attr("num_groups", 2L).check();
+    }
+
+    @Test
     void meanVarianceNormalizationAndLrn() {
         new SingleNodeOracle("MeanVarianceNormalization", 13).input(randn(20, 2, 3, 4, 5)).check();
         new SingleNodeOracle("MeanVarianceNormalization", 13).input(randn(21, 2, 3, 4, 5)).ints("axes", 1L, 3L).tolerance(1e-3, 1e-4).check();
-        // ORT accepts odd sizes only; even sizes follow the spec's floor/ceil split untested.
+        // ORT accepts odd sizes only; even sizes are checked against tools/golden (LrnGoldenTest).
         for (long size : new long[] {1, 3, 5, 9}) {
             new SingleNodeOracle("LRN", 13).input(randn(22 + size, 2, 7, 3, 4)).attr("size", size)
                     .attr("alpha", 0.01f).attr("beta", 0.6f).attr("bias", 2f).check();

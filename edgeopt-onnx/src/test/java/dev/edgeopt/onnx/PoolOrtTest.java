@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Graph;
+import dev.edgeopt.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /** Pools and BatchNormalization against ONNX Runtime on attribute combinations the node tests miss. */
@@ -61,6 +62,33 @@ class PoolOrtTest {
     }
 
     @Test
+    void unitStrideVectorPathsAndBorders() {
+        for (String op : new String[] {"MaxPool", "AveragePool"}) {
+            new SingleNodeOracle(op, 11).input(randn(70, 2, 3, 9, 41)).ints("kernel_shape", 3L, 3L)
+                    .ints("pads", 1L, 1L, 1L, 1L).attr(op.equals("AveragePool") ? "count_include_pad" : "ceil_mode", 1L).check();
+            new SingleNodeOracle(op, 11).input(randn(71, 1, 2, 6, 50)).ints("kernel_shape", 2L, 5L)
+                    .ints("pads", 0L, 2L, 1L, 2L).check();
+            new SingleNodeOracle(op, 11).input(randn(72, 2, 2, 37)).ints("kernel_shape", 3L).ints("pads", 2L, 0L).check();
+        }
+        new SingleNodeOracle("MaxPool", 12).input(randn(73, 1, 2, 12, 45)).ints("kernel_shape", 3L, 3L)
+                .ints("dilations", 2L, 3L).ints("pads", 2L, 2L, 2L, 2L).check();
+    }
+
+    @Test
+    void maxRoiPool() {
+        Tensor rois = Tensor.of(new float[] {
+            0, 0, 0, 7, 9,
+            1, 2.5f, 1.5f, 5.5f, 6.4f,
+            0, -3, -2, 3, 4,
+            1, 10, 12, 30, 30,
+            0, 4, 4, 4, 4}, 5, 5);
+        for (float scale : new float[] {1f, 0.5f}) {
+            new SingleNodeOracle("MaxRoiPool", 13).staticInput(randn(80, 2, 3, 10, 12)).input(rois)
+                    .ints("pooled_shape", 3L, 2L).attr("spatial_scale", scale).check();
+        }
+    }
+
+    @Test
     void averagePoolDilationsAtOpset19() {
         new SingleNodeOracle("AveragePool", 19).input(randn(14, 2, 3, 12, 11)).ints("kernel_shape", 3L, 2L)
                 .ints("dilations", 2L, 3L).ints("strides", 1L, 2L).ints("pads", 1L, 1L, 2L, 0L).check();
@@ -92,6 +120,17 @@ class PoolOrtTest {
                     .staticInput(randn(56, c)).staticInput(randn(57, c)).staticInput(randn(58, c))
                     .staticInput(SingleNodeOracle.uniform(59, 0.5f, 2f, c)).check();
         }
+        // Opset 7: spatial=0 gives every element of X.shape[1:] its own parameters.
+        new SingleNodeOracle("BatchNormalization", 7).input(randn(70, 2, 3, 4, 5))
+                .constant(randn(71, 3, 4, 5)).constant(randn(72, 3, 4, 5)).constant(randn(73, 3, 4, 5))
+                .constant(SingleNodeOracle.uniform(74, 0.5f, 2f, 3, 4, 5)).attr("spatial", 0L).check();
+        new SingleNodeOracle("BatchNormalization", 7).input(randn(75, 2, 3, 4, 5))
+                .constant(randn(76, 3)).constant(randn(77, 3)).constant(randn(78, 3))
+                .constant(SingleNodeOracle.uniform(79, 0.5f, 2f, 3)).check();
+        // Large enough to split planes across threads.
+        new SingleNodeOracle("BatchNormalization", 15).input(randn(65, 2, 16, 33, 32))
+                .constant(randn(66, 16)).constant(randn(67, 16)).constant(randn(68, 16))
+                .constant(SingleNodeOracle.uniform(69, 0.5f, 2f, 16)).check();
         new SingleNodeOracle("BatchNormalization", 15).input(randn(60, 4, c))
                 .constant(randn(61, c)).constant(randn(62, c)).constant(randn(63, c))
                 .constant(SingleNodeOracle.uniform(64, 0.5f, 2f, c)).check();

@@ -43,6 +43,34 @@ class ResizeOrtTest {
     }
 
     @Test
+    void largeEnoughToSplitAcrossThreads() {
+        for (String mode : new String[] {"nearest", "linear", "cubic"}) {
+            new SingleNodeOracle("Resize", 13).input(randn(400, 2, 8, 40, 37)).constant(EMPTY_ROI)
+                    .constant(scales(1, 1, 2, 1.7f)).attr("mode", mode).check();
+        }
+    }
+
+    /**
+     * ORT 1.23 with mode nearest and tf_crop_and_resize ignores the roi of the last axis (it
+     * returns that axis unresized, where the linear path honours it): a roi on H only here.
+     */
+    @Test
+    void nearestOnInt8AndUint8() {
+        Tensor roiH = Tensor.of(new float[] {0, 0, -0.2f, 0, 1, 1, 0.7f, 1}, 8);
+        new SingleNodeOracle("Resize", 13).staticInput(randn(501, 1, 2, 6, 6)).constant(roiH).absent().constant(sizes(1, 2, 5, 6))
+                .attr("mode", "nearest").attr("coordinate_transformation_mode", "tf_crop_and_resize")
+                .attr("extrapolation_value", 9f).check();
+        for (dev.edgeopt.ir.DType t : new dev.edgeopt.ir.DType[] {dev.edgeopt.ir.DType.INT8, dev.edgeopt.ir.DType.UINT8}) {
+            new SingleNodeOracle("Resize", 13).input(SingleNodeOracle.bytes(500, t, 2, 3, 5, 7)).constant(EMPTY_ROI)
+                    .constant(scales(1, 1, 2, 0.6f)).attr("mode", "nearest").check();
+            new SingleNodeOracle("Resize", 13).staticInput(SingleNodeOracle.bytes(501, t, 1, 2, 6, 6))
+                    .constant(roiH).absent().constant(sizes(1, 2, 5, 6))
+                    .attr("mode", "nearest").attr("coordinate_transformation_mode", "tf_crop_and_resize")
+                    .attr("extrapolation_value", 9f).check();
+        }
+    }
+
+    @Test
     void sizesCubicOptionsAndCropAndResize() {
         new SingleNodeOracle("Resize", 13).input(randn(100, 1, 2, 9, 5)).constant(EMPTY_ROI).absent()
                 .constant(sizes(1, 2, 4, 11)).attr("mode", "cubic").attr("cubic_coeff_a", -0.5f).attr("exclude_outside", 1L).check();

@@ -112,4 +112,40 @@ class ShapeOpsFuzzTest {
             c.check();
         }
     }
+
+    @Test
+    void expandsTilesAndElementIndexing() {
+        Random r = new Random(14);
+        for (int k = 0; k < 40; k++) {
+            int rank = 1 + r.nextInt(4);
+            int[] s = shape(r, rank, 4);
+            DType t = type(r);
+            // Expand: each input dim is 1 or the target's; the target may add leading axes.
+            int lead = r.nextInt(2);
+            long[] target = new long[rank + lead];
+            int[] in = s.clone();
+            for (int i = 0; i < lead; i++) target[i] = 1 + r.nextInt(3);
+            for (int i = 0; i < rank; i++) {
+                if (r.nextBoolean()) in[i] = 1;
+                target[lead + i] = in[i] == 1 && r.nextBoolean() ? 1 + r.nextInt(3) : (r.nextBoolean() ? in[i] : 1);
+            }
+            new Case("Expand", 13).in(ShapeOpsOrtTest.random(t, k, in)).constIn(Tensor.vector(target)).check();
+
+            long[] reps = new long[rank];
+            for (int i = 0; i < rank; i++) reps[i] = r.nextInt(4);
+            new Case("Tile", 13).in(ShapeOpsOrtTest.random(t, k, s)).constIn(Tensor.vector(reps)).check();
+
+            int axis = r.nextInt(rank);
+            int[] is = s.clone();
+            is[axis] = 1 + r.nextInt(4);
+            for (int i = 0; i < rank; i++) if (i != axis) is[i] = 1 + r.nextInt(s[i]);
+            long[] idx = new long[Tensor.numel(is)];
+            for (int i = 0; i < idx.length; i++) idx[i] = r.nextInt(2 * s[axis]) - s[axis];
+            new Case("GatherElements", 13).in(ShapeOpsOrtTest.random(t, k, s)).in(Tensor.ofLongs(idx, is)).attr("axis", (long) axis).check();
+            if (t != DType.BOOL && t != DType.FLOAT16) {
+                new Case("ScatterElements", 18).in(ShapeOpsOrtTest.random(t, k, s)).in(Tensor.ofLongs(idx, is))
+                        .in(ShapeOpsOrtTest.random(t, k + 7, is)).attr("axis", (long) axis).attr("reduction", "add").check();
+            }
+        }
+    }
 }

@@ -81,9 +81,12 @@ class ShapeOpsOrtTest {
             for (Value v : n.outputs()) g.addOutput(v);
             ShapeInference.annotate(g, Executor.evaluator());
             Tensor[] feed = feeds.toArray(new Tensor[0]);
-            Tensor[] java = new Executor(g).run(feed);
-            // A second run reuses the plan and must not depend on leftover arena contents.
-            Tensor[] again = new Executor(g).run(feed);
+            Executor ex = new Executor(g);
+            ex.run(feed);
+            // The second run reuses the plan: kernels must not depend on what the arena held.
+            Tensor[] java = ex.run(feed);
+            // A second engine on two threads must agree (parallel paths, fresh arena contents).
+            Tensor[] again = new Executor(g, 2).run(feed);
             Tensor[] ort;
             try (OrtRunner r = new OrtRunner(OnnxImporter.fromBytes(OnnxExporter.toBytes(g), op), 1, OrtRunner.OptLevel.NONE)) {
                 ort = r.run(feed);
@@ -249,6 +252,10 @@ class ShapeOpsOrtTest {
         Case fl = new Case("Constant", 13);
         fl.attrs.put("value", Attribute.of(random(DType.FLOAT16, 3, 2, 3)));
         fl.check();
+        Tensor dups = Tensor.ofLongs(new long[] {3, 1, 2, 2, 3, 1, 2, 2, -5, 0, 3, 1}, 6, 2);
+        new Case("Unique", 11).in(dups).attr("axis", 0L).attr("sorted", 0L).outs(4).check();
+        new Case("Unique", 11).in(dups).outs(4).check();
+        new Case("Unique", 11).in(Tensor.of(new float[] {2.5f, -1, 2.5f, 0, -1, 7}, 2, 3)).attr("axis", -1L).outs(4).check();
         new Case("Size", 13).in(random(DType.INT8, 1, 2, 3, 4)).check();
         new Case("Dropout", 13).in(random(DType.FLOAT, 1, 3, 4)).constIn(Tensor.scalar(0.3f))
                 .constIn(Tensor.ofBools(new boolean[] {false})).outs(2).check();

@@ -92,6 +92,24 @@ class CleanupPassesTest {
     }
 
     @Test
+    void foldsShapeEntriesThatAreKnownUnderASymbolicBatch() {
+        Net n = new Net("t", 13, 8);
+        Value x = n.g.addInput("x", new dev.edgeopt.ir.TensorType(dev.edgeopt.ir.DType.FLOAT,
+                dev.edgeopt.ir.Shape.of(dev.edgeopt.ir.Dim.sym("N"), dev.edgeopt.ir.Dim.of(3), dev.edgeopt.ir.Dim.of(4))));
+        Value shape = n.op("Shape", x);
+        Value ch = n.op("Unsqueeze", n.op("Gather", a("axis", 0), shape, n.g.addInitializer("one", dev.edgeopt.tensor.Tensor.scalarLong(1))), n.longs(0));
+        Value batch = n.op("Unsqueeze", n.op("Gather", a("axis", 0), shape, n.g.addInitializer("zero", dev.edgeopt.tensor.Tensor.scalarLong(0))), n.longs(0));
+        Value y = n.op("Reshape", x, n.op("Concat", a("axis", 0), batch, ch, n.longs(-1)));
+        Graph g = n.out(y);
+        var r = OrtCheck.apply(g, new FoldConstants(), new EliminateDeadCode());
+        // The channel entry becomes a constant; the batch entry stays computed.
+        assertEquals(Map.of("Shape", 1, "Gather", 1, "Unsqueeze", 1, "Concat", 1, "Reshape", 1), r.graph().opHistogram());
+        Node concat = r.graph().nodes().stream().filter(q -> q.opType().equals("Concat")).findFirst().orElseThrow();
+        assertTrue(concat.input(1).isConstant());
+        OrtCheck.assertSame(g, r.graph(), 0);
+    }
+
+    @Test
     void collapsesTransposePairsAndReshapePairs() {
         Net n = new Net("t", 13, 6);
         Value x = n.input("x", 2, 3, 4, 5);

@@ -100,7 +100,16 @@ public final class ElementwiseKernels {
         if (a == DType.BOOL && !op.isLogical() && op != BinaryOp.EQUAL) throw kc.fail(kc.node().opType() + " does not support bool");
         if (a != b && op != BinaryOp.POW) throw kc.fail("inputs are " + a + " and " + b);
         if (op == BinaryOp.PRELU && !a.isFloating() && a != DType.INT32 && a != DType.INT64) throw kc.fail("PRelu does not support " + a);
-        return new BinaryKernel(kc.pool(), op, 0, 1, kc.inShape(0), kc.inShape(1), kc.outShape(0), a, b, kc.outDtype(0));
+        Kernel k = new BinaryKernel(kc.pool(), op, 0, 1, kc.inShape(0), kc.inShape(1), kc.outShape(0), a, b, kc.outDtype(0));
+        if (a.isFloating() || !(op == BinaryOp.DIV || op == BinaryOp.MOD || op == BinaryOp.FMOD)) return k;
+        // Integer division by zero has no ONNX result: report the node instead of a stack trace.
+        return (in, out) -> {
+            try {
+                k.run(in, out);
+            } catch (ArithmeticException e) {
+                throw kc.fail("integer division by zero");
+            }
+        };
     }
 
     static Kernel logical(KernelContext kc, BinaryOp op) {

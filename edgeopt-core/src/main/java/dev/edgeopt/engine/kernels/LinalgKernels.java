@@ -75,9 +75,7 @@ public final class LinalgKernels {
         GemmJob job = new GemmJob(kc, m, n, k, aC == null ? null : aC.floats(), aC == null ? 0 : aC.offset(), aRs, aCs, alpha,
                 bC == null ? null : bC.floats(), bC == null ? 0 : bC.offset(), bRs, bCs, n);
         float[] p = activationParams(kc, act);
-        job.ep.act = act;
-        job.ep.p0 = p[0];
-        job.ep.p1 = p[1];
+        job.ep.setActivation(act, p[0], p[1]);
         // C: a row vector with beta 1 is a column bias, a column vector a row bias; anything else is
         // written as beta*C first and accumulated onto.
         int mode = 0; // 0 none, 1 col bias, 2 row bias, 3 prefill
@@ -138,9 +136,7 @@ public final class LinalgKernels {
         GemmJob job = new GemmJob(kc, m, n, k, null, 0, k, 1, 1f,
                 packB ? bC.floats() : null, packB ? bC.offset() : 0, n, 1, n);
         float[] p = activationParams(kc, act);
-        job.ep.act = act;
-        job.ep.p0 = p[0];
-        job.ep.p1 = p[1];
+        job.ep.setActivation(act, p[0], p[1]);
         boolean bias = kc.hasInput(2);
         if (bias && (kc.inShape(2).length != 1 || kc.inShape(2)[0] != n)) throw kc.fail("bias must have shape [" + n + "]");
         int mk = m * k, kn = k * n, mn = m * n;

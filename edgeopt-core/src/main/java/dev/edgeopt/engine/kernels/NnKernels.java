@@ -24,9 +24,11 @@ public final class NnKernels {
         r.register("GlobalLpPool", GlobalPoolKernel::lp);
         r.register("InstanceNormalization", NormKernels::instanceNorm);
         r.register("LayerNormalization", NormKernels::layerNorm);
+        r.register("GroupNormalization", NormKernels::groupNorm);
         r.register("MeanVarianceNormalization", NormKernels::meanVarianceNorm);
         r.register("LRN", NormKernels::lrn);
         r.register("MaxUnpool", NormKernels::maxUnpool);
+        r.register("MaxRoiPool", NormKernels::maxRoiPool);
         r.register("Resize", ResizeKernel::new);
         r.register("Upsample", ResizeKernel::new);
     }

@@ -54,6 +54,7 @@ public final class ShapeKernels {
         r.register("NonZero", ShapeKernels::nonZero);
         r.register("Compress", ShapeKernels::compress);
         r.register("ReverseSequence", ShapeKernels::reverseSequence);
+        r.register("Unique", ShapeKernels::unique);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -89,7 +90,12 @@ public final class ShapeKernels {
 
     /** Dropout is the identity in inference; it is a view only when no mask is requested. */
     static boolean dropoutIsView(Node n) {
-        if (n.outputCount() > 1 && !n.output(1).name().isEmpty()) return false;
+        if (n.outputCount() > 1) {
+            // Import names omitted outputs, so "requested" means read by a node or the graph.
+            dev.edgeopt.ir.Value m = n.output(1);
+            dev.edgeopt.ir.Graph g = n.graph();
+            if (g == null || !g.uses(m).isEmpty() || g.isGraphOutput(m)) return false;
+        }
         // A training_mode input that may be true makes it random: not a view.
         if (n.inputCount() > 2 && n.input(2) != null) {
             Tensor t = n.input(2).constant();
@@ -137,7 +143,8 @@ public final class ShapeKernels {
             ss[i] = st[perm[i]];
         }
         StridedCopy c = StridedCopy.dense(dims, ss);
-        return (in, out) -> c.run(in[0].data(), in[0].offset(), out[0].data(), out[0].offset());
+        var pool = kc.pool();
+        return (in, out) -> c.run(in[0].data(), in[0].offset(), out[0].data(), out[0].offset(), pool);
     }
 
     static Kernel concat(KernelContext kc) {
@@ -282,21 +289,54 @@ public final class ShapeKernels {
             boolean fromInput = kc.opset() >= 11 && kc.hasInput(2);
             Tensor fill = Tensor.allocate(kc.outDtype(0), 1);
             if (!fromInput && attrValue != 0) fill.setDouble(0, attrValue);
-            // The interior: input elements that survive negative pads, placed after positive ones.
-            int[] dims = new int[rank];
-            int sOff = 0, dOff = 0;
-            for (int i = 0; i < rank; i++) {
-                int b = (int) pads[i], e = (int) pads[i + rank];
-                dims[i] = Math.max(0, s[i] + Math.min(0, b) + Math.min(0, e));
-                sOff += Math.max(0, -b) * ist[i];
-                dOff += Math.max(0, b) * ost[i];
+            // One pass over output rows (last axis): a row outside the input along some outer axis
+            // is all fill; otherwise fill, one contiguous copy of the surviving input, fill.
+            int inner = rank == 0 ? 1 : os[rank - 1];
+            int rows = rank == 0 ? 1 : prod(os, 0, rank - 1);
+            int[] rowBase = new int[rows];
+            for (int row = 0; row < rows; row++) {
+                int rem = row, base = 0;
+                for (int i = rank - 2; i >= 0 && base >= 0; i--) {
+                    int x = rem % os[i] - (int) pads[i];
+                    rem /= os[i];
+                    base = x < 0 || x >= s[i] ? -1 : base + x * ist[i];
+                }
+                rowBase[row] = base;
             }
-            StridedCopy c = new StridedCopy(dims, ist, ost);
-            int so = sOff, dof = dOff;
+            int b = rank == 0 ? 0 : (int) pads[rank - 1];
+            int lead = Math.max(0, b), skip = Math.max(0, -b);
+            int len = rank == 0 ? 1 : Math.max(0, Math.min(s[rank - 1] - skip, inner - lead));
+            int tail = inner - lead - len;
             return (in, out) -> {
                 Tensor v = fromInput && in[2] != null ? in[2] : fill;
-                Move.fill(v.data(), v.offset(), out[0].data(), out[0].offset(), out[0].size());
-                c.run(in[0].data(), in[0].offset() + so, out[0].data(), out[0].offset() + dof);
+                Object src = in[0].data(), dst = out[0].data(), val = v.data();
+                int so = in[0].offset() + skip, vo = v.offset(), d = out[0].offset();
+                if (dst instanceof float[] y) {
+                    // The common case without per-call dispatch: borders are one or two elements.
+                    float[] x = (float[]) src;
+                    float f = ((float[]) val)[vo];
+                    for (int row = 0; row < rows; row++, d += inner) {
+                        int base = rowBase[row];
+                        if (base < 0) {
+                            Arrays.fill(y, d, d + inner, f);
+                            continue;
+                        }
+                        for (int k = 0; k < lead; k++) y[d + k] = f;
+                        System.arraycopy(x, so + base, y, d + lead, len);
+                        for (int k = d + lead + len; k < d + inner; k++) y[k] = f;
+                    }
+                    return;
+                }
+                for (int row = 0; row < rows; row++, d += inner) {
+                    int base = rowBase[row];
+                    if (base < 0) {
+                        Move.fill(val, vo, dst, d, inner);
+                        continue;
+                    }
+                    Move.fill(val, vo, dst, d, lead);
+                    System.arraycopy(src, so + base, dst, d + lead, len);
+                    Move.fill(val, vo, dst, d + lead + len, tail);
+                }
             };
         }
         if (!mode.equals("edge") && !mode.equals("reflect") && !mode.equals("wrap")) throw kc.fail("unknown mode '" + mode + "'");
@@ -709,6 +749,31 @@ public final class ShapeKernels {
                     System.arraycopy(src, so + b * st[batchAxis] + from * st[timeAxis], dst, d + b * st[batchAxis] + t * st[timeAxis], inner);
                 }
             }
+        };
+    }
+
+    /**
+     * Unique's output shapes depend on the data, so the engine only meets it with a known input
+     * (folded or evaluated eagerly); the grouping is computed at preparation and run copies it.
+     */
+    static Kernel unique(KernelContext kc) {
+        Tensor x = kc.constant(0);
+        if (x == null) throw kc.fail("Unique needs its input known when the kernel is prepared (its output shape depends on the data)");
+        Integer axis = kc.node().hasAttr("axis") ? kc.axis(kc.attrInt("axis", 0), x.rank()) : null;
+        ShapeSchemas.UniqueGroups u = ShapeSchemas.uniqueGroups(x, axis, kc.attrInt("sorted", 1) != 0);
+        int g = u.first().length, outer = u.outer(), dim = u.dim(), inner = u.inner();
+        long[] first = new long[g], inverse = new long[dim];
+        for (int i = 0; i < g; i++) first[i] = u.first()[i];
+        for (int k = 0; k < dim; k++) inverse[k] = u.inverse()[k];
+        return (in, out) -> {
+            Object src = in[0].data(), dst = out[0].data();
+            int so = in[0].offset(), d = out[0].offset();
+            for (int o = 0; o < outer; o++) {
+                for (int i = 0; i < g; i++) System.arraycopy(src, so + (o * dim + u.first()[i]) * inner, dst, d + (o * g + i) * inner, inner);
+            }
+            if (out.length > 1 && out[1] != null) System.arraycopy(first, 0, out[1].longs(), out[1].offset(), g);
+            if (out.length > 2 && out[2] != null) System.arraycopy(inverse, 0, out[2].longs(), out[2].offset(), dim);
+            if (out.length > 3 && out[3] != null) System.arraycopy(u.counts(), 0, out[3].longs(), out[3].offset(), g);
         };
     }
 }

@@ -199,10 +199,43 @@ class ElementwiseKernelsTest {
     }
 
     @Test
+    void castDirectLoopsAgreeWithTheGenericConversion() {
+        Random rnd = new Random(8);
+        float[] fv = random(rnd, 29);
+        fv[0] = 3.99f;
+        fv[1] = -3.99f;
+        Tensor f = window(rnd, fv, 29);
+        byte[] bv = new byte[29];
+        rnd.nextBytes(bv);
+        Tensor u8 = Tensor.of(DType.UINT8, bv, 29), i8 = Tensor.of(DType.INT8, bv.clone(), 29);
+        Tensor[][] pairs = {{f, null}, {u8, null}, {i8, null}};
+        DType[][] targets = {{DType.DOUBLE, DType.FLOAT16, DType.INT32, DType.INT64, DType.BOOL}, {DType.FLOAT}, {DType.FLOAT}};
+        for (int p = 0; p < pairs.length; p++) {
+            for (DType to : targets[p]) {
+                Tensor x = pairs[p][0];
+                Tensor y = run("Cast", Map.of("to", Attribute.of((long) to.onnxCode())), 13, 1, new Tensor[] {x}, TensorType.of(to, 29))[0];
+                Tensor want = x.cast(to);
+                assertEquals(want.toString(), y.toString(), x.dtype() + " to " + to);
+                for (int i = 0; i < 29; i++) assertEquals(want.getDouble(i), y.getDouble(i), x.dtype() + " to " + to + " element " + i);
+                if (to != DType.FLOAT && to != DType.DOUBLE && to != DType.FLOAT16) continue;
+                // Back to float for the integer-to-float direct loops.
+                Tensor back = run("Cast", Map.of("to", Attribute.of(1L)), 13, 1, new Tensor[] {y}, TensorType.of(DType.FLOAT, 29))[0];
+                for (int i = 0; i < 29; i++) assertEquals((float) y.getDouble(i), back.getFloat(i));
+            }
+        }
+        Tensor i32 = run("Cast", Map.of("to", Attribute.of(6L)), 13, 1, new Tensor[] {f}, TensorType.of(DType.INT32, 29))[0];
+        assertEquals(3, i32.getLong(0));
+        assertEquals(-3, i32.getLong(1));
+    }
+
+    @Test
     void unsupportedDtypesFailAtCreation() {
         Tensor s = Tensor.ofStrings(new String[] {"a"}, 1);
         assertThrows(EdgeoptException.class, () -> run("Add", Map.of(), 14, 1, new Tensor[] {s, s}, TensorType.of(DType.STRING, 1)));
         Tensor i = Tensor.ofInts(new int[] {1}, 1);
         assertThrows(EdgeoptException.class, () -> run("Sigmoid", Map.of(), 14, 1, new Tensor[] {i}, TensorType.of(DType.INT32, 1)));
+        Tensor zero = Tensor.ofInts(new int[] {0}, 1);
+        String m = assertThrows(EdgeoptException.class, () -> run("Div", Map.of(), 14, 1, new Tensor[] {i, zero}, TensorType.of(DType.INT32, 1))).getMessage();
+        assertEquals("node n (Div): integer division by zero", m);
     }
 }

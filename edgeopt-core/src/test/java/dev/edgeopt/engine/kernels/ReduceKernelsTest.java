@@ -123,6 +123,26 @@ class ReduceKernelsTest {
     }
 
     @Test
+    void parallelSplitGivesTheSingleThreadResult() {
+        // Large enough that the pool splits the outputs (or softmax lines) across threads.
+        int[] shape = {4, 64, 301};
+        Random rnd = new Random(13);
+        float[] xv = random(rnd, Tensor.numel(shape));
+        for (long axis : new long[] {1, 2}) {
+            int[] red = shape.clone();
+            red[(int) axis] = 1;
+            for (String op : new String[] {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceLogSumExp", "Softmax", "LogSoftmax"}) {
+                boolean softmax = op.endsWith("Softmax");
+                Map<String, Attribute> at = softmax ? Map.of("axis", Attribute.of(axis)) : Map.of("axes", Attribute.of(new long[] {axis}));
+                TensorType outT = TensorType.of(DType.FLOAT, softmax ? shape : red);
+                Tensor one = run(op, at, 13, 1, new Tensor[] {window(rnd, xv, shape)}, outT)[0];
+                Tensor two = run(op, at, 13, 2, new Tensor[] {window(rnd, xv, shape)}, outT)[0];
+                assertEquals(java.util.Arrays.toString(one.toFloatArray()), java.util.Arrays.toString(two.toFloatArray()), op + " axis " + axis);
+            }
+        }
+    }
+
+    @Test
     void topKIsStableAndArgMaxHonoursLastIndex() {
         float[] v = {3, 1, 3, 2, 1, 3, 0};
         Tensor[] r = run("TopK", Map.of(), 11, 1, new Tensor[] {window(new Random(1), v, 7), Tensor.vector(4L)},

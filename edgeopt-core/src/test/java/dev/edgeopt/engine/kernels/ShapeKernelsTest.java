@@ -94,6 +94,33 @@ class ShapeKernelsTest {
     }
 
     @Test
+    void parallelTiledTransposeMatchesTheNaiveLoop() {
+        try (dev.edgeopt.engine.ThreadPool pool = new dev.edgeopt.engine.ThreadPool(3)) {
+            int[][] shapes = {{2, 100, 30, 30}, {1, 67, 1031}};
+            int[][] perms = {{0, 2, 3, 1}, {0, 2, 1}};
+            for (int c = 0; c < shapes.length; c++) {
+                int[] shape = shapes[c];
+                int[] dims = new int[shape.length];
+                int[] ss = permStrides(shape, perms[c], dims);
+                float[] src = new float[Tensor.numel(shape)];
+                short[] half = new short[src.length];
+                for (int i = 0; i < src.length; i++) {
+                    src[i] = i * 0.5f;
+                    half[i] = (short) i;
+                }
+                StridedCopy copy = StridedCopy.dense(dims, ss);
+                assertTrue(copy.isTiled());
+                float[] got = new float[src.length];
+                copy.run(src, 0, got, 0, pool);
+                assertArrayEquals(naive(src, 0, dims, ss), got, 0f);
+                short[] gotHalf = new short[src.length];
+                copy.run(half, 0, gotHalf, 0, pool);
+                for (int i = 0; i < got.length; i++) assertEquals((short) (got[i] * 2), gotHalf[i]);
+            }
+        }
+    }
+
+    @Test
     void channelLayoutChangesAreTiledAndSlicesMerge() {
         int[] dims = new int[4];
         StridedCopy toNhwc = StridedCopy.dense(dims, permStrides(new int[] {2, 16, 9, 12}, new int[] {0, 2, 3, 1}, dims));
@@ -151,6 +178,12 @@ class ShapeKernelsTest {
         Tensor[] out = em.run(Tensor.of(xs, 2, 3));
         assertArrayEquals(want, out[0].floats(), 0f);
         assertArrayEquals(new boolean[] {true, true, true, true, true, true}, out[1].bools());
+        // An unread mask (as import names an omitted output) keeps Dropout a view.
+        Graph unread = viewChain(true);
+        unread.clearOutputs();
+        unread.addOutput(unread.value("relu2_out"));
+        Plan pu = new Executor(unread).plan(Map.of("x", new int[] {2, 3}));
+        assertTrue(pu.steps().stream().filter(s -> s.node().opType().equals("Dropout")).findFirst().orElseThrow().skipped());
         Plan pm = em.plan(Map.of("x", new int[] {2, 3}));
         assertFalse(pm.steps().stream().filter(s -> s.node().opType().equals("Dropout")).findFirst().orElseThrow().skipped());
     }

@@ -25,6 +25,10 @@ public final class DepthwiseConv implements Kernel {
     // would mostly compute lanes that are thrown away.
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
     private static final int L = S.length();
+    private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
+    private static final int LW = W.length();
+    /** Spare floats after each task's buffer: a row's last vector may read past the row. */
+    private static final int SPARE = Math.max(L, LW);
     // Two-vector shuffles taking the even (odd) lanes of (a, b): negative indices select from b.
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i < L ? 2 * i : 2 * i - 2 * L);
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1 < L ? 2 * i + 1 : 2 * i + 1 - 2 * L);
@@ -38,6 +42,8 @@ public final class DepthwiseConv implements Kernel {
     private final IntConsumer body = this::task;
     private final float[] wConst;
     private final float[][] tails;
+    private final boolean wide, clamp;
+    private final float lo, hi;
     private final int[] colOff; // where tap kw of output column 0 sits in a padded row
     // Per-run state.
     private Tensor x, w, b, y;
@@ -58,8 +64,14 @@ public final class DepthwiseConv implements Kernel {
         int planes = s.n * s.c;
         tasks = Math.max(1, Math.min(kc.threads(), planes));
         // L spare floats per task: the last vector of a row may read past the row (masked on store).
-        buf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, rows * rowLen + L));
-        tails = new float[tasks][L];
+        buf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, rows * rowLen + SPARE));
+        tails = new float[tasks][SPARE];
+        // 16 lanes only where the hardware has them natively and rows are long enough to fill them.
+        wide = FloatVector.SPECIES_PREFERRED.length() >= LW && s.ow >= 2 * LW;
+        // None, Relu and Clip are clamps, applied in registers by the 3x3 kernels.
+        clamp = act == Activation.NONE || act == Activation.RELU || act == Activation.CLIP;
+        lo = act == Activation.RELU ? 0f : act == Activation.CLIP ? p0 : Float.NEGATIVE_INFINITY;
+        hi = act == Activation.CLIP ? p1 : Float.POSITIVE_INFINITY;
         colOff = new int[s.kw];
         for (int kw = 0; kw < s.kw; kw++) colOff[kw] = (kw % s.sw) * phaseLen + kw / s.sw;
         Tensor wc = kc.constant(1);
@@ -85,7 +97,7 @@ public final class DepthwiseConv implements Kernel {
         int per = (planes + tasks - 1) / tasks;
         int p0i = t * per, p1i = Math.min(planes, p0i + per);
         float[] pad = buf.floats();
-        int po = buf.offset() + t * (rows * rowLen + L);
+        int po = buf.offset() + t * (rows * rowLen + SPARE);
         float[] xa = x.floats(), ya = y.floats();
         float[] wa = wConst != null ? wConst : w.floats();
         int wOff = wConst != null ? 0 : w.offset();
@@ -97,55 +109,109 @@ public final class DepthwiseConv implements Kernel {
             float bias = b == null ? 0f : b.floats()[b.offset() + ch];
             int wo = wOff + ch * taps;
             int yo = y.offset() + pl * s.oh * s.ow;
-            if (s.kh == 3 && s.kw == 3) {
-                plane3x3(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t]);
+            if (s.kh == 3 && s.kw == 3 && wide) {
+                plane3x3Wide(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1, lo, hi);
+            } else if (s.kh == 3 && s.kw == 3) {
+                plane3x3(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1, lo, hi);
             } else {
-                planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ya, yo, s.oh, s.ow, bias, wa, wo, tails[t]);
+                planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1);
             }
-            act.applyInPlace(ya, yo, s.oh * s.ow, p0, p1);
+            if (!clamp || !(s.kh == 3 && s.kw == 3)) act.applyInPlace(ya, yo, s.oh * s.ow, p0, p1);
         }
     }
 
     /**
      * 3x3: the nine weights stay in registers; three partial sums (one per kernel row) hide FMA
      * latency. Static with plain int arguments, and no calls inside, so the vectors never leave
-     * registers. A row's last partial vector goes through {@code tail} (a masked store would be one
-     * instruction but is not reliably intrinsified).
+     * registers. A row's last partial vector is stored whole: the lanes past the row land on the
+     * next row (or the next plane of the same task), which is computed afterwards and overwrites
+     * them. Only a store that would reach past the task's last plane (another task's plane, or past
+     * the tensor) goes through {@code tail} (a masked store would be one instruction but is not reliably
+     * intrinsified).
      */
     private static void plane3x3(float[] pad, int po, int rowLen, int stepRow, int c0, int c1, int c2,
-                                 float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail) {
+                                 float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail, boolean spill,
+                                 float lo, float hi) {
         FloatVector w0 = FloatVector.broadcast(S, wa[wo]), w1 = FloatVector.broadcast(S, wa[wo + 1]), w2 = FloatVector.broadcast(S, wa[wo + 2]);
         FloatVector w3 = FloatVector.broadcast(S, wa[wo + 3]), w4 = FloatVector.broadcast(S, wa[wo + 4]), w5 = FloatVector.broadcast(S, wa[wo + 5]);
         FloatVector w6 = FloatVector.broadcast(S, wa[wo + 6]), w7 = FloatVector.broadcast(S, wa[wo + 7]), w8 = FloatVector.broadcast(S, wa[wo + 8]);
-        FloatVector bv = FloatVector.broadcast(S, bias);
-        int full = ow - ow % L;
-        for (int r = 0; r < oh; r++) {
-            int yr = yo + r * ow;
-            int r0 = po + r * stepRow, r1 = r0 + rowLen, r2 = r1 + rowLen;
-            for (int j = 0; j < ow; j += L) {
-                FloatVector a0 = w0.fma(FloatVector.fromArray(S, pad, r0 + c0 + j), bv);
-                FloatVector a1 = w3.mul(FloatVector.fromArray(S, pad, r1 + c0 + j));
-                FloatVector a2 = w6.mul(FloatVector.fromArray(S, pad, r2 + c0 + j));
-                a0 = w1.fma(FloatVector.fromArray(S, pad, r0 + c1 + j), a0);
-                a1 = w4.fma(FloatVector.fromArray(S, pad, r1 + c1 + j), a1);
-                a2 = w7.fma(FloatVector.fromArray(S, pad, r2 + c1 + j), a2);
-                a0 = w2.fma(FloatVector.fromArray(S, pad, r0 + c2 + j), a0);
-                a1 = w5.fma(FloatVector.fromArray(S, pad, r1 + c2 + j), a1);
-                a2 = w8.fma(FloatVector.fromArray(S, pad, r2 + c2 + j), a2);
-                FloatVector acc = a0.add(a1).add(a2);
-                if (j < full) {
-                    acc.intoArray(ya, yr + j);
-                } else {
-                    acc.intoArray(tail, 0);
-                    for (int i = 0; i < ow - j; i++) ya[yr + j + i] = tail[i];
-                }
+        FloatVector bv = FloatVector.broadcast(S, bias), vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
+        int safeEnd = spill ? Integer.MAX_VALUE : yo + oh * ow; // stores may reach up to here
+        // One flat loop over (row, chunk): a separate inner loop per row costs more than its work
+        // on 7- and 14-wide rows (C2's loop entry overhead).
+        int n = oh * ((ow + L - 1) / L);
+        int r0 = po, yr = yo, j = 0;
+        for (int k = 0; k < n; k++) {
+            int r1 = r0 + rowLen, r2 = r1 + rowLen;
+            FloatVector a0 = w0.fma(FloatVector.fromArray(S, pad, r0 + c0 + j), bv);
+            FloatVector a1 = w3.mul(FloatVector.fromArray(S, pad, r1 + c0 + j));
+            FloatVector a2 = w6.mul(FloatVector.fromArray(S, pad, r2 + c0 + j));
+            a0 = w1.fma(FloatVector.fromArray(S, pad, r0 + c1 + j), a0);
+            a1 = w4.fma(FloatVector.fromArray(S, pad, r1 + c1 + j), a1);
+            a2 = w7.fma(FloatVector.fromArray(S, pad, r2 + c1 + j), a2);
+            a0 = w2.fma(FloatVector.fromArray(S, pad, r0 + c2 + j), a0);
+            a1 = w5.fma(FloatVector.fromArray(S, pad, r1 + c2 + j), a1);
+            a2 = w8.fma(FloatVector.fromArray(S, pad, r2 + c2 + j), a2);
+            FloatVector acc = a0.add(a1).add(a2).max(vlo).min(vhi);
+            if (yr + j + L <= safeEnd) {
+                acc.intoArray(ya, yr + j);
+            } else {
+                acc.intoArray(tail, 0);
+                for (int i = 0; i < Math.min(L, ow - j); i++) ya[yr + j + i] = tail[i];
+            }
+            j += L;
+            if (j >= ow) {
+                j = 0;
+                r0 += stepRow;
+                yr += ow;
+            }
+        }
+    }
+
+    /** {@link #plane3x3} with 16 lanes, for rows of at least 32 outputs: half the loads and loop work per output. */
+    private static void plane3x3Wide(float[] pad, int po, int rowLen, int stepRow, int c0, int c1, int c2,
+                                 float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail, boolean spill,
+                                 float lo, float hi) {
+        FloatVector w0 = FloatVector.broadcast(W, wa[wo]), w1 = FloatVector.broadcast(W, wa[wo + 1]), w2 = FloatVector.broadcast(W, wa[wo + 2]);
+        FloatVector w3 = FloatVector.broadcast(W, wa[wo + 3]), w4 = FloatVector.broadcast(W, wa[wo + 4]), w5 = FloatVector.broadcast(W, wa[wo + 5]);
+        FloatVector w6 = FloatVector.broadcast(W, wa[wo + 6]), w7 = FloatVector.broadcast(W, wa[wo + 7]), w8 = FloatVector.broadcast(W, wa[wo + 8]);
+        FloatVector bv = FloatVector.broadcast(W, bias), vlo = FloatVector.broadcast(W, lo), vhi = FloatVector.broadcast(W, hi);
+        int safeEnd = spill ? Integer.MAX_VALUE : yo + oh * ow; // stores may reach up to here
+        // One flat loop over (row, chunk): a separate inner loop per row costs more than its work
+        // on 7- and 14-wide rows (C2's loop entry overhead).
+        int n = oh * ((ow + LW - 1) / LW);
+        int r0 = po, yr = yo, j = 0;
+        for (int k = 0; k < n; k++) {
+            int r1 = r0 + rowLen, r2 = r1 + rowLen;
+            FloatVector a0 = w0.fma(FloatVector.fromArray(W, pad, r0 + c0 + j), bv);
+            FloatVector a1 = w3.mul(FloatVector.fromArray(W, pad, r1 + c0 + j));
+            FloatVector a2 = w6.mul(FloatVector.fromArray(W, pad, r2 + c0 + j));
+            a0 = w1.fma(FloatVector.fromArray(W, pad, r0 + c1 + j), a0);
+            a1 = w4.fma(FloatVector.fromArray(W, pad, r1 + c1 + j), a1);
+            a2 = w7.fma(FloatVector.fromArray(W, pad, r2 + c1 + j), a2);
+            a0 = w2.fma(FloatVector.fromArray(W, pad, r0 + c2 + j), a0);
+            a1 = w5.fma(FloatVector.fromArray(W, pad, r1 + c2 + j), a1);
+            a2 = w8.fma(FloatVector.fromArray(W, pad, r2 + c2 + j), a2);
+            FloatVector acc = a0.add(a1).add(a2).max(vlo).min(vhi);
+            if (yr + j + LW <= safeEnd) {
+                acc.intoArray(ya, yr + j);
+            } else {
+                acc.intoArray(tail, 0);
+                for (int i = 0; i < Math.min(LW, ow - j); i++) ya[yr + j + i] = tail[i];
+            }
+            j += LW;
+            if (j >= ow) {
+                j = 0;
+                r0 += stepRow;
+                yr += ow;
             }
         }
     }
 
     private static void planeGeneral(float[] pad, int po, int rowLen, int stepRow, int[] colOff, int kh, int kw,
-                                     float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail) {
+                                     float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail, boolean spill) {
         int full = ow - ow % L;
+        int safeEnd = spill ? Integer.MAX_VALUE : yo + oh * ow; // stores may reach up to here
         for (int r = 0; r < oh; r++) {
             int yr = yo + r * ow;
             int rb = po + r * stepRow;
@@ -158,7 +224,7 @@ public final class DepthwiseConv implements Kernel {
                         acc = FloatVector.broadcast(S, wa[wk + b]).fma(FloatVector.fromArray(S, pad, rr + colOff[b]), acc);
                     }
                 }
-                if (j < full) {
+                if (j < full || yr + j + L <= safeEnd) {
                     acc.intoArray(ya, yr + j);
                 } else {
                     acc.intoArray(tail, 0);
@@ -174,6 +240,24 @@ public final class DepthwiseConv implements Kernel {
      */
     private void fillPadded(float[] xa, int xo, float[] pad, int po) {
         int n = Math.min(s.w, s.sw * phaseLen - s.pw); // input columns that some output reads
+        if (n < 2 * L && s.sw == 2) {
+            // Narrow stride-2 planes (14x14 and smaller): one flat loop over the plane, because a
+            // loop per row costs more than the row's copy.
+            int hEnd = Math.min(s.h, rows - s.ph), total = hEnd * n;
+            int d = po + s.ph * rowLen, src = xo, c = 0;
+            // Logical column lc = c + pw sits at phase lc & 1, index lc >> 1.
+            int shift = 1, mask = 1;
+            for (int k = 0; k < total; k++) {
+                int lc = c + s.pw;
+                pad[d + (lc & mask) * phaseLen + (lc >> shift)] = xa[src + c];
+                if (++c == n) {
+                    c = 0;
+                    d += rowLen;
+                    src += s.w;
+                }
+            }
+            return;
+        }
         for (int ih = 0; ih < s.h; ih++) {
             int r = ih + s.ph;
             if (r >= rows) break;

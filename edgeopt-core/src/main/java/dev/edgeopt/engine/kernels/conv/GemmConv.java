@@ -46,9 +46,7 @@ public final class GemmConv implements Kernel {
             jobs = new GemmJob[] {new GemmJob(kc, s.mg, p, kg, null, 0, kg, 1, 1f, null, 0, bRs, 1, p)};
         }
         for (GemmJob j : jobs) {
-            j.ep.act = act;
-            j.ep.p0 = p0;
-            j.ep.p1 = p1;
+            j.ep.setActivation(act, p0, p1);
         }
         col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
     }

@@ -9,11 +9,6 @@ public enum BinaryOp {
     ADD, SUB, MUL, DIV, POW, MOD, FMOD, PRELU, MIN, MAX, BITSHIFT_LEFT, BITSHIFT_RIGHT,
     AND, OR, XOR, EQUAL, LESS, LESS_OR_EQUAL, GREATER, GREATER_OR_EQUAL;
 
-    /** Whether the output is bool regardless of the input dtype. */
-    public boolean isComparison() {
-        return this == EQUAL || this == LESS || this == LESS_OR_EQUAL || this == GREATER || this == GREATER_OR_EQUAL;
-    }
-
     public boolean isLogical() { return this == AND || this == OR || this == XOR; }
 
     public double apply(double a, double b) {

@@ -34,11 +34,65 @@ public final class CastKernel implements Kernel {
         } else if (to == DType.STRING) {
             String[] s = y.strings();
             for (int i = 0; i < n; i++) s[y.offset() + i] = format(x, i);
-        } else if (from == DType.FLOAT && to == DType.DOUBLE) {
-            float[] a = x.floats();
-            double[] b = y.doubles();
-            for (int i = 0; i < n; i++) b[y.offset() + i] = a[x.offset() + i];
-        } else if (to == DType.BOOL) {
+        } else if (!direct(x, y, n)) {
+            generic(x, y, n);
+        }
+    }
+
+    /**
+     * Array-to-array loops for the casts of model inputs and outputs (uint8 images, int64 labels,
+     * float16 weights); false when the pair has none.
+     */
+    private boolean direct(Tensor x, Tensor y, int n) {
+        int xo = x.offset(), yo = y.offset();
+        switch (from) {
+            case FLOAT -> {
+                float[] a = x.floats();
+                switch (to) {
+                    case DOUBLE -> { double[] b = y.doubles(); for (int i = 0; i < n; i++) b[yo + i] = a[xo + i]; }
+                    case FLOAT16 -> { short[] b = y.shorts(); for (int i = 0; i < n; i++) b[yo + i] = Float.floatToFloat16(a[xo + i]); }
+                    case INT32 -> { int[] b = y.ints(); for (int i = 0; i < n; i++) b[yo + i] = (int) (long) a[xo + i]; }
+                    case INT64 -> { long[] b = y.longs(); for (int i = 0; i < n; i++) b[yo + i] = (long) a[xo + i]; }
+                    default -> { return false; }
+                }
+            }
+            case UINT8 -> {
+                if (to != DType.FLOAT) return false;
+                byte[] a = x.bytes();
+                float[] b = y.floats();
+                for (int i = 0; i < n; i++) b[yo + i] = a[xo + i] & 0xFF;
+            }
+            case INT8 -> {
+                if (to != DType.FLOAT) return false;
+                byte[] a = x.bytes();
+                float[] b = y.floats();
+                for (int i = 0; i < n; i++) b[yo + i] = a[xo + i];
+            }
+            case INT32 -> {
+                if (to != DType.FLOAT) return false;
+                int[] a = x.ints();
+                float[] b = y.floats();
+                for (int i = 0; i < n; i++) b[yo + i] = a[xo + i];
+            }
+            case INT64 -> {
+                if (to != DType.FLOAT) return false;
+                long[] a = x.longs();
+                float[] b = y.floats();
+                for (int i = 0; i < n; i++) b[yo + i] = a[xo + i];
+            }
+            case FLOAT16 -> {
+                if (to != DType.FLOAT) return false;
+                short[] a = x.shorts();
+                float[] b = y.floats();
+                for (int i = 0; i < n; i++) b[yo + i] = Float.float16ToFloat(a[xo + i]);
+            }
+            default -> { return false; }
+        }
+        return true;
+    }
+
+    private void generic(Tensor x, Tensor y, int n) {
+        if (to == DType.BOOL) {
             for (int i = 0; i < n; i++) y.setLong(i, x.getDouble(i) != 0 ? 1 : 0);
         } else if (from.isFloating() || to.isFloating()) {
             for (int i = 0; i < n; i++) y.setDouble(i, x.getDouble(i));

@@ -355,11 +355,11 @@ public final class FloatLoops {
             case THRESHOLDED_RELU -> {
                 for (; i < ub; i += vl) {
                     FloatVector v = FloatVector.fromArray(S, x, xo + i);
-                    v.blend(0f, v.compare(VectorOperators.GT, p0).not()).intoArray(y, yo + i);
+                    FloatVector.zero(S).blend(v, v.compare(VectorOperators.GT, p0)).intoArray(y, yo + i);
                 }
                 if (ub < len) {
                     FloatVector v = FloatVector.fromArray(S, x, xo + ub, m);
-                    v.blend(0f, v.compare(VectorOperators.GT, p0).not()).intoArray(y, yo + ub, m);
+                    FloatVector.zero(S).blend(v, v.compare(VectorOperators.GT, p0)).intoArray(y, yo + ub, m);
                 }
             }
             case SIN -> {

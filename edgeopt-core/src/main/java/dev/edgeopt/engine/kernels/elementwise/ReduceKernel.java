@@ -4,6 +4,7 @@ import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -11,7 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Reduce* over any set of axes. Prepare computes, for each output element, the offset of its first
  * input element, and for each position of the reduction, its offset from there; run then loops
  * without index arithmetic. When the reduced axes are the trailing ones (ReduceMean over H,W of
- * NCHW) each reduction reads a contiguous run, and float32 sums and extrema use vector lanes.
+ * NCHW) each reduction reads a contiguous run, and float32 sums and extrema use vector lanes along
+ * it; when kept axes follow the reduced block (ReduceMean over C of NCHW), lanes run across
+ * neighbouring outputs instead.
  * Accumulation is in double elsewhere, exact long for integer types.
  */
 public final class ReduceKernel extends RangeKernel {
@@ -23,6 +26,8 @@ public final class ReduceKernel extends RangeKernel {
     private final int[] redOff;
     private final int redN;
     private final boolean contiguous;
+    /** When the reduced axes form one block with kept axes after it: [outer, redN, inner], inner > 1. */
+    private final int inner;
 
     public ReduceKernel(ThreadPool pool, ReduceOp op, DType dtype, int[] inShape, boolean[] reduced) {
         super(pool, outCount(inShape, reduced), 1, Math.max(1, redCount(inShape, reduced)));
@@ -37,7 +42,30 @@ public final class ReduceKernel extends RangeKernel {
         boolean c = true;
         for (int i = 0; i < redN; i++) if (redOff[i] != i) { c = false; break; }
         contiguous = c;
-        if (r == 0) outBase[0] = 0;
+        inner = middleInner(inShape, reduced);
+    }
+
+    /** inner for the [outer, reduced block, inner] layout, or 0 when the reduced axes are not one block before kept ones. */
+    private static int middleInner(int[] shape, boolean[] reduced) {
+        int first = -1, last = -1;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1 || !reduced[d]) continue;
+            if (first < 0) first = d;
+            last = d;
+        }
+        if (first < 0) return 0;
+        for (int d = first; d <= last; d++) if (shape[d] != 1 && !reduced[d]) return 0;
+        int in = 1;
+        for (int d = last + 1; d < shape.length; d++) in *= shape[d];
+        return in > 1 ? in : 0;
+    }
+
+    private boolean stridedVector() {
+        if (dtype != DType.FLOAT || inner == 0) return false;
+        return switch (op) {
+            case SUM, MEAN, SUM_SQUARE, L1, L2, MAX, MIN -> true;
+            default -> false;
+        };
     }
 
     static int outCount(int[] shape, boolean[] reduced) {
@@ -71,6 +99,16 @@ public final class ReduceKernel extends RangeKernel {
 
     @Override protected void range(int start, int end) {
         Tensor x = in[0], y = out[0];
+        if (stridedVector()) {
+            // Outputs of one outer index sit side by side: vector lanes run across them.
+            int p = start;
+            while (p < end) {
+                int o = p / inner, i0 = p - o * inner, i1 = Math.min(inner, i0 + end - p);
+                acrossOutputs(x.floats(), x.offset() + o * redN * inner, y.floats(), y.offset() + o * inner, i0, i1);
+                p += i1 - i0;
+            }
+            return;
+        }
         for (int o = start; o < end; o++) {
             int base = outBase[o];
             if (dtype == DType.FLOAT) {
@@ -79,6 +117,72 @@ public final class ReduceKernel extends RangeKernel {
                 y.setDouble(o, reduceReal(x, base));
             } else {
                 y.setLong(o, reduceLong(x, base, dtype.isUnsigned()));
+            }
+        }
+    }
+
+    /**
+     * Outputs {@code [i0, i1)} of one outer block, lanes across outputs. Each op's loop stores its
+     * own result: a vector merged from several branches would be boxed.
+     */
+    private void acrossOutputs(float[] a, int xb, float[] b, int yb, int i0, int i1) {
+        int vl = S.length();
+        for (int i = i0; i < i1; i += vl) {
+            VectorMask<Float> m = S.indexInRange(i, i1);
+            int off = xb + i;
+            switch (op) {
+                case MAX -> {
+                    FloatVector t = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                    for (int r = 0; r < redN; r++) {
+                        t = t.max(FloatVector.fromArray(S, a, off + r * inner, m));
+                    }
+                    t.intoArray(b, yb + i, m);
+                }
+                case MIN -> {
+                    FloatVector t = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+                    for (int r = 0; r < redN; r++) {
+                        t = t.min(FloatVector.fromArray(S, a, off + r * inner, m));
+                    }
+                    t.intoArray(b, yb + i, m);
+                }
+                case L1 -> {
+                    FloatVector t = FloatVector.broadcast(S, 0f);
+                    for (int r = 0; r < redN; r++) {
+                        t = t.add(FloatVector.fromArray(S, a, off + r * inner, m).abs());
+                    }
+                    t.intoArray(b, yb + i, m);
+                }
+                case SUM_SQUARE -> {
+                    FloatVector t = FloatVector.broadcast(S, 0f);
+                    for (int r = 0; r < redN; r++) {
+                        FloatVector v = FloatVector.fromArray(S, a, off + r * inner, m);
+                        t = v.fma(v, t);
+                    }
+                    t.intoArray(b, yb + i, m);
+                }
+                case L2 -> {
+                    FloatVector t = FloatVector.broadcast(S, 0f);
+                    for (int r = 0; r < redN; r++) {
+                        FloatVector v = FloatVector.fromArray(S, a, off + r * inner, m);
+                        t = v.fma(v, t);
+                    }
+                    t.sqrt().intoArray(b, yb + i, m);
+                }
+                case SUM -> {
+                    FloatVector t = FloatVector.broadcast(S, 0f);
+                    for (int r = 0; r < redN; r++) {
+                        t = t.add(FloatVector.fromArray(S, a, off + r * inner, m));
+                    }
+                    t.intoArray(b, yb + i, m);
+                }
+                case MEAN -> {
+                    FloatVector t = FloatVector.broadcast(S, 0f);
+                    for (int r = 0; r < redN; r++) {
+                        t = t.add(FloatVector.fromArray(S, a, off + r * inner, m));
+                    }
+                    t.div(redN).intoArray(b, yb + i, m);
+                }
+                default -> throw new AssertionError(op);
             }
         }
     }

@@ -70,10 +70,4 @@ public final class Rows {
         for (int i = d; i < st.length; i++) if (out[i] != 1 && st[i] != outStrides[i]) return false;
         return true;
     }
-
-    /** True when every input has the output's shape (one row, all steps 1). */
-    public boolean sameShape() {
-        for (int s : step) if (s != 1) return false;
-        return rows <= 1;
-    }
 }

@@ -86,7 +86,7 @@ public final class SoftmaxKernel extends RangeKernel {
         boolean hasTail = ub < n;
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (; k < ub; k += vl) acc = acc.max(FloatVector.fromArray(S, a, xo + k));
-        if (hasTail) acc = acc.max(FloatVector.fromArray(S, a, xo + ub, tail).blend(Float.NEGATIVE_INFINITY, tail.not()));
+        if (hasTail) acc = acc.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, a, xo + ub, tail), tail);
         float m = acc.reduceLanes(VectorOperators.MAX);
         FloatVector vm = FloatVector.broadcast(S, m), sum = FloatVector.zero(S);
         if (kind == Kind.SOFTMAX) {
@@ -96,16 +96,16 @@ public final class SoftmaxKernel extends RangeKernel {
                 sum = sum.add(e);
             }
             if (hasTail) {
-                FloatVector e = FloatVector.fromArray(S, a, xo + ub, tail).sub(vm).lanewise(VectorOperators.EXP).blend(0f, tail.not());
+                FloatVector e = FloatVector.fromArray(S, a, xo + ub, tail).sub(vm).lanewise(VectorOperators.EXP);
                 e.intoArray(b, yo + ub, tail);
-                sum = sum.add(e);
+                sum = sum.add(e, tail);
             }
             float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
             for (k = 0; k < ub; k += vl) FloatVector.fromArray(S, b, yo + k).mul(inv).intoArray(b, yo + k);
             if (hasTail) FloatVector.fromArray(S, b, yo + ub, tail).mul(inv).intoArray(b, yo + ub, tail);
         } else {
             for (k = 0; k < ub; k += vl) sum = sum.add(FloatVector.fromArray(S, a, xo + k).sub(vm).lanewise(VectorOperators.EXP));
-            if (hasTail) sum = sum.add(FloatVector.fromArray(S, a, xo + ub, tail).sub(vm).lanewise(VectorOperators.EXP).blend(0f, tail.not()));
+            if (hasTail) sum = sum.add(FloatVector.fromArray(S, a, xo + ub, tail).sub(vm).lanewise(VectorOperators.EXP), tail);
             float shift = (float) (m + Math.log(sum.reduceLanes(VectorOperators.ADD)));
             for (k = 0; k < ub; k += vl) FloatVector.fromArray(S, a, xo + k).sub(shift).intoArray(b, yo + k);
             if (hasTail) FloatVector.fromArray(S, a, xo + ub, tail).sub(shift).intoArray(b, yo + ub, tail);

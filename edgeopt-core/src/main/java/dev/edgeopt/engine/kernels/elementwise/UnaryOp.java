@@ -18,9 +18,7 @@ public enum UnaryOp {
             if (i > 0 && Character.isUpperCase(c) && !Character.isUpperCase(op.charAt(i - 1))) b.append('_');
             b.append(Character.toUpperCase(c));
         }
-        String n = b.toString();
-        if (n.equals("HARD_SWISH")) return HARD_SWISH;
-        return valueOf(n);
+        return valueOf(b.toString());
     }
 
     /** Whether the op is defined on integer types (the rest are floating-point only). */

@@ -141,8 +141,14 @@ public final class GemmJob {
                         int nr = Math.min(Sgemm.NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += Sgemm.MR) {
                             int mr = Math.min(Sgemm.MR, mc - ir);
-                            Sgemm.micro(kc, ap, apo + ir * kc, bp, bpo + jr * kc, c, cOff + (ic + ir) * ldc + jc + jr, ldc,
-                                    mr, nr, load, last, e, ic + ir, jc + jr, tile);
+                            int co = cOff + (ic + ir) * ldc + jc + jr;
+                            if (last && e != null && e.inRegisters && mr == Sgemm.MR && nr == Sgemm.NR) {
+                                Sgemm.microEp(kc, ap, apo + ir * kc, bp, bpo + jr * kc, c, co, ldc, load,
+                                        e.rowBias != null ? e.rowBias : Sgemm.ZEROS, e.rowBias != null ? e.rowBiasOff + ic + ir : 0,
+                                        e.colBias != null ? e.colBias : Sgemm.ZEROS, e.colBias != null ? e.colBiasOff + jc + jr : 0, e.lo, e.hi);
+                            } else {
+                                Sgemm.micro(kc, ap, apo + ir * kc, bp, bpo + jr * kc, c, co, ldc, mr, nr, load, last, e, ic + ir, jc + jr, tile);
+                            }
                         }
                     }
                 }

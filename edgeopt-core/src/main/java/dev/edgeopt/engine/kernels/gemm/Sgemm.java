@@ -35,7 +35,7 @@ public final class Sgemm {
     /** Rows of A per L2 block. */
     public static final int MC = 16 * MR;
     /** Columns of B per packed block (a multiple of NR). */
-    public static final int NC = 64 * NR;
+    public static final int NC = 16 * NR;
 
     public static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
 
@@ -140,13 +140,35 @@ public final class Sgemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
+        // Stores written out rather than through a helper taking vectors: if C2 ever declined to
+        // inline such a helper, every vector passed to it would be boxed.
         if (mr == MR && nr == NR) {
-            store(c, co, load, c00, c01);
-            store(c, co + ldc, load, c10, c11);
-            store(c, co + 2 * ldc, load, c20, c21);
-            store(c, co + 3 * ldc, load, c30, c31);
-            store(c, co + 4 * ldc, load, c40, c41);
-            store(c, co + 5 * ldc, load, c50, c51);
+            if (load) {
+                c00 = c00.add(FloatVector.fromArray(S, c, co));
+                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+                c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+                c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            }
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + L);
+            c10.intoArray(c, co + ldc);
+            c11.intoArray(c, co + ldc + L);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + L);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + L);
+            c40.intoArray(c, co + 4 * ldc);
+            c41.intoArray(c, co + 4 * ldc + L);
+            c50.intoArray(c, co + 5 * ldc);
+            c51.intoArray(c, co + 5 * ldc + L);
         } else {
             c00.intoArray(tile, 0);
             c01.intoArray(tile, L);
@@ -172,13 +194,77 @@ public final class Sgemm {
         if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
     }
 
-    private static void store(float[] c, int o, boolean load, FloatVector v0, FloatVector v1) {
-        if (load) {
-            v0 = v0.add(FloatVector.fromArray(S, c, o));
-            v1 = v1.add(FloatVector.fromArray(S, c, o + L));
+    /**
+     * A full tile's last K block with the epilogue in registers: bias, then a clamp (covers none,
+     * Relu and Clip). A per-row pass after the store would cost more than the whole tile when K is
+     * small (MobileNet's 16- and 24-channel expansions). Kept apart from {@link #micro} so each
+     * method stays small enough for C2 to keep every vector in a register. Absent biases are
+     * passed as {@link #ZEROS}.
+     */
+
+    /** Zeros standing in for an absent bias, at least {@code max(MR, NR)} long. */
+    static final float[] ZEROS = new float[Math.max(MR, NR)];
+
+    static void microEp(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean load,
+                        float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
         }
-        v0.intoArray(c, o);
-        v1.intoArray(c, o + L);
+        // Only vector-vector operations below: the scalar forms (v.max(lo)) go through a virtual
+        // broadcast that C2 sometimes fails to bind, and then every vector here gets boxed.
+        FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo);
+        FloatVector cb1 = FloatVector.fromArray(S, cbias, cbo + L);
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
+        FloatVector r0 = FloatVector.broadcast(S, rb[ro]), r1 = FloatVector.broadcast(S, rb[ro + 1]);
+        FloatVector r2 = FloatVector.broadcast(S, rb[ro + 2]), r3 = FloatVector.broadcast(S, rb[ro + 3]);
+        FloatVector r4 = FloatVector.broadcast(S, rb[ro + 4]), r5 = FloatVector.broadcast(S, rb[ro + 5]);
+        if (load) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+        }
+        c00.add(cb0).add(r0).max(vlo).min(vhi).intoArray(c, co);
+        c01.add(cb1).add(r0).max(vlo).min(vhi).intoArray(c, co + L);
+        c10.add(cb0).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc);
+        c11.add(cb1).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc + L);
+        c20.add(cb0).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
+        c21.add(cb1).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc + L);
+        c30.add(cb0).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
+        c31.add(cb1).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc + L);
+        c40.add(cb0).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
+        c41.add(cb1).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc + L);
+        c50.add(cb0).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
+        c51.add(cb1).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc + L);
     }
 
     /**
@@ -190,18 +276,32 @@ public final class Sgemm {
         public int rowBiasOff;
         public float[] colBias;
         public int colBiasOff;
-        public Activation act = Activation.NONE;
-        public float p0, p1;
+        private Activation act = Activation.NONE;
+        private float p0, p1;
+        /** Bounds of the clamp that the register epilogue applies (none, Relu and Clip are clamps). */
+        float lo = Float.NEGATIVE_INFINITY, hi = Float.POSITIVE_INFINITY;
+        boolean inRegisters = true;
 
         public boolean isIdentity() { return rowBias == null && colBias == null && act == Activation.NONE; }
+
+        /** Sets the activation and its parameters (see {@link Activation#apply}). */
+        public void setActivation(Activation a, float p0, float p1) {
+            this.act = a;
+            this.p0 = p0;
+            this.p1 = p1;
+            inRegisters = a == Activation.NONE || a == Activation.RELU || a == Activation.CLIP;
+            lo = a == Activation.RELU ? 0f : a == Activation.CLIP ? p0 : Float.NEGATIVE_INFINITY;
+            hi = a == Activation.CLIP ? p1 : Float.POSITIVE_INFINITY;
+        }
 
         void apply(float[] c, int co, int ldc, int mr, int nr, int row0, int col0) {
             for (int r = 0; r < mr; r++) {
                 int o = co + r * ldc;
                 if (rowBias != null) {
                     float bv = rowBias[rowBiasOff + row0 + r];
+                    FloatVector vb = FloatVector.broadcast(S, bv);
                     int j = 0;
-                    for (; j + L <= nr; j += L) FloatVector.fromArray(S, c, o + j).add(bv).intoArray(c, o + j);
+                    for (; j + L <= nr; j += L) FloatVector.fromArray(S, c, o + j).add(vb).intoArray(c, o + j);
                     for (; j < nr; j++) c[o + j] += bv;
                 }
                 if (colBias != null) {

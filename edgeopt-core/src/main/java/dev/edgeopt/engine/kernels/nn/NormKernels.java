@@ -138,6 +138,57 @@ public final class NormKernels {
         return Broadcast.indexMap(ps, innerShape);
     }
 
+    /**
+     * GroupNormalization: channels split into num_groups groups, each (batch, group) normalized over
+     * its channels and spatial dims. Scale and bias are per group at opset 18 (as that version
+     * specified them) and per channel from opset 21.
+     */
+    public static Kernel groupNorm(KernelContext kc) {
+        requireFloat(kc, 0, 1, 2);
+        int[] xs = kc.inShape(0);
+        if (xs.length < 2) throw kc.fail("input must have rank >= 2, got " + Arrays.toString(xs));
+        long g = kc.attrInt("num_groups", -1);
+        int n = xs[0], c = xs[1];
+        if (g < 1 || c % g != 0) throw kc.fail("num_groups " + g + " must be positive and divide the " + c + " channels");
+        if (!kc.hasInput(2)) throw kc.fail("input bias is required");
+        long stash = kc.attrInt("stash_type", 1);
+        if (stash != 1) throw kc.fail("stash_type " + stash + " is not supported (only 1, float32)");
+        int groups = (int) g;
+        boolean perChannel = kc.opset() >= 21;
+        int params = perChannel ? c : groups;
+        for (int i = 1; i < 3; i++) {
+            if (Tensor.numel(kc.inShape(i)) != params) {
+                throw kc.fail("input " + i + " must have " + params + " elements (" + (perChannel ? "per channel" : "per group at opset < 21")
+                        + "), got " + Arrays.toString(kc.inShape(i)));
+            }
+        }
+        int spatial = Tensor.numel(xs) / Math.max(1, n * c);
+        int cpg = c / groups, inner = cpg * spatial;
+        double eps = kc.attrFloat("epsilon", 1e-5f);
+        return (in, out) -> {
+            float[] xa = in[0].floats(), ya = out[0].floats(), sa = in[1].floats(), ba = in[2].floats();
+            int xo = in[0].offset(), yo = out[0].offset(), so = in[1].offset(), bo = in[2].offset();
+            for (int r = 0; r < n * groups; r++) {
+                int xb = xo + r * inner, yb = yo + r * inner;
+                double sum = 0;
+                for (int i = 0; i < inner; i++) sum += xa[xb + i];
+                double m = sum / inner, ss = 0;
+                for (int i = 0; i < inner; i++) {
+                    double d = xa[xb + i] - m;
+                    ss += d * d;
+                }
+                float fm = (float) m, is = (float) (1.0 / Math.sqrt(ss / inner + eps));
+                int grp = r % groups;
+                for (int k = 0; k < cpg; k++) {
+                    int p = perChannel ? grp * cpg + k : grp;
+                    float a = sa[so + p] * is, b = ba[bo + p] - fm * a;
+                    int off = k * spatial;
+                    for (int i = 0; i < spatial; i++) ya[yb + off + i] = xa[xb + off + i] * a + b;
+                }
+            }
+        };
+    }
+
     /** (x - mean) / (sqrt(var) + 1e-9) over {@code axes}, as ONNX's function body defines it. */
     public static Kernel meanVarianceNorm(KernelContext kc) {
         requireFloat(kc, 0);
@@ -254,4 +305,52 @@ public final class NormKernels {
             }
         };
     }
+
+    /**
+     * MaxRoiPool (Fast R-CNN): each region [batch, x1, y1, x2, y2], scaled by spatial_scale and
+     * rounded half away from zero, is split into pooled_shape bins whose max is taken; an empty bin
+     * gives 0. Bin edges follow ONNX Runtime (floor of the start, ceil of the end).
+     */
+    public static Kernel maxRoiPool(KernelContext kc) {
+        requireFloat(kc, 0, 1);
+        int[] xs = kc.inShape(0), rs = kc.inShape(1);
+        if (xs.length != 4) throw kc.fail("X must be 4-D [N, C, H, W], got " + Arrays.toString(xs));
+        if (rs.length != 2 || rs[1] != 5) throw kc.fail("rois must be [num_rois, 5], got " + Arrays.toString(rs));
+        long[] ps = kc.attrInts("pooled_shape", null);
+        if (ps == null || ps.length != 2 || ps[0] < 1 || ps[1] < 1) throw kc.fail("attribute pooled_shape [h, w] is required");
+        int ph = (int) ps[0], pw = (int) ps[1], n = xs[0], c = xs[1], h = xs[2], w = xs[3], rois = rs[0];
+        float scale = kc.attrFloat("spatial_scale", 1f);
+        String node = kc.node().describe();
+        return (in, out) -> {
+            float[] xa = in[0].floats(), ra = in[1].floats(), ya = out[0].floats();
+            int xo = in[0].offset(), ro = in[1].offset(), yo = out[0].offset();
+            for (int r = 0; r < rois; r++) {
+                int b = (int) ra[ro + r * 5];
+                if (b < 0 || b >= n) throw new dev.edgeopt.EdgeoptException("node " + node + ": roi " + r + " names batch " + b + " of " + n);
+                int x1 = roundAway(ra[ro + r * 5 + 1] * scale), y1 = roundAway(ra[ro + r * 5 + 2] * scale);
+                int x2 = roundAway(ra[ro + r * 5 + 3] * scale), y2 = roundAway(ra[ro + r * 5 + 4] * scale);
+                float bh = (float) Math.max(y2 - y1 + 1, 1) / ph, bw = (float) Math.max(x2 - x1 + 1, 1) / pw;
+                for (int ch = 0; ch < c; ch++) {
+                    int plane = xo + (b * c + ch) * h * w;
+                    int yb = yo + (r * c + ch) * ph * pw;
+                    for (int i = 0; i < ph; i++) {
+                        int hs = Math.min(Math.max((int) Math.floor(i * bh) + y1, 0), h);
+                        int he = Math.min(Math.max((int) Math.ceil((i + 1) * bh) + y1, 0), h);
+                        for (int j = 0; j < pw; j++) {
+                            int ws = Math.min(Math.max((int) Math.floor(j * bw) + x1, 0), w);
+                            int we = Math.min(Math.max((int) Math.ceil((j + 1) * bw) + x1, 0), w);
+                            float m = -Float.MAX_VALUE;
+                            boolean empty = he <= hs || we <= ws;
+                            for (int yy = hs; yy < he; yy++) {
+                                for (int xx = ws; xx < we; xx++) m = Math.max(m, xa[plane + yy * w + xx]);
+                            }
+                            ya[yb + i * pw + j] = empty ? 0f : m;
+                        }
+                    }
+                }
+            }
+        };
+    }
+
+    private static int roundAway(float v) { return (int) (Math.signum(v) * Math.floor(Math.abs(v) + 0.5f)); }
 }

@@ -8,6 +8,9 @@ import dev.edgeopt.ir.DType;
 import dev.edgeopt.ops.PoolGeometry;
 import dev.edgeopt.tensor.Tensor;
 import java.util.function.IntConsumer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * MaxPool (with optional Indices), AveragePool and LpPool over 1 to 3 spatial dims.
@@ -22,6 +25,8 @@ import java.util.function.IntConsumer;
  * float, so one loop serves all three dtypes.
  */
 public final class PoolKernel implements Kernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     public enum Mode { MAX, AVG, LP }
 
     private final Mode mode;
@@ -38,6 +43,13 @@ public final class PoolKernel implements Kernel {
     private final ThreadPool pool;
     private final int tasks;
     private final IntConsumer body = this::task;
+    /** 1-D and 2-D float pools without Indices take {@link #plane2d}. */
+    private final boolean flat;
+    /** Output columns whose window lies fully inside the input, and whether W has stride 1. */
+    private final int cLo, cHi, kw;
+    private final boolean unitStrideW;
+    private final Scratch.Ref rowBuf;
+    private final int rowBuf2Off;
 
     private float[] xa, ya;
     private int xo, yo;
@@ -97,6 +109,17 @@ public final class PoolKernel implements Kernel {
         }
         pool = kc.pool();
         tasks = Math.max(1, Math.min(planes, kc.threads() * 4));
+        kw = k[2];
+        int lo = 0;
+        while (lo < ow && (k0W[lo] != 0 || k1W[lo] != kw)) lo++;
+        int hi = lo;
+        while (hi < ow && k0W[hi] == 0 && k1W[hi] == kw) hi++;
+        cLo = lo;
+        cHi = hi;
+        unitStrideW = s[2] == 1;
+        flat = sr <= 2 && !indices && mode != Mode.LP;
+        rowBuf = flat ? kc.scratch(DType.FLOAT, tasks * 2 * w) : null;
+        rowBuf2Off = w;
     }
 
     public static Kernel maxPool(KernelContext kc) { return new PoolKernel(kc, Mode.MAX); }
@@ -163,6 +186,10 @@ public final class PoolKernel implements Kernel {
     private void task(int t) {
         int from = (int) ((long) planes * t / tasks), to = (int) ((long) planes * (t + 1) / tasks);
         for (int pl = from; pl < to; pl++) {
+            if (flat) {
+                plane2d(pl, t, mode == Mode.MAX);
+                continue;
+            }
             switch (mode) {
                 case MAX -> maxPlane(pl);
                 case AVG -> avgPlane(pl);
@@ -206,6 +233,115 @@ public final class PoolKernel implements Kernel {
                 }
             }
         }
+    }
+
+    /**
+     * The common case (1-D/2-D, float, no Indices), separably: per output row, the rows of its
+     * window are first reduced column by column into a scratch row (vectorized along W), then the
+     * columns: with stride 1 each vector of outputs reduces kw shifted vector loads; with a larger
+     * stride every window start is reduced at stride 1 into a second scratch row and every
+     * stride-th result is picked. Border columns take the bounds tables. Max uses
+     * {@link Math#max}, which the JIT makes branch-free (on real data a compare-and-branch
+     * mispredicts half the time).
+     */
+    private void plane2d(int pl, int t, boolean max) {
+        final float[] x = xa, y = ya, r = rowBuf.floats();
+        final int xb = xo + pl * inPlane, yb = yo + pl * outPlane, ro = rowBuf.offset() + t * 2 * w;
+        final int lanes = S.length(), bound = S.loopBound(w);
+        for (int b = 0; b < oh; b++) {
+            final int h0 = k0H[b], h1 = k1H[b], rs = startH[b];
+            final int yr = yb + b * ow;
+            if (h1 <= h0) {
+                for (int c = 0; c < ow; c++) y[yr + c] = max ? -Float.MAX_VALUE : 0f;
+                continue;
+            }
+            int first = xb + (rs + h0 * dh) * w;
+            System.arraycopy(x, first, r, ro, w);
+            for (int kh = h0 + 1; kh < h1; kh++) {
+                int row = xb + (rs + kh * dh) * w;
+                int j = 0;
+                for (; j < bound; j += lanes) {
+                    FloatVector a = FloatVector.fromArray(S, r, ro + j), v = FloatVector.fromArray(S, x, row + j);
+                    (max ? a.max(v) : a.add(v)).intoArray(r, ro + j);
+                }
+                if (j < w) {
+                    // A masked tail: with 16 lanes a scalar tail would be a large share of a row.
+                    VectorMask<Float> m = S.indexInRange(j, w);
+                    FloatVector a = FloatVector.fromArray(S, r, ro + j, m), v = FloatVector.fromArray(S, x, row + j, m);
+                    (max ? a.max(v) : a.add(v)).intoArray(r, ro + j, m);
+                }
+            }
+            final float hdiv = cntH[b];
+            int c = 0;
+            for (; c < cLo; c++) y[yr + c] = rowWindow(r, ro, c, max, hdiv);
+            if (unitStrideW && cHi - cLo >= lanes) {
+                final float div = hdiv * kw;
+                for (; c + lanes <= cHi; c += lanes) {
+                    int st = ro + startW[c];
+                    FloatVector acc = FloatVector.fromArray(S, r, st);
+                    for (int k = 1; k < kw; k++) {
+                        FloatVector v = FloatVector.fromArray(S, r, st + k * dw);
+                        acc = max ? acc.max(v) : acc.add(v);
+                    }
+                    if (!max) acc = acc.div(div);
+                    acc.intoArray(y, yr + c);
+                }
+                if (c < cHi) {
+                    VectorMask<Float> m = S.indexInRange(c, cHi);
+                    int st = ro + startW[c];
+                    FloatVector acc = FloatVector.fromArray(S, r, st, m);
+                    for (int k = 1; k < kw; k++) {
+                        FloatVector v = FloatVector.fromArray(S, r, st + k * dw, m);
+                        acc = max ? acc.max(v) : acc.add(v);
+                    }
+                    if (!max) acc = acc.div(div);
+                    acc.intoArray(y, yr + c, m);
+                    c = cHi;
+                }
+            }
+            final float div = hdiv * kw;
+            if (!unitStrideW && cHi - cLo >= lanes) {
+                // Strided columns: reduce every window start at stride 1 with vectors into a
+                // second scratch row, then pick every stride-th result (gathers are slower).
+                final int r2 = ro + rowBuf2Off, span = w - (kw - 1) * dw;
+                int j = 0;
+                for (int bnd = span - lanes; j <= bnd; j += lanes) {
+                    FloatVector acc = FloatVector.fromArray(S, r, ro + j);
+                    for (int k = 1; k < kw; k++) {
+                        FloatVector v = FloatVector.fromArray(S, r, ro + j + k * dw);
+                        acc = max ? acc.max(v) : acc.add(v);
+                    }
+                    acc.intoArray(r, r2 + j);
+                }
+                if (j < span) {
+                    VectorMask<Float> m = S.indexInRange(j, span);
+                    FloatVector acc = FloatVector.fromArray(S, r, ro + j, m);
+                    for (int k = 1; k < kw; k++) {
+                        FloatVector v = FloatVector.fromArray(S, r, ro + j + k * dw, m);
+                        acc = max ? acc.max(v) : acc.add(v);
+                    }
+                    acc.intoArray(r, r2 + j, m);
+                }
+                if (max) for (; c < cHi; c++) y[yr + c] = r[r2 + startW[c]];
+                else for (; c < cHi; c++) y[yr + c] = r[r2 + startW[c]] / div;
+            }
+            for (; c < cHi; c++) {
+                int st = ro + startW[c];
+                float acc = r[st];
+                for (int k = 1; k < kw; k++) acc = max ? Math.max(acc, r[st + k * dw]) : acc + r[st + k * dw];
+                y[yr + c] = max ? acc : acc / div;
+            }
+            for (; c < ow; c++) y[yr + c] = rowWindow(r, ro, c, max, hdiv);
+        }
+    }
+
+    private float rowWindow(float[] r, int ro, int c, boolean max, float hdiv) {
+        float acc = max ? -Float.MAX_VALUE : 0f;
+        for (int k = k0W[c]; k < k1W[c]; k++) {
+            float v = r[ro + startW[c] + k * dw];
+            acc = max ? Math.max(acc, v) : acc + v;
+        }
+        return max ? acc : acc / (hdiv * cntW[c]);
     }
 
     private void avgPlane(int pl) {

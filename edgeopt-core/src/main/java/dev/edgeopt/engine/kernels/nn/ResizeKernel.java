@@ -3,10 +3,14 @@ package dev.edgeopt.engine.kernels.nn;
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
+import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ops.ResizeSpec;
 import dev.edgeopt.tensor.Tensor;
 import java.util.Arrays;
+import java.util.function.IntConsumer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Resize and Upsample, one axis at a time. Nearest, n-linear and cubic interpolation are products
@@ -17,6 +21,8 @@ import java.util.Arrays;
  * elements whose coordinate leaves the input on any axis take extrapolation_value in a last pass.
  */
 public final class ResizeKernel implements Kernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private final int rank;
     private final int[] inShape, outShape;
     private final int[] passes; // resized axes in order
@@ -27,10 +33,19 @@ public final class ResizeKernel implements Kernel {
     private final boolean anyOutside;
     private final float extrapolation;
     private final Scratch.Ref bufA, bufB;
-    private final int[] counter;
+    private final int[] counter, cur;
+    private final DType dtype;
+    private final Scratch.Ref xWide, yWide;
+    private final ThreadPool pool;
+    private final IntConsumer passBody = this::passTask;
+    // The current pass, set by pass() for the parallel body.
+    private int pAxis, pOuter, pInner, pInW, pxo, pyo, pTasks;
+    private float[] px, py;
 
     public ResizeKernel(KernelContext kc) {
-        if (kc.inDtype(0) != DType.FLOAT) throw kc.fail("supports float32, got " + kc.inDtype(0));
+        dtype = kc.inDtype(0);
+        boolean narrowType = dtype == DType.INT8 || dtype == DType.UINT8;
+        if (dtype != DType.FLOAT && !narrowType) throw kc.fail("supports float32 (and int8/uint8 with mode nearest), got " + dtype);
         inShape = kc.inShape(0);
         outShape = kc.outShape(0);
         rank = inShape.length;
@@ -52,6 +67,10 @@ public final class ResizeKernel implements Kernel {
             if (spec.out[i] != outShape[i]) throw kc.fail("output shape " + Arrays.toString(outShape) + " disagrees with the resize spec");
         }
         extrapolation = spec.extrapolation;
+        if (narrowType && spec.mode != ResizeSpec.Mode.NEAREST) throw kc.fail(dtype + " input is supported with mode nearest only");
+        // int8/uint8 (nearest only) widen to float in scratch: a copy of small integers is exact.
+        xWide = narrowType ? kc.scratch(DType.FLOAT, Tensor.numel(inShape)) : null;
+        yWide = narrowType ? kc.scratch(DType.FLOAT, Tensor.numel(outShape)) : null;
         int[] p = new int[rank];
         int np = 0;
         taps = new int[rank][];
@@ -76,6 +95,8 @@ public final class ResizeKernel implements Kernel {
         bufA = passes.length > 1 ? kc.scratch(DType.FLOAT, maxSize) : null;
         bufB = passes.length > 2 ? kc.scratch(DType.FLOAT, maxSize) : null;
         counter = new int[rank];
+        this.cur = new int[rank];
+        pool = kc.pool();
     }
 
     private boolean tabulate(ResizeSpec spec, int a) {
@@ -129,8 +150,8 @@ public final class ResizeKernel implements Kernel {
             }
             boolean normalize = aa || spec.excludeOutside;
             for (int k = 0; k < t; k++) {
-                idx[j * t + k] = clamp((long) fl + start + k, inW);
-                w[j * t + k] = (float) (normalize ? c[k] / sum : c[k]);
+                idx[k * outW + j] = clamp((long) fl + start + k, inW);
+                w[k * outW + j] = (float) (normalize ? c[k] / sum : c[k]);
             }
         }
         taps[a] = idx;
@@ -162,64 +183,118 @@ public final class ResizeKernel implements Kernel {
 
     @Override public void run(Tensor[] in, Tensor[] out) {
         Tensor x = in[0], y = out[0];
-        if (passes.length == 0) {
+        if (passes.length == 0 && !anyOutside) {
             x.copyTo(y);
-        } else {
-            int[] cur = inShape.clone();
-            float[] src = x.floats();
-            int so = x.offset();
-            for (int i = 0; i < passes.length; i++) {
-                int a = passes[i];
-                float[] dst;
-                int dof;
-                if (i == passes.length - 1) {
-                    dst = y.floats();
-                    dof = y.offset();
-                } else {
-                    Scratch.Ref r = (i % 2 == 0) ? bufA : bufB;
-                    dst = r.floats();
-                    dof = r.offset();
-                }
-                pass(a, cur, src, so, dst, dof);
-                cur[a] = outShape[a];
-                src = dst;
-                so = dof;
-            }
+            return;
         }
-        if (anyOutside) extrapolate(y);
+        float[] src;
+        int so;
+        if (xWide != null) {
+            src = xWide.floats();
+            so = xWide.offset();
+            byte[] b = x.bytes();
+            int n = x.size(), bo = x.offset();
+            if (dtype == DType.UINT8) for (int i = 0; i < n; i++) src[so + i] = b[bo + i] & 0xFF;
+            else for (int i = 0; i < n; i++) src[so + i] = b[bo + i];
+        } else {
+            src = x.floats();
+            so = x.offset();
+        }
+        float[] fin = yWide != null ? yWide.floats() : y.floats();
+        int fo = yWide != null ? yWide.offset() : y.offset();
+        if (passes.length == 0) System.arraycopy(src, so, fin, fo, y.size());
+        System.arraycopy(inShape, 0, cur, 0, rank);
+        for (int i = 0; i < passes.length; i++) {
+            int a = passes[i];
+            float[] dst;
+            int dof;
+            if (i == passes.length - 1) {
+                dst = fin;
+                dof = fo;
+            } else {
+                Scratch.Ref r = (i % 2 == 0) ? bufA : bufB;
+                dst = r.floats();
+                dof = r.offset();
+            }
+            pass(a, cur, src, so, dst, dof);
+            cur[a] = outShape[a];
+            src = dst;
+            so = dof;
+        }
+        if (anyOutside) extrapolate(fin, fo, y.size());
+        if (yWide != null) {
+            byte[] b = y.bytes();
+            int n = y.size(), bo = y.offset();
+            for (int i = 0; i < n; i++) b[bo + i] = (byte) (int) fin[fo + i];
+        }
     }
 
     private void pass(int a, int[] cur, float[] x, int xo, float[] y, int yo) {
         int outer = 1, inner = 1;
         for (int i = 0; i < a; i++) outer *= cur[i];
         for (int i = a + 1; i < rank; i++) inner *= cur[i];
-        int inW = cur[a], outW = outShape[a], t = tapCount[a];
-        int[] idx = taps[a];
-        float[] w = weights[a];
-        for (int o = 0; o < outer; o++) {
-            int xb = xo + o * inW * inner;
-            for (int j = 0; j < outW; j++) {
-                int yb = yo + (o * outW + j) * inner;
-                if (inner == 1) {
-                    float acc = 0;
-                    for (int k = 0; k < t; k++) acc += w[j * t + k] * x[xb + idx[j * t + k]];
-                    y[yb] = acc;
-                    continue;
+        pAxis = a;
+        pOuter = outer;
+        pInner = inner;
+        pInW = cur[a];
+        px = x;
+        pxo = xo;
+        py = y;
+        pyo = yo;
+        long work = (long) outer * outShape[a] * inner * tapCount[a];
+        int tasks = work < 65_536 ? 1 : Math.min(outer, pool.threads() * 4);
+        pTasks = tasks;
+        pool.parallelFor(tasks, passBody);
+        px = py = null;
+    }
+
+    /** Taps are stored tap-major ({@code [k * outW + j]}), so a run of outputs reads them as vectors. */
+    private void passTask(int task) {
+        final int a = pAxis, inner = pInner, inW = pInW, outW = outShape[a], t = tapCount[a];
+        final int[] idx = taps[a];
+        final float[] w = weights[a], x = px, y = py;
+        final int from = (int) ((long) pOuter * task / pTasks), to = (int) ((long) pOuter * (task + 1) / pTasks);
+        final int lanes = S.length();
+        for (int o = from; o < to; o++) {
+            int xb = pxo + o * inW * inner;
+            int yrow = pyo + o * outW * inner;
+            if (inner == 1) {
+                int j = 0;
+                for (; j + lanes <= outW; j += lanes) {
+                    FloatVector acc = FloatVector.fromArray(S, w, j).mul(FloatVector.fromArray(S, x, xb, idx, j));
+                    for (int k = 1; k < t; k++) {
+                        acc = FloatVector.fromArray(S, x, xb, idx, k * outW + j).fma(FloatVector.fromArray(S, w, k * outW + j), acc);
+                    }
+                    acc.intoArray(y, yrow + j);
                 }
+                for (; j < outW; j++) {
+                    float acc = 0;
+                    for (int k = 0; k < t; k++) acc += w[k * outW + j] * x[xb + idx[k * outW + j]];
+                    y[yrow + j] = acc;
+                }
+                continue;
+            }
+            for (int j = 0; j < outW; j++) {
+                int yb = yrow + j * inner;
                 Arrays.fill(y, yb, yb + inner, 0f);
                 for (int k = 0; k < t; k++) {
-                    float wk = w[j * t + k];
+                    float wk = w[k * outW + j];
                     if (wk == 0f) continue;
-                    int sb = xb + idx[j * t + k] * inner;
-                    for (int i = 0; i < inner; i++) y[yb + i] += wk * x[sb + i];
+                    int sb = xb + idx[k * outW + j] * inner;
+                    int i = 0;
+                    if (inner >= lanes) {
+                        FloatVector vw = FloatVector.broadcast(S, wk);
+                        for (int bound = S.loopBound(inner); i < bound; i += lanes) {
+                            FloatVector.fromArray(S, x, sb + i).fma(vw, FloatVector.fromArray(S, y, yb + i)).intoArray(y, yb + i);
+                        }
+                    }
+                    for (; i < inner; i++) y[yb + i] += wk * x[sb + i];
                 }
             }
         }
     }
 
-    private void extrapolate(Tensor y) {
-        float[] ya = y.floats();
-        int yo = y.offset(), n = y.size();
+    private void extrapolate(float[] ya, int yo, int n) {
         Arrays.fill(counter, 0);
         for (int e = 0; e < n; e++) {
             boolean o = false;

@@ -1,0 +1,231 @@
+package dev.edgeopt.cli;
+
+import dev.edgeopt.EdgeoptException;
+import dev.edgeopt.data.Dataset;
+import dev.edgeopt.data.Datasets;
+import dev.edgeopt.engine.Executor;
+import dev.edgeopt.io.AtomicFile;
+import dev.edgeopt.ir.Graph;
+import dev.edgeopt.onnx.OnnxExporter;
+import dev.edgeopt.onnx.OnnxImporter;
+import dev.edgeopt.onnx.OrtRunner;
+import dev.edgeopt.quant.Calibrator;
+import dev.edgeopt.quant.LayerErrors;
+import dev.edgeopt.quant.PostTrainingQuantizer;
+import dev.edgeopt.quant.RangeMethod;
+import dev.edgeopt.tensor.Tensor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code edgeopt quantize}: static post-training int8 quantization to ONNX QDQ, measured. */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = {
+            "Quantizes a float classifier to int8 (per-channel symmetric weights, asymmetric int8 activations,",
+            "int32 biases) with activation ranges calibrated by the Java engine, and writes standard ONNX QDQ.",
+            "Reports the size before and after, the test accuracy of the float model and of the int8 model",
+            "in the Java engine and in ONNX Runtime, their agreement, and a per-layer error table."})
+final class QuantizeCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Float ONNX model (one input, one [batch, classes] output).")
+    Path model;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Where to write the quantized model (.onnx).")
+    Path output;
+
+    @Option(names = "--data", defaultValue = "fashion-mnist", paramLabel = "DATA",
+            description = "Calibration and evaluation data: fashion-mnist (default) or a directory. Calibration uses the training part.")
+    String data;
+
+    @Option(names = "--calib-samples", defaultValue = "1000", paramLabel = "N", description = "Calibration samples (default ${DEFAULT-VALUE}), a seeded random subset of the training part.")
+    int calibSamples;
+
+    @Option(names = "--method", defaultValue = "percentile", paramLabel = "M",
+            description = "Activation range method: minmax, percentile, entropy (KL divergence) or mse (default ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--percentile", defaultValue = "99.99", paramLabel = "P", description = "Percentile for --method percentile (default ${DEFAULT-VALUE}).")
+    double percentile;
+
+    @Option(names = "--per-tensor", description = "One weight scale per tensor instead of one per output channel.")
+    boolean perTensor;
+
+    @Option(names = "--bias-correction", description = "Correct each Conv/Gemm bias by the mean shift quantization causes on calibration samples.")
+    boolean biasCorrection;
+
+    @Option(names = "--weights-only", paramLabel = "T", description = "fp16 or int8 weights (behind Cast / DequantizeLinear) with float activations and biases; no calibration.")
+    String weightsOnly;
+
+    @Option(names = "--dynamic", description = "Dynamic quantization of Gemm/MatMul: int8 weights, activations quantized to uint8 at run time; no calibration.")
+    boolean dynamic;
+
+    @Option(names = "--format", defaultValue = "qdq", paramLabel = "F", description = "qdq (default); qoperator is not yet implemented.")
+    String format;
+
+    @Option(names = "--eval-samples", defaultValue = "0", paramLabel = "N", description = "Evaluate on the first N test samples (default 0: all).")
+    int evalSamples;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the calibration subset (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Threads (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    record Accuracy(String model, String engine, double accuracy) {}
+
+    record Result(String model, String output, String method, int calibrationSamples, long sizeBefore, long sizeAfter, double sizeRatio,
+                  long testSamples, List<Accuracy> accuracy, double argmaxAgreement, double withinOneStep,
+                  List<LayerErrors.Row> layers, List<String> worstLayers, List<String> warnings) {}
+
+    @Override public Integer call() throws IOException {
+        dev.edgeopt.ir.DType wo = weightsOnly == null ? null : switch (weightsOnly) {
+            case "int8" -> dev.edgeopt.ir.DType.INT8;
+            case "fp16" -> dev.edgeopt.ir.DType.FLOAT16;
+            default -> throw new EdgeoptException("--weights-only is fp16 or int8, not " + weightsOnly);
+        };
+        if (dynamic && wo != null) throw new EdgeoptException("--dynamic and --weights-only exclude each other");
+        if (!format.equals("qdq")) throw new EdgeoptException("--format " + format + " is not yet implemented; use qdq");
+        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        RangeMethod m = RangeMethod.parse(method);
+        PrintWriter err = spec.commandLine().getErr();
+        byte[] source = Files.readAllBytes(model);
+        Graph g = OnnxImporter.load(model);
+        if (g.inputs().size() != 1 || g.outputs().size() != 1) throw new EdgeoptException(model + ": a classifier needs one input and one output");
+        PostTrainingQuantizer.Result r;
+        int calibrated = 0;
+        if (dynamic) {
+            r = PostTrainingQuantizer.dynamic(g, !perTensor);
+        } else if (wo != null) {
+            r = PostTrainingQuantizer.weightsOnly(g, wo, !perTensor);
+        } else {
+            Dataset train = Datasets.load(data, true);
+            calibrated = Math.min(calibSamples, train.size());
+            err.printf(Locale.ROOT, "calibrating on %d samples of %s (%s)%n", calibrated, train.name(), m);
+            err.flush();
+            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, dev.edgeopt.ir.DType.INT8, biasCorrection);
+            r = PostTrainingQuantizer.quantize(g, train, o);
+        }
+        Graph q = r.qdq();
+        q.metadata().put("edgeopt.quant.source_sha256", sha256(source));
+        q.metadata().put("edgeopt.quant.source", model.getFileName().toString());
+        byte[] bytes = OnnxExporter.toBytes(q);
+        AtomicFile.write(output, bytes);
+        for (String w : r.warnings()) err.println("warning: " + w);
+
+        Dataset test = Datasets.load(data, false);
+        int n = evalSamples > 0 ? Math.min(evalSamples, test.size()) : test.size();
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = i;
+        err.printf(Locale.ROOT, "evaluating on %d test samples%n", n);
+        err.flush();
+        float[] fJava = outputs(new Executor(g, threads), null, test, idx);
+        float[] qJava = outputs(new Executor(q, threads), null, test, idx);
+        float[] qOrt;
+        try (OrtRunner rt = new OrtRunner(bytes, threads, OrtRunner.OptLevel.ALL)) {
+            qOrt = outputs(null, rt, test, idx);
+        }
+        int classes = fJava.length / n;
+        float step = r.activations().stream().filter(a -> a.dequantized().equals(q.outputs().get(0).name())).findFirst()
+                .map(a -> a.params().scale()).orElse(0f);
+        // A float output (weight-only modes) has no quantization step: agreement is then within
+        // float rounding of the two engines' different summation orders.
+        if (step == 0) step = 1e-4f;
+        int agree = 0, within = 0;
+        for (int i = 0; i < n; i++) if (argmax(qJava, i, classes) == argmax(qOrt, i, classes)) agree++;
+        for (int i = 0; i < qJava.length; i++) if (Math.abs(qJava[i] - qOrt[i]) <= step * 1.001f) within++;
+        int[] layerIdx = java.util.Arrays.copyOf(idx, Math.min(100, n));
+        List<LayerErrors.Row> layers = LayerErrors.compare(r, Calibrator.batch(test, layerIdx, 0, layerIdx.length), threads);
+        List<String> worst = LayerErrors.worst(layers, 3).stream().map(LayerErrors.Row::node).toList();
+        long before = source.length, after = bytes.length;
+        String label = dynamic ? "dyn8" : wo == null ? "int8" : "w" + weightsOnly;
+        List<Accuracy> acc = List.of(
+                new Accuracy("fp32", "java", accuracy(fJava, test, idx, classes)),
+                new Accuracy(label, "java", accuracy(qJava, test, idx, classes)),
+                new Accuracy(label, "ort", accuracy(qOrt, test, idx, classes)));
+        Result res = new Result(model.toString(), output.toString(), dynamic ? "dynamic" : wo == null ? m.toString() : "weights-only " + weightsOnly, calibrated, before, after,
+                (double) after / before, n, acc, (double) agree / n, (double) within / qJava.length, layers, worst, r.warnings());
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Cli.printJson(out, res);
+            return 0;
+        }
+        out.printf(Locale.ROOT, "%s -> %s: %s -> %s (%.1f%%)%n", model, output, Cli.bytes(before), Cli.bytes(after), 100.0 * after / before);
+        for (Accuracy a : acc) out.printf(Locale.ROOT, "  %-5s %-4s accuracy %.2f%% on %d test samples%n", a.model(), a.engine(), 100 * a.accuracy(), n);
+        out.printf(Locale.ROOT, "  %s java vs ort: same argmax on %.2f%% of samples, %.2f%% of outputs within one step (%.4g; 1e-4 for float outputs)%n",
+                label, 100.0 * agree / n, 100.0 * within / qJava.length, step);
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"tensor", "node", "op", "SQNR dB", "cosine", "max abs err", "scale", "zp"});
+        for (LayerErrors.Row l : layers) {
+            rows.add(new String[] {l.tensor(), l.node(), l.opType(), String.format(Locale.ROOT, "%.1f", l.sqnrDb()),
+                String.format(Locale.ROOT, "%.5f", l.cosine()), String.format(Locale.ROOT, "%.4g", l.maxAbsError()),
+                String.format(Locale.ROOT, "%.4g", l.scale()), Integer.toString(l.zeroPoint())});
+        }
+        if (!layers.isEmpty()) {
+            Table.print(out, rows, 3, 4, 5, 6, 7);
+            out.println("worst layers (lowest SQNR): " + String.join(", ", worst));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** All outputs for the samples, batch by batch; closes the engine. */
+    private static float[] outputs(Executor ex, OrtRunner rt, Dataset d, int[] idx) {
+        List<float[]> parts = new ArrayList<>();
+        int total = 0;
+        try (ex) {
+            for (int s = 0; s < idx.length; s += 250) {
+                Tensor x = Calibrator.batch(d, idx, s, Math.min(250, idx.length - s));
+                Tensor y = ex != null ? ex.run(x)[0] : rt.run(x)[0];
+                if (y.rank() != 2 || y.dim(0) != x.dim(0)) throw new EdgeoptException("output is " + java.util.Arrays.toString(y.dims()) + ", expected [batch, classes]");
+                float[] f = y.toFloatArray();
+                parts.add(f);
+                total += f.length;
+            }
+        }
+        float[] all = new float[total];
+        int o = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, o, p.length);
+            o += p.length;
+        }
+        return all;
+    }
+
+    private static int argmax(float[] z, int i, int classes) {
+        int a = 0;
+        for (int j = 1; j < classes; j++) if (z[i * classes + j] > z[i * classes + a]) a = j;
+        return a;
+    }
+
+    private static double accuracy(float[] z, Dataset d, int[] idx, int classes) {
+        if (classes != d.classes()) throw new EdgeoptException("model has " + classes + " outputs but " + d.name() + " has " + d.classes() + " classes");
+        int ok = 0;
+        for (int i = 0; i < idx.length; i++) if (argmax(z, i, classes) == d.label(idx[i])) ok++;
+        return (double) ok / idx.length;
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * Post-training quantization: calibration of activation ranges with the Java engine
+ * ({@link dev.edgeopt.quant.Calibrator}, {@link dev.edgeopt.quant.RangeMethod}), rewriting a float
+ * graph into standard ONNX QDQ form ({@link dev.edgeopt.quant.PostTrainingQuantizer}) and the
+ * per-layer comparison of the float and quantized graphs ({@link dev.edgeopt.quant.LayerErrors}).
+ * The integer arithmetic itself lives in {@link dev.edgeopt.engine.kernels.QuantMath} and
+ * {@link dev.edgeopt.engine.kernels.int8.Requantize}.
+ */
+package dev.edgeopt.quant;

@@ -1,0 +1,106 @@
+package dev.edgeopt.engine.kernels.int8;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Requantize against exact BigInteger/BigDecimal restatements of its specification. */
+class RequantizeTest {
+    private static final int[] EDGES = {Integer.MIN_VALUE, Integer.MIN_VALUE + 1, -(1 << 30) - 1, -(1 << 30), -(1 << 30) + 1,
+        -65536, -3, -2, -1, 0, 1, 2, 3, 65535, (1 << 30) - 1, 1 << 30, (1 << 30) + 1, Integer.MAX_VALUE - 1, Integer.MAX_VALUE};
+
+    /** floor(a*b/2^31 + 1/2) = floor((2ab + 2^31) / 2^32), saturated to int32. */
+    static int srdhmRef(int a, int b) {
+        BigInteger p = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).shiftLeft(1).add(BigInteger.ONE.shiftLeft(31));
+        BigInteger q = p.shiftRight(32); // arithmetic shift = floor division
+        return q.min(BigInteger.valueOf(Integer.MAX_VALUE)).intValueExact();
+    }
+
+    /** x / 2^e rounded half away from zero (BigDecimal's HALF_UP). */
+    static int rdbpRef(int x, int e) {
+        return new BigDecimal(x).divide(new BigDecimal(BigInteger.ONE.shiftLeft(e))).setScale(0, RoundingMode.HALF_UP).intValueExact();
+    }
+
+    @Test
+    void highMulMatchesExactArithmeticOnEdgesAndRandoms() {
+        for (int a : EDGES) for (int b : EDGES) assertEquals(srdhmRef(a, b), Requantize.saturatingRoundingDoublingHighMul(a, b), a + " * " + b);
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 0; i < 200_000; i++) {
+            int a = r.nextInt(), b = i % 2 == 0 ? r.nextInt() : r.nextInt(1 << 30, Integer.MAX_VALUE);
+            assertEquals(srdhmRef(a, b), Requantize.saturatingRoundingDoublingHighMul(a, b), a + " * " + b);
+        }
+        assertEquals(Integer.MAX_VALUE, Requantize.saturatingRoundingDoublingHighMul(Integer.MIN_VALUE, Integer.MIN_VALUE));
+        // Ties (a*b an odd multiple of 2^30) go toward +infinity: +0.5 -> 1, -0.5 -> 0.
+        assertEquals(1, Requantize.saturatingRoundingDoublingHighMul(1 << 15, 1 << 15));
+        assertEquals(0, Requantize.saturatingRoundingDoublingHighMul(-(1 << 15), 1 << 15));
+        assertEquals(-1, Requantize.saturatingRoundingDoublingHighMul(-(1 << 15) - 1, 1 << 15));
+    }
+
+    @Test
+    void divideByPowerOfTwoRoundsHalfAwayFromZero() {
+        for (int e = 0; e <= 31; e++) for (int x : EDGES) assertEquals(rdbpRef(x, e), Requantize.roundingDivideByPOT(x, e), x + " >> " + e);
+        SplittableRandom r = new SplittableRandom(7);
+        for (int i = 0; i < 200_000; i++) {
+            int x = i % 3 == 0 ? r.nextInt(-100_000, 100_000) : r.nextInt(), e = r.nextInt(32);
+            assertEquals(rdbpRef(x, e), Requantize.roundingDivideByPOT(x, e), x + " >> " + e);
+        }
+        assertEquals(2, Requantize.roundingDivideByPOT(3, 1));
+        assertEquals(-2, Requantize.roundingDivideByPOT(-3, 1));
+        assertEquals(-1, Requantize.roundingDivideByPOT(-5, 3));
+        assertThrows(IllegalArgumentException.class, () -> Requantize.roundingDivideByPOT(1, 32));
+    }
+
+    @Test
+    void multiplierIsNormalizedAndAccurate() {
+        assertEquals(new Requantize.Multiplier(1 << 30, 0), Requantize.quantizeMultiplier(0.5));
+        assertEquals(new Requantize.Multiplier(1 << 30, 1), Requantize.quantizeMultiplier(1.0));
+        assertEquals(new Requantize.Multiplier(1 << 30, -1), Requantize.quantizeMultiplier(0.25));
+        assertEquals(new Requantize.Multiplier(0, 0), Requantize.quantizeMultiplier(0));
+        assertEquals(new Requantize.Multiplier(0, 0), Requantize.quantizeMultiplier(1e-12));
+        assertEquals(new Requantize.Multiplier(Integer.MAX_VALUE, 30), Requantize.quantizeMultiplier(1e12));
+        // Rounds up to 2^31: renormalized to 2^30 with the next shift.
+        assertEquals(new Requantize.Multiplier(1 << 30, 0), Requantize.quantizeMultiplier(Math.nextDown(1.0) / 2 + 1e-17));
+        assertThrows(IllegalArgumentException.class, () -> Requantize.quantizeMultiplier(-1));
+        assertThrows(IllegalArgumentException.class, () -> Requantize.quantizeMultiplier(Double.NaN));
+        SplittableRandom r = new SplittableRandom(11);
+        for (int i = 0; i < 100_000; i++) {
+            double m = Math.pow(2, r.nextDouble(-30, 0)) * r.nextDouble(0.5, 1);
+            Requantize.Multiplier q = Requantize.quantizeMultiplier(m);
+            assertTrue(q.multiplier() >= (1 << 30), "normalized");
+            assertTrue(Math.abs(q.real() - m) <= m * 0x1p-31, m + " -> " + q);
+        }
+    }
+
+    @Test
+    void requantizeIsWithinOneOfTheRealProductAndClamps() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int i = 0; i < 100_000; i++) {
+            double m = Math.pow(2, r.nextDouble(-20, 0));
+            Requantize.Multiplier q = Requantize.quantizeMultiplier(m);
+            int acc = r.nextInt(-(1 << 24), 1 << 24);
+            int got = Requantize.multiplyByQuantizedMultiplier(acc, q.multiplier(), q.shift());
+            // Exact composition of the two rounding steps.
+            int want = q.shift() > 0 ? rdbpRef(srdhmRef(acc << q.shift(), q.multiplier()), 0)
+                    : rdbpRef(srdhmRef(acc, q.multiplier()), -q.shift());
+            assertEquals(want, got);
+            assertTrue(Math.abs(got - acc * m) <= 1.0, acc + " * " + m + " -> " + got);
+        }
+        Requantize.Multiplier half = Requantize.quantizeMultiplier(0.5);
+        assertEquals(127, Requantize.requantize(1000, half.multiplier(), half.shift(), 0, -128, 127));
+        assertEquals(-128, Requantize.requantize(-1000, half.multiplier(), half.shift(), 0, -128, 127));
+        // A fused Relu clamps at the zero point.
+        assertEquals(-5, Requantize.requantize(-40, half.multiplier(), half.shift(), -5, -5, 127));
+        assertEquals(13, Requantize.requantize(37, half.multiplier(), half.shift(), -6, -128, 127)); // 18.5 -> 19 (away from zero), + -6
+        byte[] out = new byte[3];
+        Requantize.requantize(new int[] {9, 100, 600}, 0, out, 0, 3, half.multiplier(), half.shift(), 0, 0, 255);
+        assertEquals(5, out[0]);
+        assertEquals(50, out[1]);
+        assertEquals(255, out[2] & 0xFF);
+    }
+}
