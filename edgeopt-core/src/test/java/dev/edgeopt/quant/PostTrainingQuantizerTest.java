@@ -161,6 +161,11 @@ public class PostTrainingQuantizerTest {
         e = assertThrows(EdgeoptException.class, () -> PostTrainingQuantizer.quantize(model("cnn"), infData, o.withSamples(10)));
         assertTrue(e.getMessage().contains("Infinity"), e.getMessage());
         assertThrows(EdgeoptException.class, () -> RangeMethod.parse("median"));
+        Graph intInput = model("mlp");
+        Value in = intInput.inputs().get(0);
+        in.setType(new dev.edgeopt.ir.TensorType(DType.INT64, in.shape()));
+        e = assertThrows(EdgeoptException.class, () -> PostTrainingQuantizer.quantize(intInput, d, o));
+        assertTrue(e.getMessage().contains("INT64") || e.getMessage().contains("int64"), e.getMessage());
     }
 
     @Test
