@@ -9,6 +9,9 @@ import dev.edgeopt.engine.kernels.gemm.GemmJob;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.tensor.Tensor;
 import java.util.function.IntConsumer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Conv as GEMM per image and group: {@code Y_g[Mg, P] = W_g[Mg, Cg*k] * col_g[Cg*k, P]}. A 1x1
@@ -17,6 +20,10 @@ import java.util.function.IntConsumer;
  * in the GEMM epilogue.
  */
 public final class GemmConv implements Kernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final int L = S.length();
+    // Two-vector shuffle taking the even lanes of (a, b): negative indices select from b.
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i < L ? 2 * i : 2 * i - 2 * L);
     private final ConvShape s;
     private final GemmJob[] jobs; // one per group when weights are constant, else one shared
     private final boolean pointwise;
@@ -115,6 +122,16 @@ public final class GemmConv implements Kernel {
                     for (int ow = 0; ow < lo; ow++) dst[o + ow] = 0f;
                     if (s.sw == 1) {
                         System.arraycopy(x, row + lo, dst, o + lo, hi - lo);
+                    } else if (s.sw == 2) {
+                        // Stride 2 (stems, downsampling convs): the even lanes of two consecutive
+                        // vectors. The odd lane past the last used one may be read, never used.
+                        int ow = lo;
+                        for (; ow + L <= hi && row + 2 * ow + 2 * L <= x.length; ow += L) {
+                            FloatVector v0 = FloatVector.fromArray(S, x, row + 2 * ow);
+                            FloatVector v1 = FloatVector.fromArray(S, x, row + 2 * ow + L);
+                            v0.rearrange(EVEN, v1).intoArray(dst, o + ow);
+                        }
+                        for (; ow < hi; ow++) dst[o + ow] = x[row + 2 * ow];
                     } else {
                         for (int ow = lo; ow < hi; ow++) dst[o + ow] = x[row + ow * s.sw];
                     }

@@ -116,6 +116,14 @@ public final class Sgemm {
      */
     static void micro(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, int nr,
                       boolean load, boolean last, Epilogue ep, int row0, int col0, float[] tile) {
+        if (nr <= L) {
+            // A last panel at most one vector wide (N = 196 leaves 4 columns, N = 784 leaves 16):
+            // half the FMAs of the two-vector tile.
+            microHalf(kc, a, ao, b, bo, tile);
+            copyTile(tile, c, co, ldc, mr, nr, load);
+            if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
+            return;
+        }
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
@@ -192,6 +200,37 @@ public final class Sgemm {
             }
         }
         if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
+    }
+
+    /** The first vector of each row of an MR x NR tile (columns 0..L-1) into {@code tile}. */
+    private static void microHalf(int kc, float[] a, int ao, float[] b, int bo, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+        for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            c0 = FloatVector.broadcast(S, a[ao]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[ao + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[ao + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[ao + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[ao + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[ao + 5]).fma(b0, c5);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+        c4.intoArray(tile, 4 * NR);
+        c5.intoArray(tile, 5 * NR);
+    }
+
+    private static void copyTile(float[] tile, float[] c, int co, int ldc, int mr, int nr, boolean load) {
+        for (int r = 0; r < mr; r++) {
+            int d = co + r * ldc, s = r * NR;
+            if (load) {
+                for (int j = 0; j < nr; j++) c[d + j] += tile[s + j];
+            } else {
+                for (int j = 0; j < nr; j++) c[d + j] = tile[s + j];
+            }
+        }
     }
 
     /**
