@@ -192,6 +192,14 @@ class LinalgKernelsTest {
             checkConv(r, 2, 1, 32, 32, 32, new int[] {112, 112}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.CLIP, new float[] {0, 6});
             checkConv(r, 2, 1, 96, 96, 96, new int[] {113, 111}, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.NONE, null);
             checkConv(r, 2, 2, 16, 16, 16, new int[] {19, 23}, new int[] {5, 5}, new int[] {2, 1}, new int[] {1, 1}, new int[] {2, 1, 2, 3}, false, false, t, Activation.HARD_SWISH, null);
+            // Small depthwise planes (row copies by whole vectors; the 14-wide stride-2 split),
+            // with the last plane at the end of the input array, and an even-width kernel that
+            // must stay off that split.
+            checkConv(r, 2, 2, 9, 9, 9, new int[] {14, 14}, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.CLIP, new float[] {0, 6});
+            checkConv(r, 2, 1, 5, 5, 5, new int[] {14, 14}, new int[] {3, 4}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1, 1, 2}, true, false, t, Activation.NONE, null);
+            checkConv(r, 2, 2, 7, 7, 7, new int[] {7, 7}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.RELU, null);
+            checkConv(r, 2, 1, 6, 6, 6, new int[] {14, 14}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.NONE, null);
+            checkConv(r, 2, 1, 3, 3, 3, new int[] {28, 27}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, false, true, t, Activation.NONE, null);
             // The stem: 3x3 stride 2 over 3 channels through im2col.
             checkConv(r, 2, 1, 3, 32, 1, new int[] {224, 224}, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.CLIP, new float[] {0, 6});
         }

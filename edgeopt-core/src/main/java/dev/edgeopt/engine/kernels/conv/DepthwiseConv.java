@@ -240,6 +240,25 @@ public final class DepthwiseConv implements Kernel {
      */
     private void fillPadded(float[] xa, int xo, float[] pad, int po) {
         int n = Math.min(s.w, s.sw * phaseLen - s.pw); // input columns that some output reads
+        if (s.sw == 2 && s.pw == 1 && (s.kw & 1) == 1 && n == s.w && n == 2 * (phaseLen - 1) && phaseLen == L) {
+            // 14-wide stride-2 planes: one 16-float load per row splits into the row's 7 odd input
+            // columns (phase 0, indices 1..7; the 8th lane lands on phase 1 index 0 and is
+            // overwritten next) and its 7 even ones (phase 1, indices 0..6). The 8th even lane (the
+            // next row's first float) lands on phase 1 index 7, read only by output lane 7, which
+            // is past the row and never kept (an odd kernel width keeps valid outputs off it).
+            int hEnd = Math.min(s.h, rows - s.ph);
+            int d = po + s.ph * rowLen, src = xo;
+            for (int r = 0; r < hEnd; r++, d += rowLen, src += s.w) {
+                if (src + 2 * L <= xa.length) {
+                    FloatVector v0 = FloatVector.fromArray(S, xa, src), v1 = FloatVector.fromArray(S, xa, src + L);
+                    v0.rearrange(ODD, v1).intoArray(pad, d + 1);
+                    v0.rearrange(EVEN, v1).intoArray(pad, d + phaseLen);
+                } else {
+                    for (int c = 0; c < n; c++) pad[d + ((c + 1) & 1) * phaseLen + ((c + 1) >> 1)] = xa[src + c];
+                }
+            }
+            return;
+        }
         if (n < 2 * L && s.sw == 2) {
             // Narrow stride-2 planes (14x14 and smaller): one flat loop over the plane, because a
             // loop per row costs more than the row's copy.
@@ -264,7 +283,16 @@ public final class DepthwiseConv implements Kernel {
             int d = po + r * rowLen, src = xo + ih * s.w;
             if (s.sw == 1) {
                 int dd = d + s.pw;
-                for (int i = 0; i < n; i++) pad[dd + i] = xa[src + i];
+                int nv = n - n % L;
+                if (nv < n && src + nv + L <= xa.length) {
+                    // Whole vectors even for the row's ragged end (7, 14, 28 columns): the floats
+                    // past the row land on its right padding and the next row's left padding,
+                    // which are zeroed again at once; the next row's data is written after.
+                    for (int i = 0; i <= nv; i += L) FloatVector.fromArray(S, xa, src + i).intoArray(pad, dd + i);
+                    for (int i = n; i < nv + L; i++) pad[dd + i] = 0f;
+                } else {
+                    for (int i = 0; i < n; i++) pad[dd + i] = xa[src + i];
+                }
             } else if (s.sw == 2) {
                 // Even input columns go to phase (pw & 1), odd ones to the other phase.
                 int de = d + (s.pw & 1) * phaseLen + (s.pw >> 1), dodd = d + ((s.pw + 1) & 1) * phaseLen + ((s.pw + 1) >> 1);
