@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -39,8 +40,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--engine", defaultValue = "java", paramLabel = "ENGINE", description = "java (default) or ort.")
     Engine engine;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Threads (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Option(names = "--batch", defaultValue = "250", paramLabel = "B", description = "Samples per inference (default ${DEFAULT-VALUE}).")
     int batch;
@@ -56,12 +56,12 @@ final class EvalCommand implements Callable<Integer> {
     record Result(String model, String data, String engine, long samples, double accuracy, double macroF1, List<PerClass> perClass, long[][] confusion) {}
 
     @Override public Integer call() {
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        int threads = threadsOption.get();
         if (batch < 1) throw new EdgeoptException("--batch must be at least 1, got " + batch);
         Graph g = OnnxImporter.load(model);
         Dataset d = Datasets.load(data, trainPart);
         if (g.inputs().size() != 1 || g.outputs().size() != 1) throw new EdgeoptException(model + ": a classifier needs one input and one output");
-        int[] pred = predict(g, d);
+        int[] pred = predict(g, d, threads);
         ClassificationMetrics m = ClassificationMetrics.of(d.labels(), pred, d.classNames());
         List<PerClass> pc = new ArrayList<>();
         for (int c = 0; c < d.classes(); c++) pc.add(new PerClass(d.classNames().get(c), m.precision(c), m.recall(c), m.f1(c), Arrays.stream(m.confusion()[c]).sum()));
@@ -88,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int[] predict(Graph g, Dataset d) {
+    private int[] predict(Graph g, Dataset d, int threads) {
         int n = d.size(), ss = d.sampleSize();
         int[] sample = d.sampleShape();
         int[] pred = new int[n];

@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -82,8 +83,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of the calibration subset (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Threads (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
@@ -102,7 +102,7 @@ final class QuantizeCommand implements Callable<Integer> {
         };
         if (dynamic && wo != null) throw new EdgeoptException("--dynamic and --weights-only exclude each other");
         if (!format.equals("qdq")) throw new EdgeoptException("--format " + format + " is not yet implemented; use qdq");
-        if (threads < 1) throw new EdgeoptException("--threads must be at least 1, got " + threads);
+        int threads = threadsOption.get();
         RangeMethod m = RangeMethod.parse(method);
         PrintWriter err = spec.commandLine().getErr();
         byte[] source = Files.readAllBytes(model);
