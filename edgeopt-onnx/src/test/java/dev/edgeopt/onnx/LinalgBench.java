@@ -23,7 +23,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Opt-in benchmark ({@code -Dbench=true}): GFLOP/s of the Java engine and ONNX Runtime side by side
  * on the same single-node models: square MatMuls 256..1024 ({@code -Dbench.gemm=true}), and every
  * Conv layer of mobilenet_v2 with its real weights, plus the sum over all conv layers; and a profile
- * of the whole optimized mobilenet_v2 in the Java engine by op kind. {@code -Dbench.threads=N}
+ * of the whole optimized mobilenet_v2 in the Java engine by op kind (per step with
+ * {@code -Dbench.steps=true}). {@code -Dbench.threads=N}
  * (default 1). Prints; asserts nothing about time.
  *
  * <p>On a shared machine wall time swings with other processes; with one thread the profile also
@@ -165,6 +166,54 @@ class LinalgBench {
                 byKind.merge(kind, best[i], Long::sum);
             }
             byKind.forEach((k, v) -> System.out.printf("  %-22s %7.2f ms (sum of per-step minima)%n", k, v / 1e6));
+            if (Boolean.getBoolean("bench.steps")) {
+                for (int i = 0; i < best.length; i++) {
+                    Node n = steps.get(i).node();
+                    Value x = n.inputCount() > 0 ? n.input(0) : null;
+                    System.out.printf("  %3d %-16s %-28s %7.3f ms%n", i, n.opType() + (n.attrInt("group", 1) > 1 ? " dw" : ""),
+                            x == null || x.shape() == null ? "" : x.shape() + "->" + n.output(0).shape(), best[i] / 1e6);
+                }
+            }
+        }
+    }
+
+    /**
+     * Each step of the optimized mobilenet_v2 run alone, back to back {@code -Dbench.reps} times
+     * (default 300) on its planned buffers after one whole inference: min and median per step, for
+     * steps whose description matches {@code -Dbench.match} (a regex, default all; "dw" for
+     * depthwise). Isolates kernel changes from the rest of the network.
+     */
+    @Test
+    void mobilenetSteps() {
+        Graph g = dev.edgeopt.passes.Pipelines.engine(dev.edgeopt.passes.Pipelines.Level.ALL)
+                .run(OnnxImporter.load(TestPaths.sharedModel("mobilenet_v2.onnx"))).graph();
+        Tensor in = random(new int[] {1, 3, 224, 224}, 4);
+        int reps = Integer.getInteger("bench.reps", 300);
+        java.util.regex.Pattern match = java.util.regex.Pattern.compile(System.getProperty("bench.match", ".*"));
+        try (Executor ex = new Executor(g, THREADS)) {
+            ex.run(in);
+            var steps = ex.plan(Map.of(g.inputs().get(0).name(), new int[] {1, 3, 224, 224})).steps();
+            double sumMin = 0, sumMed = 0;
+            for (int i = 0; i < steps.size(); i++) {
+                var st = steps.get(i);
+                Node n = st.node();
+                Value x = n.inputCount() > 0 ? n.input(0) : null;
+                String desc = String.format("%3d %-16s %s", i, n.opType() + (n.attrInt("group", 1) > 1 ? " dw" : ""),
+                        x == null || x.shape() == null ? "" : x.shape() + "->" + n.output(0).shape());
+                if (st.skipped() || !match.matcher(desc).find()) continue;
+                long med = median(() -> st.kernel().run(st.inputs(), st.outputs()), reps / 3, reps);
+                long[] t = new long[reps];
+                for (int r = 0; r < reps; r++) {
+                    long s0 = System.nanoTime();
+                    st.kernel().run(st.inputs(), st.outputs());
+                    t[r] = System.nanoTime() - s0;
+                }
+                Arrays.sort(t);
+                sumMin += t[0] / 1e6;
+                sumMed += med / 1e6;
+                System.out.printf("  %-58s min %7.3f median %7.3f ms%n", desc, t[0] / 1e6, med / 1e6);
+            }
+            System.out.printf("matching steps: sum of minima %.3f ms, of medians %.3f ms (%d thread(s))%n", sumMin, sumMed, THREADS);
         }
     }
 }

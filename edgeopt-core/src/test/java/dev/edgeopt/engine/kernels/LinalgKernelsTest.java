@@ -200,6 +200,16 @@ class LinalgKernelsTest {
             checkConv(r, 2, 2, 7, 7, 7, new int[] {7, 7}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.RELU, null);
             checkConv(r, 2, 1, 6, 6, 6, new int[] {14, 14}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.NONE, null);
             checkConv(r, 2, 1, 3, 3, 3, new int[] {28, 27}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, false, true, t, Activation.NONE, null);
+            // Stride 1 two rows at a time: rows a multiple of 16 wide, ragged (overlapping last
+            // vector), narrower than a vector (spilling into the next row), odd heights (a last
+            // single row), and 5-6 wide rows of the 8-lane form.
+            checkConv(r, 2, 1, 5, 5, 5, new int[] {56, 56}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.CLIP, new float[] {0, 6});
+            checkConv(r, 2, 2, 4, 4, 4, new int[] {15, 30}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.RELU, null);
+            checkConv(r, 2, 1, 6, 6, 6, new int[] {9, 13}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, false, t, Activation.NONE, null);
+            checkConv(r, 2, 2, 11, 11, 11, new int[] {7, 7}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.CLIP, new float[] {-0.2f, 0.3f});
+            checkConv(r, 2, 1, 3, 3, 3, new int[] {8, 6}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.HARD_SWISH, null);
+            checkConv(r, 2, 1, 3, 3, 3, new int[] {6, 5}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 0, 1, 0}, false, true, t, Activation.NONE, null);
+            checkConv(r, 2, 1, 2, 2, 2, new int[] {16, 16}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0, 0, 0}, true, true, t, Activation.NONE, null);
             // The stem: 3x3 stride 2 over 3 channels through im2col.
             checkConv(r, 2, 1, 3, 32, 1, new int[] {224, 224}, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.CLIP, new float[] {0, 6});
         }
