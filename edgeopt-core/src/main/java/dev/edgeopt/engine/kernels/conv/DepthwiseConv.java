@@ -308,7 +308,7 @@ public final class DepthwiseConv implements Kernel {
      */
     private void fillPadded(float[] xa, int xo, float[] pad, int po) {
         int n = Math.min(s.w, s.sw * phaseLen - s.pw); // input columns that some output reads
-        if (s.sw == 1) {
+        if (s.sw == 1 && n >= L) {
             fillStride1(xa, xo, pad, po, n);
             return;
         }
@@ -353,7 +353,18 @@ public final class DepthwiseConv implements Kernel {
             int r = ih + s.ph;
             if (r >= rows) break;
             int d = po + r * rowLen, src = xo + ih * s.w;
-            if (s.sw == 2) {
+            if (s.sw == 1) {
+                // Rows narrower than a vector (7x7 planes): one whole vector; the floats past the
+                // row land on its right padding and the next row's left padding, zeroed again at
+                // once, and on the next row's data, written after.
+                int dd = d + s.pw;
+                if (src + L <= xa.length) {
+                    FloatVector.fromArray(S, xa, src).intoArray(pad, dd);
+                    for (int i = n; i < L; i++) pad[dd + i] = 0f;
+                } else {
+                    for (int i = 0; i < n; i++) pad[dd + i] = xa[src + i];
+                }
+            } else if (s.sw == 2) {
                 // Even input columns go to phase (pw & 1), odd ones to the other phase.
                 int de = d + (s.pw & 1) * phaseLen + (s.pw >> 1), dodd = d + ((s.pw + 1) & 1) * phaseLen + ((s.pw + 1) >> 1);
                 int c = 0;
