@@ -116,6 +116,12 @@ public final class Sgemm {
      */
     static void micro(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, int nr,
                       boolean load, boolean last, Epilogue ep, int row0, int col0, float[] tile) {
+        if (mr == 1) {
+            microRow(kc, a, ao, b, bo, tile);
+            copyTile(tile, c, co, ldc, 1, nr, load);
+            if (last && ep != null) ep.apply(c, co, ldc, 1, nr, row0, col0);
+            return;
+        }
         if (nr <= L) {
             // A last panel at most one vector wide (N = 196 leaves 4 columns, N = 784 leaves 16):
             // half the FMAs of the two-vector tile.
@@ -200,6 +206,31 @@ public final class Sgemm {
             }
         }
         if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
+    }
+
+    /**
+     * One row of a tile (a GEMM with M = 1, such as a classifier at batch 1) into {@code tile}:
+     * 2 FMAs per packed B row instead of the full tile's 12, so the loop runs at the speed B
+     * streams in. Two accumulator pairs (even and odd k) halve the FMA latency chain.
+     */
+    static void microRow(int kc, float[] a, int ao, float[] b, int bo, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, d0 = c0, d1 = c0;
+        int k = 0;
+        for (; k + 1 < kc; k += 2, ao += 2 * MR, bo += 2 * NR) {
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c0 = x.fma(FloatVector.fromArray(S, b, bo), c0);
+            c1 = x.fma(FloatVector.fromArray(S, b, bo + L), c1);
+            FloatVector y = FloatVector.broadcast(S, a[ao + MR]);
+            d0 = y.fma(FloatVector.fromArray(S, b, bo + NR), d0);
+            d1 = y.fma(FloatVector.fromArray(S, b, bo + NR + L), d1);
+        }
+        if (k < kc) {
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c0 = x.fma(FloatVector.fromArray(S, b, bo), c0);
+            c1 = x.fma(FloatVector.fromArray(S, b, bo + L), c1);
+        }
+        c0.add(d0).intoArray(tile, 0);
+        c1.add(d1).intoArray(tile, L);
     }
 
     /** The first vector of each row of an MR x NR tile (columns 0..L-1) into {@code tile}. */
