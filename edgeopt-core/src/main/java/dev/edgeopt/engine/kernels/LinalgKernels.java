@@ -5,6 +5,7 @@ import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.KernelRegistry;
 import dev.edgeopt.engine.kernels.conv.ConvShape;
 import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
+import dev.edgeopt.engine.kernels.conv.DirectConv;
 import dev.edgeopt.engine.kernels.conv.GemmConv;
 import dev.edgeopt.engine.kernels.conv.TransposedConv;
 import dev.edgeopt.engine.kernels.gemm.GemmJob;
@@ -16,7 +17,8 @@ import dev.edgeopt.tensor.Tensor;
 /**
  * Kernels of the MAC-bearing ops (Conv, ConvTranspose, Gemm, MatMul, and their integer forms); see
  * {@link KernelRegistry#standard()}. The fp32 ones all run on the packed GEMM in
- * {@code kernels.gemm} except depthwise Conv, which has its own kernel. The fused forms in
+ * {@code kernels.gemm} except depthwise Conv and convs over few input channels (stems), which have
+ * direct kernels. The fused forms in
  * {@link FusedKernels} are the same kernels with an activation epilogue.
  */
 public final class LinalgKernels {
@@ -53,6 +55,7 @@ public final class LinalgKernels {
         ConvShape s = ConvShape.conv(kc);
         float[] p = activationParams(kc, act);
         if (DepthwiseConv.applies(s)) return new DepthwiseConv(kc, s, act, p[0], p[1]);
+        if (DirectConv.applies(kc, s, act)) return new DirectConv(kc, s, act, p[0], p[1]);
         return new GemmConv(kc, s, act, p[0], p[1]);
     }
 

@@ -210,7 +210,16 @@ class LinalgKernelsTest {
             checkConv(r, 2, 1, 3, 3, 3, new int[] {8, 6}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.HARD_SWISH, null);
             checkConv(r, 2, 1, 3, 3, 3, new int[] {6, 5}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 0, 1, 0}, false, true, t, Activation.NONE, null);
             checkConv(r, 2, 1, 2, 2, 2, new int[] {16, 16}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0, 0, 0}, true, true, t, Activation.NONE, null);
-            // The stem: 3x3 stride 2 over 3 channels through im2col.
+            // Direct convs over few input channels: M not a multiple of the 4-channel block
+            // (overlapping last block), rows not a multiple of 16 (overlapping last vector), no
+            // bias, two images, asymmetric pads, a 5x5 single-channel one; and weights given at
+            // run time, which stay on im2col + GEMM.
+            checkConv(r, 2, 2, 3, 10, 1, new int[] {37, 40}, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 0, 1, 1}, true, false, t, Activation.RELU, null);
+            checkConv(r, 2, 1, 1, 6, 1, new int[] {20, 21}, new int[] {5, 5}, new int[] {1, 1}, new int[] {1, 1}, new int[] {2, 2, 2, 2}, true, true, t, Activation.NONE, null);
+            checkConv(r, 2, 1, 2, 4, 1, new int[] {18, 34}, new int[] {3, 2}, new int[] {1, 2}, new int[] {1, 1}, new int[] {0, 1, 0, 0}, true, true, t, Activation.CLIP, new float[] {-0.5f, 0.5f});
+            checkConv(r, 2, 1, 3, 8, 1, new int[] {30, 30}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, false, true, t, Activation.CLIP, new float[] {0, 6});
+            checkConv(r, 2, 1, 3, 5, 1, new int[] {9, 50}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, true, t, Activation.NONE, null);
+            // The stem: 3x3 stride 2 over 3 channels (direct).
             checkConv(r, 2, 1, 3, 32, 1, new int[] {224, 224}, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.CLIP, new float[] {0, 6});
         }
     }

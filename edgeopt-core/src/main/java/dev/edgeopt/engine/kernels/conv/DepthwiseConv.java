@@ -5,19 +5,15 @@ import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
 import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.engine.kernels.Activation;
-import dev.edgeopt.engine.kernels.gemm.Sgemm;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.tensor.Tensor;
 import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * 2-D depthwise conv (group == C == M, no dilation), any kernel and stride. Each input plane is
- * copied once into a zero-padded, stride-deinterleaved buffer: padded row {@code r} holds its
- * columns {@code q, q+sw, q+2sw...} contiguously for each phase {@code q < sw}. Then input column
- * {@code ow*sw + kw} of every output column is at {@code phase(kw % sw)[ow + kw / sw]}, so a vector
+ * copied once into the zero-padded, stride-deinterleaved {@link PaddedPlane} layout, where a vector
  * of consecutive outputs reads consecutive floats for every tap, for stride 1 and 2 alike, and no
  * bounds checks remain in the inner loop. Planes are spread over the pool.
  */
@@ -29,14 +25,12 @@ public final class DepthwiseConv implements Kernel {
     private static final VectorSpecies<Float> W = FloatVector.SPECIES_512;
     private static final int LW = W.length();
     /** Spare floats after each task's buffer: a row's last vector may read past the row. */
-    private static final int SPARE = Math.max(L, LW);
-    // Two-vector shuffles taking the even (odd) lanes of (a, b): negative indices select from b.
-    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i < L ? 2 * i : 2 * i - 2 * L);
-    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1 < L ? 2 * i + 1 : 2 * i + 1 - 2 * L);
+    private static final int SPARE = PaddedPlane.SPARE;
 
     private final ConvShape s;
     private final Activation act;
     private final float p0, p1;
+    private final PaddedPlane layout;
     private final int phaseLen, rowLen, rows, tasks;
     private final Scratch.Ref buf;
     private final ThreadPool pool;
@@ -44,8 +38,6 @@ public final class DepthwiseConv implements Kernel {
     private final float[] wConst;
     private final float[][] tails;
     private final boolean wide, clamp;
-    /** 16-lane row copies: only where the hardware has 16 lanes natively. */
-    private static final boolean wideCopy = FloatVector.SPECIES_PREFERRED.length() >= LW;
     private final float lo, hi;
     private final int[] colOff; // where tap kw of output column 0 sits in a padded row
     // Per-run state.
@@ -61,9 +53,10 @@ public final class DepthwiseConv implements Kernel {
         this.p0 = p0;
         this.p1 = p1;
         this.pool = kc.pool();
-        phaseLen = s.ow + (s.kw - 1) / s.sw;
-        rowLen = s.sw * phaseLen;
-        rows = (s.oh - 1) * s.sh + s.kh;
+        layout = new PaddedPlane(s);
+        phaseLen = layout.phaseLen;
+        rowLen = layout.rowLen;
+        rows = layout.rows;
         int planes = s.n * s.c;
         tasks = Math.max(1, Math.min(kc.threads(), planes));
         // L spare floats per task: the last vector of a row may read past the row (masked on store).
@@ -75,8 +68,7 @@ public final class DepthwiseConv implements Kernel {
         clamp = act == Activation.NONE || act == Activation.RELU || act == Activation.CLIP;
         lo = act == Activation.RELU ? 0f : act == Activation.CLIP ? p0 : Float.NEGATIVE_INFINITY;
         hi = act == Activation.CLIP ? p1 : Float.POSITIVE_INFINITY;
-        colOff = new int[s.kw];
-        for (int kw = 0; kw < s.kw; kw++) colOff[kw] = (kw % s.sw) * phaseLen + kw / s.sw;
+        colOff = layout.colOff;
         Tensor wc = kc.constant(1);
         if (wc != null) {
             wConst = new float[s.c * s.kh * s.kw];
@@ -108,7 +100,7 @@ public final class DepthwiseConv implements Kernel {
         java.util.Arrays.fill(pad, po, po + rows * rowLen, 0f);
         for (int pl = p0i; pl < p1i; pl++) {
             int ch = pl % s.c;
-            fillPadded(xa, x.offset() + pl * s.h * s.w, pad, po);
+            layout.fill(xa, x.offset() + pl * s.h * s.w, pad, po);
             float bias = b == null ? 0f : b.floats()[b.offset() + ch];
             int wo = wOff + ch * taps;
             int yo = y.offset() + pl * s.oh * s.ow;
@@ -298,110 +290,6 @@ public final class DepthwiseConv implements Kernel {
                     acc.intoArray(tail, 0);
                     for (int i = 0; i < ow - j; i++) ya[yr + j + i] = tail[i];
                 }
-            }
-        }
-    }
-
-    /**
-     * Copies one input plane into the padded buffer. Only positions that hold input are written:
-     * the padding positions are the same for every plane and were zeroed once per run.
-     */
-    private void fillPadded(float[] xa, int xo, float[] pad, int po) {
-        int n = Math.min(s.w, s.sw * phaseLen - s.pw); // input columns that some output reads
-        if (s.sw == 1 && n >= L) {
-            fillStride1(xa, xo, pad, po, n);
-            return;
-        }
-        if (s.sw == 2 && s.pw == 1 && (s.kw & 1) == 1 && n == s.w && n == 2 * (phaseLen - 1) && phaseLen == L) {
-            // 14-wide stride-2 planes: one 16-float load per row splits into the row's 7 odd input
-            // columns (phase 0, indices 1..7; the 8th lane lands on phase 1 index 0 and is
-            // overwritten next) and its 7 even ones (phase 1, indices 0..6). The 8th even lane (the
-            // next row's first float) lands on phase 1 index 7, read only by output lane 7, which
-            // is past the row and never kept (an odd kernel width keeps valid outputs off it).
-            int hEnd = Math.min(s.h, rows - s.ph);
-            int d = po + s.ph * rowLen, src = xo;
-            for (int r = 0; r < hEnd; r++, d += rowLen, src += s.w) {
-                if (src + 2 * L <= xa.length) {
-                    FloatVector v0 = FloatVector.fromArray(S, xa, src), v1 = FloatVector.fromArray(S, xa, src + L);
-                    v0.rearrange(ODD, v1).intoArray(pad, d + 1);
-                    v0.rearrange(EVEN, v1).intoArray(pad, d + phaseLen);
-                } else {
-                    for (int c = 0; c < n; c++) pad[d + ((c + 1) & 1) * phaseLen + ((c + 1) >> 1)] = xa[src + c];
-                }
-            }
-            return;
-        }
-        if (n < 2 * L && s.sw == 2) {
-            // Narrow stride-2 planes (14x14 and smaller): one flat loop over the plane, because a
-            // loop per row costs more than the row's copy.
-            int hEnd = Math.min(s.h, rows - s.ph), total = hEnd * n;
-            int d = po + s.ph * rowLen, src = xo, c = 0;
-            // Logical column lc = c + pw sits at phase lc & 1, index lc >> 1.
-            int shift = 1, mask = 1;
-            for (int k = 0; k < total; k++) {
-                int lc = c + s.pw;
-                pad[d + (lc & mask) * phaseLen + (lc >> shift)] = xa[src + c];
-                if (++c == n) {
-                    c = 0;
-                    d += rowLen;
-                    src += s.w;
-                }
-            }
-            return;
-        }
-        for (int ih = 0; ih < s.h; ih++) {
-            int r = ih + s.ph;
-            if (r >= rows) break;
-            int d = po + r * rowLen, src = xo + ih * s.w;
-            if (s.sw == 1) {
-                // Rows narrower than a vector (7x7 planes): one whole vector; the floats past the
-                // row land on its right padding and the next row's left padding, zeroed again at
-                // once, and on the next row's data, written after.
-                int dd = d + s.pw;
-                if (src + L <= xa.length) {
-                    FloatVector.fromArray(S, xa, src).intoArray(pad, dd);
-                    for (int i = n; i < L; i++) pad[dd + i] = 0f;
-                } else {
-                    for (int i = 0; i < n; i++) pad[dd + i] = xa[src + i];
-                }
-            } else if (s.sw == 2) {
-                // Even input columns go to phase (pw & 1), odd ones to the other phase.
-                int de = d + (s.pw & 1) * phaseLen + (s.pw >> 1), dodd = d + ((s.pw + 1) & 1) * phaseLen + ((s.pw + 1) >> 1);
-                int c = 0;
-                for (; c + 2 * L <= n; c += 2 * L) {
-                    FloatVector v0 = FloatVector.fromArray(S, xa, src + c), v1 = FloatVector.fromArray(S, xa, src + c + L);
-                    v0.rearrange(EVEN, v1).intoArray(pad, de + (c >> 1));
-                    v0.rearrange(ODD, v1).intoArray(pad, dodd + (c >> 1));
-                }
-                for (; c < n; c++) pad[((c & 1) == 0 ? de : dodd) + (c >> 1)] = xa[src + c];
-            } else {
-                for (int c = 0; c < n; c++) {
-                    int lc = c + s.pw;
-                    pad[d + (lc % s.sw) * phaseLen + lc / s.sw] = xa[src + c];
-                }
-            }
-        }
-    }
-
-    /** {@link #fillPadded} for stride 1: plain row copies (kept apart so each form compiles on its own profile). */
-    private void fillStride1(float[] xa, int xo, float[] pad, int po, int n) {
-        for (int ih = 0; ih < s.h; ih++) {
-            int r = ih + s.ph;
-            if (r >= rows) break;
-            int d = po + r * rowLen, src = xo + ih * s.w;
-            int dd = d + s.pw;
-            int nw = Sgemm.roundUp(n, LW), nv = Sgemm.roundUp(n, L);
-            if (n >= LW && wideCopy && src + nw <= xa.length) {
-                // Whole vectors even for the row's ragged end (28 columns): the floats past
-                // the row land on its right padding and the next row's left padding (and
-                // data), which are zeroed again at once; the next row's data is written after.
-                for (int i = 0; i < n; i += LW) FloatVector.fromArray(W, xa, src + i).intoArray(pad, dd + i);
-                for (int i = n; i < nw; i++) pad[dd + i] = 0f;
-            } else if (src + nv <= xa.length) {
-                for (int i = 0; i < n; i += L) FloatVector.fromArray(S, xa, src + i).intoArray(pad, dd + i);
-                for (int i = n; i < nv; i++) pad[dd + i] = 0f;
-            } else {
-                for (int i = 0; i < n; i++) pad[dd + i] = xa[src + i];
             }
         }
     }
