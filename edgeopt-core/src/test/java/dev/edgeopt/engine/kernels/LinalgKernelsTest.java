@@ -188,6 +188,12 @@ class LinalgKernelsTest {
             // Pointwise with M and N off the register tile, and K across several K blocks.
             checkConv(r, 2, 1, 600, 37, 1, new int[] {7, 9}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, true, t, Activation.RELU, null);
             checkConv(r, 2, 2, 24, 144, 1, new int[] {28, 28}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, true, t, Activation.CLIP, new float[] {0, 6});
+            // Pointwise over 7x7 maps, run transposed (pixels as GEMM rows, 49 = 8 x 6 + 1): K
+            // over several K blocks, two images, a register-tile epilogue (Clip), a per-row one
+            // (HardSwish), M = 48 (a last column panel of one vector), no bias.
+            checkConv(r, 2, 2, 576, 96, 1, new int[] {7, 7}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, true, t, Activation.CLIP, new float[] {0, 6});
+            checkConv(r, 2, 1, 40, 64, 1, new int[] {7, 7}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, true, t, Activation.HARD_SWISH, null);
+            checkConv(r, 2, 1, 24, 48, 1, new int[] {7, 7}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, false, t, Activation.NONE, null);
             // MobileNet-style depthwise 3x3, stride 1 and 2, and a 5x5 one.
             checkConv(r, 2, 1, 32, 32, 32, new int[] {112, 112}, new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.CLIP, new float[] {0, 6});
             checkConv(r, 2, 1, 96, 96, 96, new int[] {113, 111}, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1, 1, 1}, true, true, t, Activation.NONE, null);

@@ -6,6 +6,7 @@ import dev.edgeopt.engine.Scratch;
 import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.engine.kernels.Activation;
 import dev.edgeopt.engine.kernels.gemm.GemmJob;
+import dev.edgeopt.engine.kernels.gemm.Sgemm;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.tensor.Tensor;
 import java.util.function.IntConsumer;
@@ -17,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Conv as GEMM per image and group: {@code Y_g[Mg, P] = W_g[Mg, Cg*k] * col_g[Cg*k, P]}. A 1x1
  * stride-1 unpadded conv reads the NCHW input directly as B (no copy); any other window is first
  * unrolled (im2col) into scratch. Weights are packed once when constant; bias and the activation run
- * in the GEMM epilogue.
+ * in the GEMM epilogue. Pointwise convs over small maps run transposed (pixels as rows) when that
+ * wastes fewer vector lanes.
  */
 public final class GemmConv implements Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -31,6 +33,12 @@ public final class GemmConv implements Kernel {
     private final int kg, p, tasks;
     private final ThreadPool pool;
     private final IntConsumer im2colBody = this::im2colTask;
+    /** The transposed form of a pointwise conv (see {@link #transposeWins}), else null. */
+    private final GemmJob tJob;
+    private final Scratch.Ref ytBuf;
+    private final IntConsumer transposeBody = this::transposeTask;
+    private float[] y;
+    private int yOff;
     // Per-run state read by the parallel bodies.
     private float[] x;
     private int xOff, curN, curG;
@@ -44,7 +52,10 @@ public final class GemmConv implements Kernel {
         pointwise = s.pointwise();
         Tensor w = kc.constant(1);
         int bRs = p;
-        if (w != null) {
+        boolean transposed = pointwise && w != null && s.group == 1 && transposeWins(p, s.mg);
+        if (transposed) {
+            jobs = new GemmJob[0];
+        } else if (w != null) {
             jobs = new GemmJob[s.group];
             for (int g = 0; g < s.group; g++) {
                 jobs[g] = new GemmJob(kc, s.mg, p, kg, w.floats(), w.offset() + g * s.mg * kg, kg, 1, 1f, null, 0, bRs, 1, p);
@@ -56,9 +67,40 @@ public final class GemmConv implements Kernel {
             j.ep.setActivation(act, p0, p1);
         }
         col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
+        if (transposed) {
+            // Y^T[P, M] = X^T[P, K] * W^T[K, M]: the pixels become the GEMM's rows and the output
+            // channels its vector columns. The bias becomes a column bias.
+            tJob = new GemmJob(kc, p, s.mg, kg, null, 0, 1, s.inPlane(), 1f, w.floats(), w.offset(), 1, kg, s.mg);
+            tJob.ep.setActivation(act, p0, p1);
+            ytBuf = kc.scratch(DType.FLOAT, Math.multiplyExact(p, s.mg));
+        } else {
+            tJob = null;
+            ytBuf = null;
+        }
+    }
+
+    /**
+     * Whether a pointwise conv with {@code n} pixels and {@code m} output channels uses more of
+     * the register tile's lanes transposed: the tile spans two vectors of columns, so 49 pixels
+     * (7x7 maps) fill 49 of 64 lanes, while 49 rows fill 49 of 54 tile rows and channel counts are
+     * usually whole vectors. The transpose back costs a pass over an L2-sized output, hence the
+     * margin.
+     */
+    static boolean transposeWins(int n, int m) {
+        return lanesUsed(m) * n / Sgemm.roundUp(n, Sgemm.MR) > 1.1 * lanesUsed(n);
+    }
+
+    /** Fraction of computed lanes that are kept for {@code n} columns (a last panel of at most one vector computes one). */
+    private static double lanesUsed(int n) {
+        int half = Sgemm.NR / 2, full = n / Sgemm.NR * Sgemm.NR, rem = n - full;
+        return n / (double) (full + (rem == 0 ? 0 : rem <= half ? half : Sgemm.NR));
     }
 
     @Override public void run(Tensor[] in, Tensor[] out) {
+        if (tJob != null) {
+            runTransposed(in, out);
+            return;
+        }
         Tensor xt = in[0], wt = in[1], bt = in.length > 2 ? in[2] : null, yt = out[0];
         x = xt.floats();
         xOff = xt.offset();
@@ -92,6 +134,35 @@ public final class GemmConv implements Kernel {
             }
         }
         x = null;
+    }
+
+    private void runTransposed(Tensor[] in, Tensor[] out) {
+        Tensor xt = in[0], bt = in.length > 2 ? in[2] : null;
+        tJob.a = xt.floats();
+        tJob.c = ytBuf.floats();
+        tJob.cOff = ytBuf.offset();
+        tJob.ep.colBias = bt == null ? null : bt.floats();
+        tJob.ep.colBiasOff = bt == null ? 0 : bt.offset();
+        y = out[0].floats();
+        for (int n = 0; n < s.n; n++) {
+            tJob.aOff = xt.offset() + n * s.c * s.inPlane();
+            tJob.run();
+            yOff = out[0].offset() + n * s.m * p;
+            pool.parallelFor(tasks, transposeBody);
+        }
+        y = null;
+    }
+
+    /** Channels [m0, m1) of {@code ytBuf[P, M]} into the NCHW output; rows of yt are read in order. */
+    private void transposeTask(int t) {
+        int per = (s.m + tasks - 1) / tasks;
+        int m0 = t * per, m1 = Math.min(s.m, m0 + per);
+        float[] src = ytBuf.floats();
+        int so = ytBuf.offset();
+        for (int i = 0; i < p; i++) {
+            int r = so + i * s.m, d = yOff + i;
+            for (int j = m0; j < m1; j++) y[d + j * p] = src[r + j];
+        }
     }
 
     private void im2colTask(int t) {
