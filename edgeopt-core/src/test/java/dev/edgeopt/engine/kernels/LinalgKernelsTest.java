@@ -188,6 +188,10 @@ class LinalgKernelsTest {
             // Pointwise with M and N off the register tile, and K across several K blocks.
             checkConv(r, 2, 1, 600, 37, 1, new int[] {7, 9}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, true, t, Activation.RELU, null);
             checkConv(r, 2, 2, 24, 144, 1, new int[] {28, 28}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, true, t, Activation.CLIP, new float[] {0, 6});
+            // A last M panel of 4 and of 2 rows (16 and 32 output channels) through the register
+            // epilogue, K across two K blocks (the second adds onto C), with and without bias.
+            checkConv(r, 2, 1, 300, 16, 1, new int[] {14, 14}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, true, t, Activation.RELU, null);
+            checkConv(r, 2, 1, 300, 32, 1, new int[] {8, 8}, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[4], true, false, t, Activation.NONE, null);
             // Pointwise over 7x7 maps, run transposed (pixels as GEMM rows, 49 = 8 x 6 + 1): K
             // over several K blocks, two images, a register-tile epilogue (Clip), a per-row one
             // (HardSwish), M = 48 (a last column panel of one vector), no bias.

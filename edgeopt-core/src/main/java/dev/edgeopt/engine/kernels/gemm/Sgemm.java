@@ -269,13 +269,14 @@ public final class Sgemm {
      * Relu and Clip). A per-row pass after the store would cost more than the whole tile when K is
      * small (MobileNet's 16- and 24-channel expansions). Kept apart from {@link #micro} so each
      * method stays small enough for C2 to keep every vector in a register. Absent biases are
-     * passed as {@link #ZEROS}.
+     * passed as {@link #ZEROS}. Also takes a last panel of M ({@code mr < MR} rows, e.g. 16 output
+     * channels = 6 + 6 + 4), which would otherwise go through a scalar copy of every tile.
      */
 
     /** Zeros standing in for an absent bias, at least {@code max(MR, NR)} long. */
     static final float[] ZEROS = new float[Math.max(MR, NR)];
 
-    static void microEp(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean load,
+    static void microEp(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, boolean load,
                         float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -306,35 +307,57 @@ public final class Sgemm {
         FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo);
         FloatVector cb1 = FloatVector.fromArray(S, cbias, cbo + L);
         FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
-        FloatVector r0 = FloatVector.broadcast(S, rb[ro]), r1 = FloatVector.broadcast(S, rb[ro + 1]);
-        FloatVector r2 = FloatVector.broadcast(S, rb[ro + 2]), r3 = FloatVector.broadcast(S, rb[ro + 3]);
-        FloatVector r4 = FloatVector.broadcast(S, rb[ro + 4]), r5 = FloatVector.broadcast(S, rb[ro + 5]);
+        // Rows past mr (a last panel of M) are computed on A's zero padding and never stored, and
+        // their bias is not read: it may lie past the bias array.
+        FloatVector r0 = FloatVector.broadcast(S, rb[ro]), r1 = FloatVector.broadcast(S, mr > 1 ? rb[ro + 1] : 0f);
+        FloatVector r2 = FloatVector.broadcast(S, mr > 2 ? rb[ro + 2] : 0f), r3 = FloatVector.broadcast(S, mr > 3 ? rb[ro + 3] : 0f);
+        FloatVector r4 = FloatVector.broadcast(S, mr > 4 ? rb[ro + 4] : 0f), r5 = FloatVector.broadcast(S, mr > 5 ? rb[ro + 5] : 0f);
         if (load) {
             c00 = c00.add(FloatVector.fromArray(S, c, co));
             c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-            c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-            c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-            c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-            c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
-            c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-            c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            if (mr > 1) {
+                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            }
+            if (mr > 2) {
+                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+            }
+            if (mr > 3) {
+                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+            }
+            if (mr > 4) {
+                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+                c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+            }
+            if (mr > 5) {
+                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+                c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            }
         }
         c00.add(cb0).add(r0).max(vlo).min(vhi).intoArray(c, co);
         c01.add(cb1).add(r0).max(vlo).min(vhi).intoArray(c, co + L);
-        c10.add(cb0).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc);
-        c11.add(cb1).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc + L);
-        c20.add(cb0).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
-        c21.add(cb1).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc + L);
-        c30.add(cb0).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
-        c31.add(cb1).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc + L);
-        c40.add(cb0).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
-        c41.add(cb1).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc + L);
-        c50.add(cb0).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
-        c51.add(cb1).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc + L);
+        if (mr > 1) {
+            c10.add(cb0).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc);
+            c11.add(cb1).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc + L);
+        }
+        if (mr > 2) {
+            c20.add(cb0).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
+            c21.add(cb1).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc + L);
+        }
+        if (mr > 3) {
+            c30.add(cb0).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
+            c31.add(cb1).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc + L);
+        }
+        if (mr > 4) {
+            c40.add(cb0).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
+            c41.add(cb1).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc + L);
+        }
+        if (mr > 5) {
+            c50.add(cb0).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
+            c51.add(cb1).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc + L);
+        }
     }
 
     /**
