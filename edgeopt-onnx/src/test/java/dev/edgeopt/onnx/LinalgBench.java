@@ -216,4 +216,48 @@ class LinalgBench {
             System.out.printf("matching steps: sum of minima %.3f ms, of medians %.3f ms (%d thread(s))%n", sumMin, sumMed, THREADS);
         }
     }
+
+    /**
+     * mobilenet_v2 in the Java engine and in ONNX Runtime, one run of each in turn
+     * ({@code -Dbench.reps}, default 300, after as many warm-up pairs), so both see the same
+     * machine load: min and median wall time and calling-thread CPU time of each, and their
+     * ratios. Java runs the graph after the engine's pipeline (as {@code bench --graph-opt all});
+     * ORT gets the original model at its level ALL. At one thread ORT computes on the calling
+     * thread too, so the CPU-time ratio is the load-independent figure.
+     */
+    @Test
+    void mobilenetVsOrt() {
+        Graph raw = OnnxImporter.load(TestPaths.sharedModel("mobilenet_v2.onnx"));
+        Graph g = dev.edgeopt.passes.Pipelines.engine(dev.edgeopt.passes.Pipelines.Level.ALL).run(raw).graph();
+        Tensor in = random(new int[] {1, 3, 224, 224}, 4);
+        int reps = Integer.getInteger("bench.reps", 300);
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (Executor ex = new Executor(g, THREADS);
+             OrtRunner ort = new OrtRunner(TestPaths.sharedModel("mobilenet_v2.onnx"), THREADS, OrtRunner.OptLevel.ALL);
+             OrtRunner.Prepared p = ort.prepare(in)) {
+            long[][] wall = new long[2][reps], cpu = new long[2][reps];
+            Runnable[] engines = {() -> ex.run(in), p::run};
+            for (int it = -reps; it < reps; it++) {
+                for (int e = 0; e < 2; e++) {
+                    long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
+                    engines[e].run();
+                    if (it >= 0) {
+                        wall[e][it] = System.nanoTime() - w0;
+                        cpu[e][it] = mx.getCurrentThreadCpuTime() - c0;
+                    }
+                }
+            }
+            for (long[] a : wall) Arrays.sort(a);
+            for (long[] a : cpu) Arrays.sort(a);
+            int mid = reps / 2;
+            System.out.printf("mobilenet_v2, %d thread(s), %d alternating runs each%n", THREADS, reps);
+            System.out.printf("  java wall min %.2f median %.2f ms; cpu min %.2f median %.2f ms%n",
+                    wall[0][0] / 1e6, wall[0][mid] / 1e6, cpu[0][0] / 1e6, cpu[0][mid] / 1e6);
+            System.out.printf("  ort  wall min %.2f median %.2f ms; cpu min %.2f median %.2f ms%n",
+                    wall[1][0] / 1e6, wall[1][mid] / 1e6, cpu[1][0] / 1e6, cpu[1][mid] / 1e6);
+            System.out.printf("  java/ort: wall min %.3f median %.3f; cpu min %.3f median %.3f%n",
+                    wall[0][0] / (double) wall[1][0], wall[0][mid] / (double) wall[1][mid],
+                    cpu[0][0] / (double) cpu[1][0], cpu[0][mid] / (double) cpu[1][mid]);
+        }
+    }
 }
