@@ -133,10 +133,10 @@ final class PaddedPlane {
             int d = po + r * rowLen, src = xo + ih * s.w;
             int dd = d + s.pw;
             int nw = Sgemm.roundUp(n, LW), nv = Sgemm.roundUp(n, L);
-            if (n >= LW && wideCopy && src + nw <= xa.length) {
-                // Whole vectors even for the row's ragged end (28 columns): the floats past
-                // the row land on its right padding and the next row's left padding (and
-                // data), which are zeroed again at once; the next row's data is written after.
+            if (n >= 12 && wideCopy && src + nw <= xa.length) {
+                // Whole 16-lane vectors even for the ragged end of 14- and 28-wide rows: the
+                // floats past the row land on its right padding and the next row's left padding
+                // (and data), which are zeroed again at once; the next row's data is written after.
                 for (int i = 0; i < n; i += LW) FloatVector.fromArray(W, xa, src + i).intoArray(pad, dd + i);
                 for (int i = n; i < nw; i++) pad[dd + i] = 0f;
             } else if (src + nv <= xa.length) {
