@@ -18,6 +18,7 @@ public final class QuantKernels {
         r.register("QuantizeLinear", kc -> new Linear(kc, true));
         r.register("DequantizeLinear", kc -> new Linear(kc, false));
         r.register("DynamicQuantizeLinear", QuantKernels::dynamic);
+        dev.edgeopt.engine.kernels.int8.QLinearKernels.register(r);
     }
 
     /**
