@@ -269,16 +269,23 @@ public final class LowerQdq implements Pass {
         return new Deq(b, dq.input(1), null);
     }
 
-    /** The node's quantized side and its constant scale and zero point. */
+    /** The node's quantized side and its constant scale and zero point (0 when absent). */
     private static Deq params(Node qdq, int si, int zi, boolean perChannel) {
         Value s = qdq.input(si), z = qdq.input(zi);
         if (s == null || !s.isConstant() || s.constant().dtype() != DType.FLOAT) return null;
         if (!perChannel && s.constant().size() != 1) return null;
         if (qdq.attrInt("block_size", 0) != 0) return null;
         Value x = qdq.opType().equals("QuantizeLinear") ? qdq.output(0) : qdq.input(0);
-        // A missing zero point would have to be added as a constant, changing the graph before
-        // the rewrite is certain; edgeopt's quantizer always writes one.
-        if (z == null || !z.isConstant() || z.constant().size() != s.constant().size()) return null;
+        if (z == null) {
+            // QLinear ops take every zero point explicitly; ONNX's default is 0 of the 8-bit type.
+            // Should the rewrite not happen, run() drops the unused constant again.
+            DType t = x.dtype();
+            if (t != DType.INT8 && t != DType.UINT8) return null;
+            Graph g = qdq.graph();
+            z = g.addInitializer(g.uniqueName(s.name() + "_zp"), Tensor.allocate(t, s.constant().shape()));
+        } else if (!z.isConstant() || z.constant().size() != s.constant().size()) {
+            return null;
+        }
         return new Deq(x, s, z);
     }
 
