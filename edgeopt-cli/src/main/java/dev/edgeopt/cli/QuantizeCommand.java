@@ -116,6 +116,8 @@ final class QuantizeCommand implements Callable<Integer> {
             r = PostTrainingQuantizer.weightsOnly(g, wo, !perTensor);
         } else {
             Dataset train = Datasets.load(data, true);
+            // Errors about the calibration data then name what the user passed, not a folder's last part.
+            if (Files.isDirectory(Path.of(data))) train = new Dataset(data + " (train part)", train.data(), train.sampleShape(), train.labels(), train.classes(), train.classNames());
             calibrated = Math.min(calibSamples, train.size());
             err.printf(Locale.ROOT, "calibrating on %d samples of %s (%s)%n", calibrated, train.name(), m);
             err.flush();

@@ -190,12 +190,13 @@ public final class PostTrainingQuantizer {
         return out;
     }
 
+    /** Every float constant a node reads (weights, biases, Add/Mul operands) must be finite. */
     private static void checkWeights(Graph g) {
+        Set<Value> seen = new java.util.HashSet<>();
         for (Node n : g.nodes()) {
-            if (!WEIGHTED.contains(n.opType())) continue;
-            for (int i = 1; i < n.inputCount(); i++) {
+            for (int i = 0; i < n.inputCount(); i++) {
                 Value w = n.input(i);
-                if (w == null || !w.isConstant() || w.dtype() != DType.FLOAT) continue;
+                if (w == null || !w.isConstant() || w.dtype() != DType.FLOAT || !seen.add(w)) continue;
                 float[] a = w.constant().toFloatArray();
                 for (int k = 0; k < a.length; k++) {
                     if (!Float.isFinite(a[k])) throw new EdgeoptException("weight " + w.name() + " of node " + n.name() + " holds " + a[k] + " at element " + k);
