@@ -213,6 +213,7 @@ public final class PostTrainingQuantizer {
             }
         }
         Map<Value, Value> dqOf = new LinkedHashMap<>();
+        Map<String, Value> zeroPoints = new HashMap<>();
         List<Activation> acts = new ArrayList<>();
         for (Map.Entry<Value, QuantParams> e : params.entrySet()) {
             Value v = e.getKey();
@@ -221,7 +222,9 @@ public final class PostTrainingQuantizer {
             boolean isOut = g.isGraphOutput(v);
             String base = v.name();
             Value scale = g.addInitializer(g.uniqueName(base + "_s"), Tensor.of(new float[] {p.scale()}));
-            Value zp = g.addInitializer(g.uniqueName(base + "_zp"), zeroPoint(p));
+            // Zero points repeat (every Relu output has qmin): one shared initializer per value.
+            Value zp = zeroPoints.computeIfAbsent(p.dtype() + "/" + p.zeroPoint(), k -> g.addInitializer(
+                    g.uniqueName("zp_" + p.dtype().toString().toLowerCase(Locale.ROOT) + "_" + (p.zeroPoint() < 0 ? "m" + -p.zeroPoint() : p.zeroPoint())), zeroPoint(p)));
             Node anchor = v.producer();
             int at = anchor == null ? 0 : g.nodes().indexOf(anchor) + 1;
             Node q = g.insertNode(at, "QuantizeLinear", "", g.uniqueName(base + "_Q"), List.of(v, scale, zp), List.of(g.uniqueName(base + "_q")));
@@ -482,10 +485,16 @@ public final class PostTrainingQuantizer {
         String base = w.name();
         Value wq = g.addInitializer(g.uniqueName(base + "_i8"), Tensor.of(DType.INT8, q, shape));
         Value ws = g.addInitializer(g.uniqueName(base + "_s"), o.perChannel() ? Tensor.of(scale, channels) : Tensor.of(scale));
-        // Symmetric, so the zero point is 0; it is still written because ORT's QGemm insists on
-        // one zero point per scale.
-        Value wz = g.addInitializer(g.uniqueName(base + "_zp"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
-        List<Value> dqIns = List.of(wq, ws, wz);
+        // Symmetric, so the zero point is 0, DequantizeLinear's default, and a Conv weight goes
+        // without one. Gemm/MatMul weights keep it: ORT's QGemm fusion rejects a DequantizeLinear
+        // without a zero point (the int8 tensor's dtype alone does not satisfy it).
+        List<Value> dqIns;
+        if (n.opType().equals("Conv")) {
+            dqIns = List.of(wq, ws);
+        } else {
+            Value wz = g.addInitializer(g.uniqueName(base + "_zp"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
+            dqIns = List.of(wq, ws, wz);
+        }
         Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_DQ"), dqIns, List.of(g.uniqueName(base + "_dq")));
         if (o.perChannel()) dq.setAttr("axis", Attribute.of((long) axis));
         n.setInput(1, dq.output(0));
