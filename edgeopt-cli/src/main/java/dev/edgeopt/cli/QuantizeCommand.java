@@ -68,6 +68,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--bias-correction", description = "Correct each Conv/Gemm bias by the mean shift quantization causes on calibration samples.")
     boolean biasCorrection;
 
+    @Option(names = "--cle", description = "Cross-layer equalization of Conv -> [Relu] -> Conv pairs (depthwise-separable nets) before calibration.")
+    boolean cle;
+
     @Option(names = "--weights-only", paramLabel = "T", description = "fp16 or int8 weights (behind Cast / DequantizeLinear) with float activations and biases; no calibration.")
     String weightsOnly;
 
@@ -121,7 +124,7 @@ final class QuantizeCommand implements Callable<Integer> {
             calibrated = Math.min(calibSamples, train.size());
             err.printf(Locale.ROOT, "calibrating on %d samples of %s (%s)%n", calibrated, train.name(), m);
             err.flush();
-            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, dev.edgeopt.ir.DType.INT8, biasCorrection);
+            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, dev.edgeopt.ir.DType.INT8, biasCorrection, cle);
             r = PostTrainingQuantizer.quantize(g, train, o);
         }
         Graph q = r.qdq();

@@ -46,18 +46,22 @@ import java.util.Set;
 public final class PostTrainingQuantizer {
     /** Settings; {@link #defaults()} are the CLI's. */
     public record Options(RangeMethod method, double percentile, boolean perChannel, int samples, long seed, int threads, DType activationType,
-                          boolean biasCorrection) {
-        public static Options defaults() { return new Options(RangeMethod.PERCENTILE, 99.99, true, 1000, 0, 1, DType.INT8, false); }
+                          boolean biasCorrection, boolean crossLayerEqualization) {
+        public static Options defaults() { return new Options(RangeMethod.PERCENTILE, 99.99, true, 1000, 0, 1, DType.INT8, false, false); }
 
-        public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType, biasCorrection); }
+        public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType, biasCorrection, crossLayerEqualization); }
 
-        public Options withPerChannel(boolean p) { return new Options(method, percentile, p, samples, seed, threads, activationType, biasCorrection); }
+        public Options withPercentile(double p) { return new Options(method, p, perChannel, samples, seed, threads, activationType, biasCorrection, crossLayerEqualization); }
 
-        public Options withSamples(int n) { return new Options(method, percentile, perChannel, n, seed, threads, activationType, biasCorrection); }
+        public Options withPerChannel(boolean p) { return new Options(method, percentile, p, samples, seed, threads, activationType, biasCorrection, crossLayerEqualization); }
 
-        public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType, biasCorrection); }
+        public Options withSamples(int n) { return new Options(method, percentile, perChannel, n, seed, threads, activationType, biasCorrection, crossLayerEqualization); }
 
-        public Options withBiasCorrection(boolean b) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, b); }
+        public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType, biasCorrection, crossLayerEqualization); }
+
+        public Options withBiasCorrection(boolean b) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, b, crossLayerEqualization); }
+
+        public Options withCrossLayerEqualization(boolean c) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, biasCorrection, c); }
     }
 
     /** One quantized activation: the float tensor, its parameters and the value consumers now read. */
@@ -97,6 +101,8 @@ public final class PostTrainingQuantizer {
         Graph g = prepare(model);
         ShapeInference.annotate(g, null);
         checkWeights(g);
+        // Equalized before calibration: the ranges to calibrate are those of the equalized graph.
+        if (options.crossLayerEqualization()) CrossLayerEqualization.apply(g);
         List<String> warnings = new ArrayList<>();
         Map<Value, Node> fusedInto = new HashMap<>();
         Set<Value> quantized = new LinkedHashSet<>();
@@ -170,6 +176,7 @@ public final class PostTrainingQuantizer {
         md.put("edgeopt.quant.calibration_samples", Integer.toString(idx.length));
         md.put("edgeopt.quant.seed", Long.toString(options.seed()));
         md.put("edgeopt.quant.bias_correction", Boolean.toString(options.biasCorrection()));
+        md.put("edgeopt.quant.cross_layer_equalization", Boolean.toString(options.crossLayerEqualization()));
         ShapeInference.annotate(g, null);
         ShapeInference.verify(g);
         return new Result(prepared, g, acts, warnings);
