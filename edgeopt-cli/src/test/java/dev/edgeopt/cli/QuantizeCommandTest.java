@@ -169,4 +169,25 @@ class QuantizeCommandTest {
         assertTrue(q.opHistogram().get("QuantizeLinear") >= 3);
         assertTrue(r.json().get("warnings").toString().contains("Softsign"));
     }
+
+    @Test void maxAccuracyDropAndCleAreReported() throws Exception {
+        Path m = tmp.resolve("dscnn.onnx"), out = tmp.resolve("dscnn.int8.onnx");
+        OnnxExporter.save(Architectures.build("dscnn", new int[] {1, 28, 28}, 10, 0.25, 3), m);
+        Path data = npyData("d", Tensor.of(pixels(80 * 784), 80, 1, 28, 28));
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", data.toString(), "--calib-samples", "20",
+                "--val-samples", "60", "--max-accuracy-drop", "0", "--cle", "--per-tensor", "--eval-samples", "20", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode mp = r.json().get("mixed_precision");
+        assertEquals(60, mp.get("validation_samples").asInt());
+        double drop = mp.get("float_accuracy").asDouble() - mp.get("final_accuracy").asDouble();
+        assertTrue(mp.get("within_budget").asBoolean() == (drop <= 1e-12), mp.toString());
+        Graph q = OnnxImporter.load(out);
+        assertEquals("true", q.metadata().get("edgeopt.quant.cross_layer_equalization"));
+        List<String> kept = new java.util.ArrayList<>();
+        mp.get("kept_float").forEach(l -> kept.add(l.get("node").asText()));
+        assertEquals(kept.isEmpty() ? null : String.join(",", new java.util.TreeSet<>(kept)), q.metadata().get("edgeopt.quant.float_layers"));
+        r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", data.toString(), "--calib-samples", "20", "--val-samples", "70",
+                "--max-accuracy-drop", "0.5");
+        assertBadInput(r, "too few");
+    }
 }

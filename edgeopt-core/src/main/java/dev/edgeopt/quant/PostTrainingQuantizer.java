@@ -95,7 +95,16 @@ public final class PostTrainingQuantizer {
      * Quantizes {@code model} with activation ranges from {@code options.samples()} samples of
      * {@code data} (a seeded permutation's first ones).
      */
-    public static Result quantize(Graph model, Dataset data, Options options) {
+    public static Result quantize(Graph model, Dataset data, Options options) { return quantize(model, data, options, Set.of(), new HashMap<>()); }
+
+    /**
+     * As {@link #quantize(Graph, Dataset, Options)}, but the Conv/Gemm/MatMul nodes named in
+     * {@code floatNodes} keep float weights and compute in float (their inputs stay quantized when
+     * their producer's output is). {@code histograms} caches calibration per tensor name across
+     * calls on the same model, data and options: a tensor's float range does not depend on which
+     * layers are quantized.
+     */
+    static Result quantize(Graph model, Dataset data, Options options, Set<String> floatNodes, Map<String, Histogram> histograms) {
         if (options.samples() < 1) throw new EdgeoptException("--calib-samples must be at least 1, got " + options.samples());
         Calibrator.checkInput(model, data);
         Graph g = prepare(model);
@@ -108,7 +117,10 @@ public final class PostTrainingQuantizer {
         Set<Value> quantized = new LinkedHashSet<>();
         for (Node n : g.nodes()) {
             String op = n.opType();
-            if (WEIGHTED.contains(op)) {
+            if (WEIGHTED.contains(op) && floatNodes.contains(n.name())) {
+                // Its Relu goes with it: marked fused, so neither output is quantized for its sake.
+                fusedOutput(g, n, fusedInto);
+            } else if (WEIGHTED.contains(op)) {
                 if (op.equals("MatMul") && !(n.input(1).isConstant() && n.input(1).shape().rank() == 2)) {
                     warnings.add("MatMul " + n.name() + " has no constant 2-D weight; it stays float");
                     continue;
@@ -151,7 +163,9 @@ public final class PostTrainingQuantizer {
         for (Value v : quantized) names.add(v.name());
         int[] perm = Dataset.permutation(data.size(), options.seed());
         int[] idx = java.util.Arrays.copyOf(perm, Math.min(options.samples(), data.size()));
-        Map<String, Histogram> hist = Calibrator.observe(g, names, data, idx, options.threads());
+        List<String> missing = names.stream().filter(t -> !histograms.containsKey(t)).toList();
+        if (!missing.isEmpty()) histograms.putAll(Calibrator.observe(g, missing, data, idx, options.threads()));
+        Map<String, Histogram> hist = histograms;
         Map<Value, QuantParams> params = new LinkedHashMap<>();
         for (Value v : quantized) {
             // The model input's range is the data's own (pixels in [0, 1]): clipping it only
@@ -162,7 +176,7 @@ public final class PostTrainingQuantizer {
             params.put(v, QuantParams.asymmetric(r[0], r[1], options.activationType()));
         }
         Graph prepared = g.copy();
-        List<Activation> acts = rewrite(g, params, options, warnings);
+        List<Activation> acts = rewrite(g, params, options, warnings, floatNodes);
         // The float weights are now unused: dropping them is what makes the model 4x smaller.
         g.removeUnusedValues();
         if (options.biasCorrection()) correctBiases(prepared, g, data, java.util.Arrays.copyOf(idx, Math.min(idx.length, BIAS_SAMPLES)), options.threads());
@@ -177,6 +191,7 @@ public final class PostTrainingQuantizer {
         md.put("edgeopt.quant.seed", Long.toString(options.seed()));
         md.put("edgeopt.quant.bias_correction", Boolean.toString(options.biasCorrection()));
         md.put("edgeopt.quant.cross_layer_equalization", Boolean.toString(options.crossLayerEqualization()));
+        if (!floatNodes.isEmpty()) md.put("edgeopt.quant.float_layers", String.join(",", new java.util.TreeSet<>(floatNodes)));
         ShapeInference.annotate(g, null);
         ShapeInference.verify(g);
         return new Result(prepared, g, acts, warnings);
@@ -212,7 +227,7 @@ public final class PostTrainingQuantizer {
         }
     }
 
-    private static List<Activation> rewrite(Graph g, Map<Value, QuantParams> params, Options o, List<String> warnings) {
+    private static List<Activation> rewrite(Graph g, Map<Value, QuantParams> params, Options o, List<String> warnings, Set<String> floatNodes) {
         // Propagate parameters through movement ops, in topological order.
         for (Node n : new ArrayList<>(g.nodes())) {
             if (MOVEMENT.contains(n.opType()) && params.containsKey(n.input(0)) && n.output(0).dtype() == DType.FLOAT) {
@@ -251,7 +266,7 @@ public final class PostTrainingQuantizer {
             acts.add(new Activation(base, prod == null ? "(input)" : prod.name(), prod == null ? "Input" : prod.opType(), p, dq.output(0).name()));
         }
         for (Node n : new ArrayList<>(g.nodes())) {
-            if (!WEIGHTED.contains(n.opType())) continue;
+            if (!WEIGHTED.contains(n.opType()) || floatNodes.contains(n.name())) continue;
             Value x = n.input(0);
             Value src = x.producer() != null && x.producer().opType().equals("DequantizeLinear") ? x.producer().input(0).producer().input(0) : null;
             QuantParams in = src == null ? null : params.get(src);

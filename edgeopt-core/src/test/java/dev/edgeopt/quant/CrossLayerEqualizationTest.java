@@ -17,14 +17,16 @@ class CrossLayerEqualizationTest {
      * second conv's input channel i by its inverse: the float function is unchanged, but channel
      * ranges within a tensor now differ by up to ~400x, as after careless training or BN folding.
      */
-    static Graph unbalanced(String arch, long seed) {
+    static Graph unbalanced(String arch, long seed) { return unbalanced(arch, seed, 3); }
+
+    static Graph unbalanced(String arch, long seed, double spread) {
         Graph g = PostTrainingQuantizer.prepare(PostTrainingQuantizerTest.model(arch));
         SplittableRandom r = new SplittableRandom(seed);
         for (CrossLayerEqualization.Pair p : CrossLayerEqualization.pairs(g)) {
             Tensor wa = p.a().input(1).constant(), wb = p.b().input(1).constant();
             int c = wa.dim(0);
             float[] f = new float[c];
-            for (int i = 0; i < c; i++) f[i] = (float) Math.exp(r.nextDouble(-3, 3));
+            for (int i = 0; i < c; i++) f[i] = (float) Math.exp(r.nextDouble(-spread, spread));
             float[] a = wa.toFloatArray(), b = wb.toFloatArray();
             boolean dw = p.b().attrInt("group", 1) != 1;
             int k = b.length / (wb.dim(0) * wb.dim(1));
