@@ -40,7 +40,7 @@ public final class Int8Engine implements AutoCloseable {
     public static Graph qoperator(Graph qdq) {
         Graph g = lower(qdq);
         LowerQdq.raiseLookups(g);
-        return g;
+        return dev.edgeopt.passes.Pipelines.forExport().run(g).graph();
     }
 
     public Graph lowered() { return lowered; }
