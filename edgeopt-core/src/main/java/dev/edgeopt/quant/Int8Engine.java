@@ -38,10 +38,11 @@ public final class Int8Engine implements AutoCloseable {
      * DequantizeLinear → float op → QuantizeLinear (ONNX Runtime has no table op).
      */
     public static Graph qoperator(Graph qdq) {
-        Graph g = lower(qdq);
-        LowerQdq.raiseLookups(g);
-        return dev.edgeopt.passes.Pipelines.forExport().run(g).graph();
+        return dev.edgeopt.passes.Pipelines.forExport().run(lower(qdq)).graph();
     }
+
+    /** What {@link #floatOps()} would list for {@code qdq}, without building an engine. */
+    public static List<String> floatOpsAfterLowering(Graph qdq) { return LowerQdq.floatOps(lower(qdq)); }
 
     public Graph lowered() { return lowered; }
 
