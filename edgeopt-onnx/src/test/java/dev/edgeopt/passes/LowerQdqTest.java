@@ -127,6 +127,67 @@ class LowerQdqTest {
         assertTrue(withinQop >= 0.99 * java.length, withinQop + " of " + java.length + " within one step of ORT (QOperator)");
     }
 
+    /**
+     * A Relu the output range does not imply (zero point above the type's minimum) becomes a table
+     * after the QLinearConv; a DQ whose scale is not a constant is left alone, graph unchanged.
+     */
+    @Test
+    void reluNotImpliedBecomesATableAndNonConstantScalesAreLeftAlone() {
+        Graph g = new Graph("conv");
+        g.setOpset(13);
+        Q b = new Q(g);
+        dev.edgeopt.ir.Value x = g.addInput("x", dev.edgeopt.ir.TensorType.of(dev.edgeopt.ir.DType.FLOAT, 1, 3, 6, 6));
+        dev.edgeopt.ir.Value xq = b.qdq(x, 2f / 255, 0);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(9);
+        byte[] w = new byte[4 * 3 * 9];
+        for (int i = 0; i < w.length; i++) w[i] = (byte) (rnd.nextInt(255) - 127);
+        float[] ws = {0.01f, 0.02f, 0.015f, 0.005f};
+        int[] bias = {100, -300, 50, 0};
+        float[] bs = new float[4];
+        for (int c = 0; c < 4; c++) bs[c] = 2f / 255 * ws[c];
+        dev.edgeopt.ir.Node wdq = b.node("DequantizeLinear", g.addInitializer("w", Tensor.of(dev.edgeopt.ir.DType.INT8, w, 4, 3, 3, 3)),
+                g.addInitializer("ws", Tensor.of(ws, 4)), g.addInitializer("wz", Tensor.of(dev.edgeopt.ir.DType.INT8, new byte[4], 4)));
+        wdq.setAttr("axis", dev.edgeopt.ir.Attribute.of(0L));
+        dev.edgeopt.ir.Node bdq = b.node("DequantizeLinear", g.addInitializer("b", Tensor.ofInts(bias, 4)), g.addInitializer("bs", Tensor.of(bs, 4)));
+        bdq.setAttr("axis", dev.edgeopt.ir.Attribute.of(0L));
+        dev.edgeopt.ir.Node conv = b.node("Conv", xq, wdq.output(0), bdq.output(0));
+        conv.setAttr("pads", dev.edgeopt.ir.Attribute.of(new long[] {1, 1, 1, 1}));
+        g.addOutput(b.qdq(b.op("Relu", conv.output(0)), 0.05f, -20));
+        dev.edgeopt.ops.ShapeInference.annotate(g, null);
+        PassManager.Result r = OrtCheck.apply(g, new LowerQdq());
+        Map<String, Integer> h = r.graph().opHistogram();
+        assertEquals(1, h.getOrDefault("QLinearConv", 0), h.toString());
+        assertEquals(1, h.getOrDefault("QLinearLookup", 0), h.toString());
+        assertEquals(0, h.getOrDefault("Relu", 0), h.toString());
+        assertTrue(r.context().changes("lower-qdq").stream().anyMatch(c -> c.description().contains("QLinearLookup Relu")), r.context().changes().toString());
+        Tensor in = Tensor.allocate(dev.edgeopt.ir.DType.FLOAT, 1, 3, 6, 6);
+        for (int i = 0; i < in.size(); i++) in.floats()[i] = (float) rnd.nextDouble(-0.5, 0.5);
+        float[] java, ortQdq;
+        try (dev.edgeopt.engine.Executor e = new dev.edgeopt.engine.Executor(r.graph(), 1)) {
+            java = e.run(in)[0].toFloatArray();
+        }
+        ortQdq = ort(OnnxExporter.toBytes(g), in)[0].toFloatArray();
+        int within = 0;
+        for (int i = 0; i < java.length; i++) if (Math.abs(java[i] - ortQdq[i]) <= 0.05f * 1.001f) within++;
+        assertTrue(within >= 0.99 * java.length, within + " of " + java.length);
+        for (float v : java) assertTrue(v >= 0, "Relu applied");
+
+        // The same graph with the input's scale fed at run time: nothing is rewritten.
+        Graph h2 = new Graph("dynamic-scale");
+        h2.setOpset(13);
+        Q c = new Q(h2);
+        dev.edgeopt.ir.Value x2 = h2.addInput("x", dev.edgeopt.ir.TensorType.of(dev.edgeopt.ir.DType.INT8, 1, 4));
+        dev.edgeopt.ir.Value s2 = h2.addInput("s", dev.edgeopt.ir.TensorType.of(dev.edgeopt.ir.DType.FLOAT));
+        Tensor z = Tensor.allocate(dev.edgeopt.ir.DType.INT8);
+        dev.edgeopt.ir.Value dq = c.op("DequantizeLinear", x2, s2, h2.addInitializer("z", z));
+        h2.addOutput(c.qdq(c.op("Sigmoid", dq), 1f / 256, -128));
+        dev.edgeopt.ops.ShapeInference.annotate(h2, null);
+        PassManager.Result r2 = OrtCheck.apply(h2, new LowerQdq());
+        assertEquals(h2.opHistogram(), r2.graph().opHistogram());
+        assertEquals(h2.initializers().size(), r2.graph().initializers().size());
+        assertEquals(List.of("Sigmoid (" + r2.graph().nodes().get(1).name() + ") stays float"), LowerQdq.floatOps(r2.graph()));
+    }
+
     /** A Q/DQ pair or plain node appended to a graph under construction. */
     private record Q(Graph g) {
         dev.edgeopt.ir.Node node(String op, dev.edgeopt.ir.Value... ins) {
