@@ -1,0 +1,210 @@
+package dev.edgeopt.engine.kernels.int8;
+
+import dev.edgeopt.engine.Kernel;
+import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.Scratch;
+import dev.edgeopt.engine.ThreadPool;
+import dev.edgeopt.engine.kernels.Activation;
+import dev.edgeopt.engine.kernels.conv.ConvShape;
+import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
+import dev.edgeopt.engine.kernels.gemm.GemmJob;
+import dev.edgeopt.ir.DType;
+import dev.edgeopt.ir.TensorType;
+import dev.edgeopt.tensor.Tensor;
+import java.util.function.IntConsumer;
+
+/**
+ * QLinearConv with constant weights and parameters, computed exactly through the fp32 kernels (see
+ * {@link ExactFloat}): the input becomes {@code x - x_zp} in float (padding is then 0), the weights
+ * {@code w - w_zp[c]} once at creation; the GEMM (1x1 directly, other windows through im2col) or
+ * the depthwise kernel sums the products, split along K into runs that stay exact; the epilogue
+ * casts back to int32, adds the bias and requantizes with {@link Requantize}'s vector form.
+ * Work is spread over the pool; scratch holds every buffer, so a run allocates nothing.
+ */
+final class FastQConv implements Kernel {
+    private final ConvShape s;
+    private final QParams q;
+    private final int[] bias; // null: none
+    private final ThreadPool pool;
+    private final int tasks, kg, p, mg, chunks;
+    private final int[] k0; // chunk starts, chunks + 1 entries
+    private final GemmJob[] jobs; // one per chunk (A per run when grouped)
+    private final float[] wf;
+    private final boolean pointwise, grouped;
+    private final DepthwiseConv depthwise; // non-null: the depthwise path
+    private final Scratch.Ref xf, col, cbuf, rows;
+    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask;
+    private Tensor xfT, wfT, yfT;
+    // Per-run state read by the parallel bodies.
+    private byte[] x;
+    private int xOff, curN, curG;
+    private Tensor y;
+
+    static boolean applies(KernelContext kc, QParams q) {
+        return q.constant && kc.constant(3) != null && (!kc.hasInput(8) || kc.constant(8) != null);
+    }
+
+    FastQConv(KernelContext kc, ConvShape s, QParams q) {
+        this.s = s;
+        this.q = q;
+        this.pool = kc.pool();
+        this.tasks = kc.threads();
+        Tensor w = kc.constant(3);
+        Tensor b = kc.hasInput(8) ? kc.constant(8) : null;
+        bias = b == null ? null : java.util.Arrays.copyOfRange(b.ints(), b.offset(), b.offset() + s.m);
+        kg = s.cg * s.kernelSize();
+        p = s.outPlane();
+        mg = s.mg;
+        wf = new float[s.m * kg];
+        int maxW = 0;
+        for (int c = 0; c < s.m; c++) {
+            for (int i = 0; i < kg; i++) {
+                int v = QParams.at(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
+                wf[c * kg + i] = v;
+                maxW = Math.max(maxW, Math.abs(v));
+            }
+        }
+        int run = ExactFloat.maxRun(ExactFloat.maxDistance(q.xUnsigned, q.xZp), maxW);
+        int inElems = Math.multiplyExact(s.n * s.c, s.inPlane());
+        int outElems = Math.multiplyExact(s.n * s.m, p);
+        if (DepthwiseConv.applies(s) && s.kernelSize() <= run) {
+            pointwise = false;
+            grouped = true;
+            chunks = 1;
+            k0 = new int[] {0, kg};
+            jobs = null;
+            col = null;
+            xf = kc.scratch(DType.FLOAT, inElems);
+            cbuf = kc.scratch(DType.FLOAT, outElems);
+            TensorType xt = TensorType.of(DType.FLOAT, kc.inShape(0)), wt = TensorType.of(DType.FLOAT, kc.inShape(3));
+            wfT = Tensor.of(wf, kc.inShape(3));
+            depthwise = new DepthwiseConv(kc.derive(new TensorType[] {xt, wt}, new TensorType[] {TensorType.of(DType.FLOAT, kc.outShape(0))},
+                    new Tensor[] {null, wfT}), s, Activation.NONE, 0f, 0f);
+        } else {
+            depthwise = null;
+            pointwise = s.pointwise();
+            grouped = s.group > 1;
+            chunks = (kg + run - 1) / run;
+            k0 = new int[chunks + 1];
+            for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) kg * h / chunks);
+            jobs = new GemmJob[chunks];
+            for (int h = 0; h < chunks; h++) {
+                int len = k0[h + 1] - k0[h];
+                // Grouped: A (this group's weights) is read per run, so one job serves every group.
+                jobs[h] = new GemmJob(kc, mg, p, len, grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
+            }
+            xf = pointwise ? kc.scratch(DType.FLOAT, s.c * p) : null;
+            col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
+            cbuf = kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
+        }
+        rows = kc.scratch(DType.INT32, Math.multiplyExact(tasks, p));
+    }
+
+    @Override public void run(Tensor[] in, Tensor[] out) {
+        x = in[0].bytes();
+        xOff = in[0].offset();
+        y = out[0];
+        if (depthwise != null) {
+            if (xfT == null) { // scratch arrays exist from the first run on and never move
+                xfT = Tensor.view(DType.FLOAT, new int[] {s.n, s.c, s.d * s.h, s.w}, xf.array(), xf.offset());
+                yfT = Tensor.view(DType.FLOAT, new int[] {s.n, s.m, s.od * s.oh, s.ow}, cbuf.array(), cbuf.offset());
+            }
+            curN = -1;
+            pool.parallelFor(tasks, convertBody);
+            depthwise.run(new Tensor[] {xfT, wfT}, new Tensor[] {yfT});
+            curN = -1;
+            pool.parallelFor(tasks, requantBody);
+        } else {
+            for (int n = 0; n < s.n; n++) {
+                curN = n;
+                if (pointwise) pool.parallelFor(tasks, convertBody);
+                for (int g = 0; g < s.group; g++) {
+                    curG = g;
+                    if (!pointwise) pool.parallelFor(tasks, im2colBody);
+                    for (int h = 0; h < chunks; h++) {
+                        GemmJob j = jobs[h];
+                        if (grouped) {
+                            j.a = wf;
+                            j.aOff = g * mg * kg + k0[h];
+                        }
+                        j.b = pointwise ? xf.floats() : col.floats();
+                        j.bOff = pointwise ? xf.offset() + (g * s.cg + k0[h]) * p : col.offset() + k0[h] * p;
+                        j.c = cbuf.floats();
+                        j.cOff = cbuf.offset() + h * mg * p;
+                        j.run();
+                    }
+                    pool.parallelFor(tasks, requantBody);
+                }
+            }
+        }
+        x = null;
+        y = null;
+    }
+
+    /** Input to float, minus the zero point: image curN, or every image when curN < 0. */
+    private void convertTask(int t) {
+        int inP = s.inPlane();
+        int planes = curN < 0 ? s.n * s.c : s.c;
+        int per = (planes + tasks - 1) / tasks, a = Math.min(planes, t * per), b = Math.min(planes, a + per);
+        int src = xOff + (curN < 0 ? 0 : curN * s.c * inP);
+        float[] dst = xf.floats();
+        int zp = q.xZp;
+        if (q.xUnsigned) {
+            for (int i = a * inP, e = b * inP, d = xf.offset(); i < e; i++) dst[d + i] = (x[src + i] & 0xFF) - zp;
+        } else {
+            for (int i = a * inP, e = b * inP, d = xf.offset(); i < e; i++) dst[d + i] = x[src + i] - zp;
+        }
+    }
+
+    /** Rows of the im2col matrix of group curG of image curN: x - x_zp, 0 in the padding. */
+    private void im2colTask(int t) {
+        int per = (kg + tasks - 1) / tasks;
+        int r0 = t * per, r1 = Math.min(kg, r0 + per);
+        float[] dst = col.floats();
+        int base = col.offset(), inP = s.inPlane(), kk = s.kernelSize(), khw = s.kh * s.kw, zp = q.xZp;
+        int mask = q.xUnsigned ? 0xFF : -1;
+        for (int r = r0; r < r1; r++) {
+            int ci = r / kk, ki = r % kk;
+            int kd = ki / khw, kh = (ki % khw) / s.kw, kw = ki % s.kw;
+            int src = xOff + (curN * s.c + curG * s.cg + ci) * inP;
+            int o = base + r * p;
+            for (int od = 0; od < s.od; od++) {
+                int id = od * s.sd - s.pd + kd * s.dd;
+                for (int oh = 0; oh < s.oh; oh++, o += s.ow) {
+                    int ih = oh * s.sh - s.ph + kh * s.dh;
+                    if (id < 0 || id >= s.d || ih < 0 || ih >= s.h) {
+                        java.util.Arrays.fill(dst, o, o + s.ow, 0f);
+                        continue;
+                    }
+                    int row = src + (id * s.h + ih) * s.w;
+                    for (int ow = 0; ow < s.ow; ow++) {
+                        int iw = ow * s.sw - s.pw + kw * s.dw;
+                        dst[o + ow] = iw < 0 || iw >= s.w ? 0f : (x[row + iw] & mask) - zp;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Output rows: int32 sums of the chunks plus the bias, requantized into y. */
+    private void requantTask(int t) {
+        int nRows = curN < 0 ? s.n * s.m : mg;
+        int per = (nRows + tasks - 1) / tasks, a = Math.min(nRows, t * per), b = Math.min(nRows, a + per);
+        float[] cb = cbuf.floats();
+        int[] acc = rows.ints();
+        int ao = rows.offset() + t * p;
+        byte[] ya = y.bytes();
+        for (int r = a; r < b; r++) {
+            int c = curN < 0 ? r % s.m : curG * mg + r;
+            int yo = y.offset() + (curN < 0 ? r * p : (curN * s.m + c) * p);
+            int bv = bias == null ? 0 : bias[c];
+            int src = cbuf.offset() + r * p;
+            for (int i = 0; i < p; i++) acc[ao + i] = (int) cb[src + i] + bv;
+            for (int h = 1; h < chunks; h++) {
+                int sh = src + h * mg * p;
+                for (int i = 0; i < p; i++) acc[ao + i] += (int) cb[sh + i];
+            }
+            Requantize.requantizeVector(acc, ao, ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+        }
+    }
+}
