@@ -67,8 +67,9 @@ public final class QLinearKernels {
             cRow = c2[0] == 1 ? 0 : c2[1];
             cCol = c2[1] == 1 ? 0 : 1;
         }
-        return new ReferenceMatMul(q, m, k, n, ta, tb, Tensor.numel(batch), Broadcast.indexMap(aBatch, batch),
-                Broadcast.indexMap(bBatch, batch), hasC, cRow, cCol);
+        int[] bMap = Broadcast.indexMap(bBatch, batch);
+        if (FastQMatMul.applies(kc, q, bMap, hasC)) return new FastQMatMul(kc, q, Tensor.numel(batch) * m, m, k, n, ta, tb, hasC, cRow, cCol);
+        return new ReferenceMatMul(q, m, k, n, ta, tb, Tensor.numel(batch), Broadcast.indexMap(aBatch, batch), bMap, hasC, cRow, cCol);
     }
 
     /** Plain loops: the oracle the fast kernels are tested against, and the fallback. */
