@@ -1,5 +1,11 @@
 package dev.edgeopt.engine.kernels.int8;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * When int8 products may be summed in float32 without a rounding error.
  *
@@ -18,6 +24,10 @@ package dev.edgeopt.engine.kernels.int8;
 final class ExactFloat {
     private ExactFloat() {}
 
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
+
     static final int LIMIT = 1 << 24;
 
     /** The longest run of products of magnitude {@code <= maxX * maxW} whose sums stay exact. */
@@ -30,5 +40,33 @@ final class ExactFloat {
     static int maxDistance(boolean unsigned, int zp) {
         int lo = unsigned ? 0 : -128, hi = unsigned ? 255 : 127;
         return Math.max(Math.abs(zp - lo), Math.abs(hi - zp));
+    }
+
+    /**
+     * {@code dst[i] = (int) src[i] + add} (or {@code +=} when {@code accumulate}) for exact integer
+     * sums; vectorized, as C2 leaves the plain float-to-int loop scalar.
+     */
+    static void toInt(float[] src, int so, int[] dst, int d, int n, int add, boolean accumulate) {
+        int i = 0;
+        IntVector av = IntVector.broadcast(I, add);
+        for (; i + F.length() <= n; i += F.length()) {
+            IntVector v = ((IntVector) FloatVector.fromArray(F, src, so + i).convertShape(VectorOperators.F2I, I, 0)).add(av);
+            if (accumulate) v = v.add(IntVector.fromArray(I, dst, d + i));
+            v.intoArray(dst, d + i);
+        }
+        for (; i < n; i++) dst[d + i] = (int) src[so + i] + add + (accumulate ? dst[d + i] : 0);
+    }
+
+    /** {@code dst[i] = x - zp} for int8 ({@code unsigned} false) or uint8 bytes; vectorized. */
+    static void toFloat(byte[] src, int so, float[] dst, int d, int n, boolean unsigned, int zp) {
+        int i = 0;
+        IntVector z = IntVector.broadcast(I, zp);
+        for (; i + B.length() <= n; i += B.length()) {
+            IntVector v = (IntVector) ByteVector.fromArray(B, src, so + i).convertShape(VectorOperators.B2I, I, 0);
+            if (unsigned) v = v.and(0xFF);
+            ((FloatVector) v.sub(z).convertShape(VectorOperators.I2F, F, 0)).intoArray(dst, d + i);
+        }
+        int mask = unsigned ? 0xFF : -1;
+        for (; i < n; i++) dst[d + i] = (src[so + i] & mask) - zp;
     }
 }

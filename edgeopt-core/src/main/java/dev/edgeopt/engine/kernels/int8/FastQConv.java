@@ -147,13 +147,7 @@ final class FastQConv implements Kernel {
         int planes = curN < 0 ? s.n * s.c : s.c;
         int per = (planes + tasks - 1) / tasks, a = Math.min(planes, t * per), b = Math.min(planes, a + per);
         int src = xOff + (curN < 0 ? 0 : curN * s.c * inP);
-        float[] dst = xf.floats();
-        int zp = q.xZp;
-        if (q.xUnsigned) {
-            for (int i = a * inP, e = b * inP, d = xf.offset(); i < e; i++) dst[d + i] = (x[src + i] & 0xFF) - zp;
-        } else {
-            for (int i = a * inP, e = b * inP, d = xf.offset(); i < e; i++) dst[d + i] = x[src + i] - zp;
-        }
+        ExactFloat.toFloat(x, src + a * inP, xf.floats(), xf.offset() + a * inP, (b - a) * inP, q.xUnsigned, q.xZp);
     }
 
     /** Rows of the im2col matrix of group curG of image curN: x - x_zp, 0 in the padding. */
@@ -177,6 +171,15 @@ final class FastQConv implements Kernel {
                         continue;
                     }
                     int row = src + (id * s.h + ih) * s.w;
+                    if (s.sw == 1) {
+                        // Output columns whose input column is inside the row: ow in [lo, hi).
+                        int offW = kw * s.dw - s.pw;
+                        int lo = Math.min(s.ow, Math.max(0, -offW)), hi = Math.max(lo, Math.min(s.ow, s.w - offW));
+                        java.util.Arrays.fill(dst, o, o + lo, 0f);
+                        ExactFloat.toFloat(x, row + lo + offW, dst, o + lo, hi - lo, q.xUnsigned, zp);
+                        java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
+                        continue;
+                    }
                     for (int ow = 0; ow < s.ow; ow++) {
                         int iw = ow * s.sw - s.pw + kw * s.dw;
                         dst[o + ow] = iw < 0 || iw >= s.w ? 0f : (x[row + iw] & mask) - zp;
@@ -199,11 +202,8 @@ final class FastQConv implements Kernel {
             int yo = y.offset() + (curN < 0 ? r * p : (curN * s.m + c) * p);
             int bv = bias == null ? 0 : bias[c];
             int src = cbuf.offset() + r * p;
-            for (int i = 0; i < p; i++) acc[ao + i] = (int) cb[src + i] + bv;
-            for (int h = 1; h < chunks; h++) {
-                int sh = src + h * mg * p;
-                for (int i = 0; i < p; i++) acc[ao + i] += (int) cb[sh + i];
-            }
+            ExactFloat.toInt(cb, src, acc, ao, p, bv, false);
+            for (int h = 1; h < chunks; h++) ExactFloat.toInt(cb, src + h * mg * p, acc, ao, p, 0, true);
             Requantize.requantizeVector(acc, ao, ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
         }
     }

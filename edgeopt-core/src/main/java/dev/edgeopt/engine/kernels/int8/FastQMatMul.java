@@ -95,7 +95,7 @@ final class FastQMatMul implements Kernel {
         float[] dst = af.floats();
         int d = af.offset(), zp = q.xZp, mask = q.xUnsigned ? 0xFF : -1;
         if (!ta) {
-            for (int i = r0 * k, e = r1 * k; i < e; i++) dst[d + i] = (a[aOff + i] & mask) - zp;
+            ExactFloat.toFloat(a, aOff + r0 * k, dst, d + r0 * k, (r1 - r0) * k, q.xUnsigned, zp);
         } else {
             for (int r = r0; r < r1; r++) for (int kk = 0; kk < k; kk++) dst[d + r * k + kk] = (a[aOff + kk * m + r] & mask) - zp;
         }
@@ -108,11 +108,8 @@ final class FastQMatMul implements Kernel {
         int ao = acc.offset() + t * n;
         for (int r = r0; r < r1; r++) {
             int src = cbuf.offset() + r * n;
-            for (int j = 0; j < n; j++) ac[ao + j] = (int) cb[src + j];
-            for (int h = 1; h < chunks; h++) {
-                int sh = src + h * rowsA * n;
-                for (int j = 0; j < n; j++) ac[ao + j] += (int) cb[sh + j];
-            }
+            ExactFloat.toInt(cb, src, ac, ao, n, 0, false);
+            for (int h = 1; h < chunks; h++) ExactFloat.toInt(cb, src + h * rowsA * n, ac, ao, n, 0, true);
             if (c != null) {
                 int[] ca = c.ints();
                 int co = c.offset() + (r % m) * cRow;
