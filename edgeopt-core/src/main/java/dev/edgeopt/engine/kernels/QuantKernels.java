@@ -20,6 +20,7 @@ public final class QuantKernels {
         r.register("DequantizeLinear", kc -> new Linear(kc, false));
         r.register("DynamicQuantizeLinear", QuantKernels::dynamic);
         dev.edgeopt.engine.kernels.int8.QLinearKernels.register(r);
+        dev.edgeopt.engine.kernels.int8.QLinearNnKernels.register(r);
     }
 
     /**
