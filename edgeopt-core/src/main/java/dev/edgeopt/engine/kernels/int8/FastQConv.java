@@ -28,13 +28,27 @@ final class FastQConv implements Kernel {
     private final ThreadPool pool;
     private final int tasks, kg, p, mg, chunks;
     private final int[] k0; // chunk starts, chunks + 1 entries
-    private final GemmJob[] jobs; // one per chunk (A per run when grouped)
+    /**
+     * GEMM path: per task t and chunk h, a one-thread job for a block of {@link #pb} output columns
+     * ({@code jobs}) and one for the narrower last block ({@code tailJobs}); A (the weights) is packed
+     * per block from {@link #wf}, a small cost next to the block's MACs.
+     */
+    private final GemmJob[][] jobs, tailJobs;
+    private final int pb, blocks;
+    /**
+     * When the float results of a group fit in cache (up to {@link #BLOCK_BYTES}): one job per chunk
+     * over all columns, A packed once at creation unless grouped, parallel inside the job.
+     */
+    private final GemmJob[] wholeJobs;
+    private static final int BLOCK_BYTES = 512 * 1024;
     private final float[] wf;
     private final boolean pointwise, grouped;
     private final DepthwiseConv depthwise; // non-null: the depthwise path
     private final Scratch.Ref xf, col, cbuf, rows;
-    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask;
-    private Tensor xfT, wfT, yfT;
+    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask,
+            blockBody = this::blockTask;
+    private Tensor wfT;
+    private Tensor[] dwIn, dwOut; // views of the scratch buffers, made on the first run
     // Per-run state read by the parallel bodies.
     private byte[] x;
     private int xOff, curN, curG;
@@ -72,7 +86,9 @@ final class FastQConv implements Kernel {
             grouped = true;
             chunks = 1;
             k0 = new int[] {0, kg};
-            jobs = null;
+            jobs = tailJobs = null;
+            wholeJobs = null;
+            pb = blocks = 0;
             col = null;
             xf = kc.scratch(DType.FLOAT, inElems);
             cbuf = kc.scratch(DType.FLOAT, outElems);
@@ -87,17 +103,33 @@ final class FastQConv implements Kernel {
             chunks = (kg + run - 1) / run;
             k0 = new int[chunks + 1];
             for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) kg * h / chunks);
-            jobs = new GemmJob[chunks];
-            for (int h = 0; h < chunks; h++) {
-                int len = k0[h + 1] - k0[h];
-                // Grouped: A (this group's weights) is read per run, so one job serves every group.
-                jobs[h] = new GemmJob(kc, mg, p, len, grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
+            // Column blocks whose float results (mg x pb) stay in cache until requantized, and at
+            // least one block per task.
+            int nr = dev.edgeopt.engine.kernels.gemm.Sgemm.NR;
+            int perTask = dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp((p + tasks - 1) / tasks, nr);
+            pb = Math.min(p, Math.min(perTask, dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp(Math.max(1, 32768 / mg), nr)));
+            blocks = (p + pb - 1) / pb;
+            int tail = p - (blocks - 1) * pb;
+            boolean block = (long) mg * p * 4 > BLOCK_BYTES;
+            KernelContext one = kc.derive(new TensorType[0], new TensorType[0], null, ThreadPool.shared(1));
+            jobs = new GemmJob[block ? tasks : 0][chunks];
+            tailJobs = new GemmJob[block ? tasks : 0][chunks];
+            wholeJobs = block ? null : new GemmJob[chunks];
+            for (int h = 0; !block && h < chunks; h++) {
+                wholeJobs[h] = new GemmJob(kc, mg, p, k0[h + 1] - k0[h], grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
+            }
+            for (int t = 0; block && t < tasks; t++) {
+                for (int h = 0; h < chunks; h++) {
+                    int len = k0[h + 1] - k0[h];
+                    jobs[t][h] = new GemmJob(one, mg, pb, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
+                    tailJobs[t][h] = tail == pb ? jobs[t][h] : new GemmJob(one, mg, tail, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
+                }
             }
             xf = pointwise ? kc.scratch(DType.FLOAT, s.c * p) : null;
             col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
             cbuf = kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
         }
-        rows = kc.scratch(DType.INT32, Math.multiplyExact(tasks, p));
+        rows = kc.scratch(DType.INT32, Math.multiplyExact(tasks, depthwise != null || wholeJobs != null ? p : pb));
     }
 
     @Override public void run(Tensor[] in, Tensor[] out) {
@@ -105,13 +137,13 @@ final class FastQConv implements Kernel {
         xOff = in[0].offset();
         y = out[0];
         if (depthwise != null) {
-            if (xfT == null) { // scratch arrays exist from the first run on and never move
-                xfT = Tensor.view(DType.FLOAT, new int[] {s.n, s.c, s.d * s.h, s.w}, xf.array(), xf.offset());
-                yfT = Tensor.view(DType.FLOAT, new int[] {s.n, s.m, s.od * s.oh, s.ow}, cbuf.array(), cbuf.offset());
+            if (dwIn == null) { // scratch arrays exist from the first run on and never move
+                dwIn = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {s.n, s.c, s.d * s.h, s.w}, xf.array(), xf.offset()), wfT};
+                dwOut = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {s.n, s.m, s.od * s.oh, s.ow}, cbuf.array(), cbuf.offset())};
             }
             curN = -1;
             pool.parallelFor(tasks, convertBody);
-            depthwise.run(new Tensor[] {xfT, wfT}, new Tensor[] {yfT});
+            depthwise.run(dwIn, dwOut);
             curN = -1;
             pool.parallelFor(tasks, requantBody);
         } else {
@@ -121,8 +153,12 @@ final class FastQConv implements Kernel {
                 for (int g = 0; g < s.group; g++) {
                     curG = g;
                     if (!pointwise) pool.parallelFor(tasks, im2colBody);
+                    if (wholeJobs == null) {
+                        pool.parallelFor(tasks, blockBody);
+                        continue;
+                    }
                     for (int h = 0; h < chunks; h++) {
-                        GemmJob j = jobs[h];
+                        GemmJob j = wholeJobs[h];
                         if (grouped) {
                             j.a = wf;
                             j.aOff = g * mg * kg + k0[h];
@@ -189,7 +225,39 @@ final class FastQConv implements Kernel {
         }
     }
 
-    /** Output rows: int32 sums of the chunks plus the bias, requantized into y. */
+    /** Column blocks of group curG of image curN: the GEMM chunks, then requantization of the block. */
+    private void blockTask(int t) {
+        int per = (blocks + tasks - 1) / tasks, b0 = Math.min(blocks, t * per), b1 = Math.min(blocks, b0 + per);
+        float[] src = pointwise ? xf.floats() : col.floats();
+        int srcOff = pointwise ? xf.offset() + curG * s.cg * p : col.offset();
+        float[] cb = cbuf.floats();
+        int[] acc = rows.ints();
+        int ao = rows.offset() + t * pb;
+        byte[] ya = y.bytes();
+        for (int bi = b0; bi < b1; bi++) {
+            int c0 = bi * pb, w = Math.min(pb, p - c0);
+            GemmJob[] js = w == pb ? jobs[t] : tailJobs[t];
+            for (int h = 0; h < chunks; h++) {
+                GemmJob j = js[h];
+                j.a = wf;
+                j.aOff = curG * mg * kg + k0[h];
+                j.b = src;
+                j.bOff = srcOff + k0[h] * p + c0;
+                j.c = cb;
+                j.cOff = cbuf.offset() + h * mg * p + c0;
+                j.task(0);
+            }
+            for (int r = 0; r < mg; r++) {
+                int c = curG * mg + r;
+                int so = cbuf.offset() + r * p + c0;
+                ExactFloat.toInt(cb, so, acc, ao, w, bias == null ? 0 : bias[c], false);
+                for (int h = 1; h < chunks; h++) ExactFloat.toInt(cb, so + h * mg * p, acc, ao, w, 0, true);
+                Requantize.requantizeVector(acc, ao, ya, y.offset() + (curN * s.m + c) * p + c0, w, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+            }
+        }
+    }
+
+    /** Output rows (all images for depthwise, else group curG of image curN): int32 sums plus the bias, requantized. */
     private void requantTask(int t) {
         int nRows = curN < 0 ? s.n * s.m : mg;
         int per = (nRows + tasks - 1) / tasks, a = Math.min(nRows, t * per), b = Math.min(nRows, a + per);
