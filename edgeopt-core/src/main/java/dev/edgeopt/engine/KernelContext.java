@@ -74,6 +74,11 @@ public final class KernelContext {
      * kernels that run another kernel on converted operands (e.g. an int8 op through an fp32 one).
      */
     public KernelContext derive(TensorType[] inTypes, TensorType[] outTypes, Tensor[] constants) {
+        return derive(inTypes, outTypes, constants, pool);
+    }
+
+    /** As above with another pool, e.g. one thread for work run inside this kernel's own parallel loop. */
+    public KernelContext derive(TensorType[] inTypes, TensorType[] outTypes, Tensor[] constants, ThreadPool pool) {
         return new KernelContext(node, opset, inTypes, outTypes, constants, pool, scratch);
     }
 

@@ -243,6 +243,37 @@ class QLinearOrtTest {
         m.check();
     }
 
+    /** The node with constant parameters (fast path) and with parameters fed as inputs (reference loops). */
+    static void fastEqualsReference(Case c) {
+        Tensor fast = c.java(2);
+        c.allInputs = true;
+        Tensor ref = c.java(1);
+        c.allInputs = false;
+        assertTrue(fast.contentEquals(ref), c.op + " " + c.attrs + ": fast path differs from the reference loops");
+    }
+
+    @Test
+    void fastPathsEqualReferenceBitForBit() {
+        // K = 1200 and 576 with uint8 zero point 0 (|x - zp| up to 255) and weights up to 127: the
+        // float32 runs are split into chunks that stay exact.
+        Case big = conv(70, DType.UINT8, new int[] {1, 1200, 5, 5}, 20, 1, 1, 1, true, true);
+        big.inputs.set(2, zp(DType.UINT8, 0));
+        fastEqualsReference(big);
+        fastEqualsReference(conv(71, DType.INT8, new int[] {2, 64, 9, 8}, 12, 1, 3, 3, true, true).ints("pads", 1, 1, 1, 1));
+        fastEqualsReference(conv(72, DType.UINT8, new int[] {1, 16, 11, 12}, 16, 16, 3, 3, true, true).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1));
+        fastEqualsReference(conv(73, DType.INT8, new int[] {2, 8, 10, 9}, 12, 4, 3, 1, true, false).ints("dilations", 2, 1).ints("pads", 1, 0, 1, 0));
+        fastEqualsReference(conv(74, DType.UINT8, new int[] {1, 12, 9, 9}, 12, 12, 3, 3, true, true).ints("dilations", 2, 2).ints("pads", 2, 2, 2, 2));
+        // Outputs too large for cache: the column-blocked path (with a narrower last block), 1x1
+        // and 3x3 with chunks.
+        fastEqualsReference(conv(78, DType.INT8, new int[] {1, 8, 64, 64}, 40, 1, 1, 1, true, true));
+        Case blocked = conv(79, DType.UINT8, new int[] {1, 64, 40, 40}, 96, 1, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
+        blocked.inputs.set(2, zp(DType.UINT8, 0));
+        fastEqualsReference(blocked);
+        fastEqualsReference(matMul(75, DType.UINT8, new int[] {2, 3, 1280}, new int[] {1280, 40}, true));
+        fastEqualsReference(gemm(76, DType.INT8, 7, 700, 33, true, true).attr("alpha", 1.3f));
+        fastEqualsReference(gemm(77, DType.UINT8, 4, 96, 20, false, false));
+    }
+
     @Test
     void rejectsWhatItDoesNotSupport() {
         // Per-row a_scale (a 1-D scale of M values) is not supported: a one-line error naming the node.

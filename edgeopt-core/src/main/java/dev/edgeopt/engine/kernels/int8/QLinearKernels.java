@@ -5,6 +5,7 @@ import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.KernelRegistry;
 import dev.edgeopt.engine.kernels.conv.ConvShape;
 import dev.edgeopt.ir.DType;
+import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.tensor.Broadcast;
 import dev.edgeopt.tensor.Tensor;
 import java.util.Arrays;
@@ -28,25 +29,14 @@ public final class QLinearKernels {
     static Kernel conv(KernelContext kc) {
         int[] xs = kc.inShape(0);
         if (xs.length < 3) throw kc.fail("input must have rank >= 3, got " + Arrays.toString(xs));
-        ConvShape s = ConvShape.conv(new Remapped(kc).context());
+        // ConvShape reads x and w from inputs 0 and 1; QLinearConv has w at input 3.
+        ConvShape s = ConvShape.conv(kc.derive(new TensorType[] {kc.inType(0), kc.inType(3)}, new TensorType[] {kc.outType(0)}, null));
         QParams q = new QParams(kc, s.m, 1, 2, 4, 5, 6, 7, 1f, "output channel");
         if (kc.hasInput(8)) {
             if (kc.inDtype(8) != DType.INT32) throw kc.fail("bias must be int32, got " + kc.inDtype(8));
             if (Tensor.numel(kc.inShape(8)) != s.m) throw kc.fail("bias must have " + s.m + " values, got shape " + Arrays.toString(kc.inShape(8)));
         }
-        return new ReferenceConv(s, q);
-    }
-
-    /**
-     * ConvShape reads x and w from inputs 0 and 1; QLinearConv has w at input 3. This builds the
-     * context ConvShape needs without touching the shared class.
-     */
-    private record Remapped(KernelContext kc) {
-        KernelContext context() {
-            dev.edgeopt.ir.TensorType[] in = {kc.inType(0), kc.inType(3)};
-            dev.edgeopt.ir.TensorType[] out = {kc.outType(0)};
-            return new KernelContext(kc.node(), kc.opset(), in, out, new Tensor[2], kc.pool(), null);
-        }
+        return FastQConv.applies(kc, q) ? new FastQConv(kc, s, q) : new ReferenceConv(s, q);
     }
 
     /** QLinearMatMul (matmul broadcasting, rank >= 1) or QGemm (2-D, transA/transB, alpha, C). */
@@ -77,8 +67,9 @@ public final class QLinearKernels {
             cRow = c2[0] == 1 ? 0 : c2[1];
             cCol = c2[1] == 1 ? 0 : 1;
         }
-        return new ReferenceMatMul(q, m, k, n, ta, tb, Tensor.numel(batch), Broadcast.indexMap(aBatch, batch),
-                Broadcast.indexMap(bBatch, batch), hasC, cRow, cCol);
+        int[] bMap = Broadcast.indexMap(bBatch, batch);
+        if (FastQMatMul.applies(kc, q, bMap, hasC)) return new FastQMatMul(kc, q, Tensor.numel(batch) * m, m, k, n, ta, tb, hasC, cRow, cCol);
+        return new ReferenceMatMul(q, m, k, n, ta, tb, Tensor.numel(batch), Broadcast.indexMap(aBatch, batch), bMap, hasC, cRow, cCol);
     }
 
     /** Plain loops: the oracle the fast kernels are tested against, and the fallback. */

@@ -3,7 +3,6 @@ package dev.edgeopt.engine.kernels.int8;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -152,30 +151,32 @@ public final class Requantize {
         for (; i < n; i++) dst[dstOff + i] = (byte) requantize(acc[accOff + i], multiplier[pOff + i], shift[pOff + i], zeroPoint, lo, hi);
     }
 
-    /** SRDHM lane by lane for multipliers >= 0: (a*b + nudge) / 2^31, truncating like Java's long division. */
+    /**
+     * SRDHM lane by lane for multipliers >= 0. {@code floor(a*b / 2^31 + 1/2)} is
+     * {@code (a*b + 2^30) >> 31} with an arithmetic shift, for either sign of a*b: the same value as
+     * the scalar form's nudge-and-truncate, in three operations.
+     */
     private static IntVector highMul(IntVector a, LongVector m) {
         LongVector ab = ((LongVector) a.convertShape(VectorOperators.I2L, VL, 0)).mul(m);
-        VectorMask<Long> neg = ab.compare(VectorOperators.LT, 0);
-        LongVector v = ab.add(LongVector.broadcast(VL, 1L << 30).blend(LongVector.broadcast(VL, 1 - (1L << 30)), neg));
-        // Truncation toward zero: negative values get 2^31 - 1 added before the arithmetic shift.
-        v = v.add(LongVector.zero(VL).blend(LongVector.broadcast(VL, (1L << 31) - 1), v.compare(VectorOperators.LT, 0)));
-        return (IntVector) v.lanewise(VectorOperators.ASHR, 31).convertShape(VectorOperators.L2I, VI, 0);
+        return (IntVector) ab.add(1L << 30).lanewise(VectorOperators.ASHR, 31).convertShape(VectorOperators.L2I, VI, 0);
     }
 
-    /** RDBP with one exponent for all lanes ({@code mask = 2^e - 1}). */
+    /**
+     * RDBP with one exponent for all lanes ({@code mask = 2^e - 1}), without compares:
+     * {@code threshold = (mask >> 1) - (x >> 31)} (x >> 31 is -1 for negative x) and
+     * {@code rem > threshold} is the sign bit of {@code threshold - rem} (both in [0, 2^31)).
+     */
     private static IntVector roundShift(IntVector x, int e, IntVector mask) {
         if (e == 0) return x;
         IntVector rem = x.and(mask);
-        IntVector threshold = mask.lanewise(VectorOperators.ASHR, 1).add(IntVector.zero(VI).blend(1, x.compare(VectorOperators.LT, 0)));
-        IntVector q = x.lanewise(VectorOperators.ASHR, e);
-        return q.add(IntVector.zero(VI).blend(1, rem.compare(VectorOperators.GT, threshold)));
+        IntVector threshold = mask.lanewise(VectorOperators.ASHR, 1).sub(x.lanewise(VectorOperators.ASHR, 31));
+        return x.lanewise(VectorOperators.ASHR, e).add(threshold.sub(rem).lanewise(VectorOperators.LSHR, 31));
     }
 
-    /** RDBP with an exponent per lane. */
+    /** RDBP with an exponent per lane, as above. */
     private static IntVector roundShift(IntVector x, IntVector e, IntVector mask) {
         IntVector rem = x.and(mask);
-        IntVector threshold = mask.lanewise(VectorOperators.ASHR, 1).add(IntVector.zero(VI).blend(1, x.compare(VectorOperators.LT, 0)));
-        IntVector q = x.lanewise(VectorOperators.ASHR, e);
-        return q.add(IntVector.zero(VI).blend(1, rem.compare(VectorOperators.GT, threshold)));
+        IntVector threshold = mask.lanewise(VectorOperators.ASHR, 1).sub(x.lanewise(VectorOperators.ASHR, 31));
+        return x.lanewise(VectorOperators.ASHR, e).add(threshold.sub(rem).lanewise(VectorOperators.LSHR, 31));
     }
 }

@@ -1,0 +1,278 @@
+package dev.edgeopt.engine.kernels.int8;
+
+import dev.edgeopt.engine.Kernel;
+import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.Scratch;
+import dev.edgeopt.engine.ThreadPool;
+import dev.edgeopt.engine.kernels.Activation;
+import dev.edgeopt.engine.kernels.conv.ConvShape;
+import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
+import dev.edgeopt.engine.kernels.gemm.GemmJob;
+import dev.edgeopt.ir.DType;
+import dev.edgeopt.ir.TensorType;
+import dev.edgeopt.tensor.Tensor;
+import java.util.function.IntConsumer;
+
+/**
+ * QLinearConv with constant weights and parameters, computed exactly through the fp32 kernels (see
+ * {@link ExactFloat}): the input becomes {@code x - x_zp} in float (padding is then 0), the weights
+ * {@code w - w_zp[c]} once at creation; the GEMM (1x1 directly, other windows through im2col) or
+ * the depthwise kernel sums the products, split along K into runs that stay exact; the epilogue
+ * casts back to int32, adds the bias and requantizes with {@link Requantize}'s vector form.
+ * Work is spread over the pool; scratch holds every buffer, so a run allocates nothing.
+ */
+final class FastQConv implements Kernel {
+    private final ConvShape s;
+    private final QParams q;
+    private final int[] bias; // null: none
+    private final ThreadPool pool;
+    private final int tasks, kg, p, mg, chunks;
+    private final int[] k0; // chunk starts, chunks + 1 entries
+    /**
+     * GEMM path: per task t and chunk h, a one-thread job for a block of {@link #pb} output columns
+     * ({@code jobs}) and one for the narrower last block ({@code tailJobs}); A (the weights) is packed
+     * per block from {@link #wf}, a small cost next to the block's MACs.
+     */
+    private final GemmJob[][] jobs, tailJobs;
+    private final int pb, blocks;
+    /**
+     * When the float results of a group fit in cache (up to {@link #BLOCK_BYTES}): one job per chunk
+     * over all columns, A packed once at creation unless grouped, parallel inside the job.
+     */
+    private final GemmJob[] wholeJobs;
+    private static final int BLOCK_BYTES = 512 * 1024;
+    private final float[] wf;
+    private final boolean pointwise, grouped;
+    private final DepthwiseConv depthwise; // non-null: the depthwise path
+    private final Scratch.Ref xf, col, cbuf, rows;
+    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask,
+            blockBody = this::blockTask;
+    private Tensor wfT;
+    private Tensor[] dwIn, dwOut; // views of the scratch buffers, made on the first run
+    // Per-run state read by the parallel bodies.
+    private byte[] x;
+    private int xOff, curN, curG;
+    private Tensor y;
+
+    static boolean applies(KernelContext kc, QParams q) {
+        return q.constant && kc.constant(3) != null && (!kc.hasInput(8) || kc.constant(8) != null);
+    }
+
+    FastQConv(KernelContext kc, ConvShape s, QParams q) {
+        this.s = s;
+        this.q = q;
+        this.pool = kc.pool();
+        this.tasks = kc.threads();
+        Tensor w = kc.constant(3);
+        Tensor b = kc.hasInput(8) ? kc.constant(8) : null;
+        bias = b == null ? null : java.util.Arrays.copyOfRange(b.ints(), b.offset(), b.offset() + s.m);
+        kg = s.cg * s.kernelSize();
+        p = s.outPlane();
+        mg = s.mg;
+        wf = new float[s.m * kg];
+        int maxW = 0;
+        for (int c = 0; c < s.m; c++) {
+            for (int i = 0; i < kg; i++) {
+                int v = QParams.at(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
+                wf[c * kg + i] = v;
+                maxW = Math.max(maxW, Math.abs(v));
+            }
+        }
+        int run = ExactFloat.maxRun(ExactFloat.maxDistance(q.xUnsigned, q.xZp), maxW);
+        int inElems = Math.multiplyExact(s.n * s.c, s.inPlane());
+        int outElems = Math.multiplyExact(s.n * s.m, p);
+        if (DepthwiseConv.applies(s) && s.kernelSize() <= run) {
+            pointwise = false;
+            grouped = true;
+            chunks = 1;
+            k0 = new int[] {0, kg};
+            jobs = tailJobs = null;
+            wholeJobs = null;
+            pb = blocks = 0;
+            col = null;
+            xf = kc.scratch(DType.FLOAT, inElems);
+            cbuf = kc.scratch(DType.FLOAT, outElems);
+            TensorType xt = TensorType.of(DType.FLOAT, kc.inShape(0)), wt = TensorType.of(DType.FLOAT, kc.inShape(3));
+            wfT = Tensor.of(wf, kc.inShape(3));
+            depthwise = new DepthwiseConv(kc.derive(new TensorType[] {xt, wt}, new TensorType[] {TensorType.of(DType.FLOAT, kc.outShape(0))},
+                    new Tensor[] {null, wfT}), s, Activation.NONE, 0f, 0f);
+        } else {
+            depthwise = null;
+            pointwise = s.pointwise();
+            grouped = s.group > 1;
+            chunks = (kg + run - 1) / run;
+            k0 = new int[chunks + 1];
+            for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) kg * h / chunks);
+            // Column blocks whose float results (mg x pb) stay in cache until requantized, and at
+            // least one block per task.
+            int nr = dev.edgeopt.engine.kernels.gemm.Sgemm.NR;
+            int perTask = dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp((p + tasks - 1) / tasks, nr);
+            pb = Math.min(p, Math.min(perTask, dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp(Math.max(1, 32768 / mg), nr)));
+            blocks = (p + pb - 1) / pb;
+            int tail = p - (blocks - 1) * pb;
+            boolean block = (long) mg * p * 4 > BLOCK_BYTES;
+            KernelContext one = kc.derive(new TensorType[0], new TensorType[0], null, ThreadPool.shared(1));
+            jobs = new GemmJob[block ? tasks : 0][chunks];
+            tailJobs = new GemmJob[block ? tasks : 0][chunks];
+            wholeJobs = block ? null : new GemmJob[chunks];
+            for (int h = 0; !block && h < chunks; h++) {
+                wholeJobs[h] = new GemmJob(kc, mg, p, k0[h + 1] - k0[h], grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
+            }
+            for (int t = 0; block && t < tasks; t++) {
+                for (int h = 0; h < chunks; h++) {
+                    int len = k0[h + 1] - k0[h];
+                    jobs[t][h] = new GemmJob(one, mg, pb, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
+                    tailJobs[t][h] = tail == pb ? jobs[t][h] : new GemmJob(one, mg, tail, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
+                }
+            }
+            xf = pointwise ? kc.scratch(DType.FLOAT, s.c * p) : null;
+            col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
+            cbuf = kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
+        }
+        rows = kc.scratch(DType.INT32, Math.multiplyExact(tasks, depthwise != null || wholeJobs != null ? p : pb));
+    }
+
+    @Override public void run(Tensor[] in, Tensor[] out) {
+        x = in[0].bytes();
+        xOff = in[0].offset();
+        y = out[0];
+        if (depthwise != null) {
+            if (dwIn == null) { // scratch arrays exist from the first run on and never move
+                dwIn = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {s.n, s.c, s.d * s.h, s.w}, xf.array(), xf.offset()), wfT};
+                dwOut = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {s.n, s.m, s.od * s.oh, s.ow}, cbuf.array(), cbuf.offset())};
+            }
+            curN = -1;
+            pool.parallelFor(tasks, convertBody);
+            depthwise.run(dwIn, dwOut);
+            curN = -1;
+            pool.parallelFor(tasks, requantBody);
+        } else {
+            for (int n = 0; n < s.n; n++) {
+                curN = n;
+                if (pointwise) pool.parallelFor(tasks, convertBody);
+                for (int g = 0; g < s.group; g++) {
+                    curG = g;
+                    if (!pointwise) pool.parallelFor(tasks, im2colBody);
+                    if (wholeJobs == null) {
+                        pool.parallelFor(tasks, blockBody);
+                        continue;
+                    }
+                    for (int h = 0; h < chunks; h++) {
+                        GemmJob j = wholeJobs[h];
+                        if (grouped) {
+                            j.a = wf;
+                            j.aOff = g * mg * kg + k0[h];
+                        }
+                        j.b = pointwise ? xf.floats() : col.floats();
+                        j.bOff = pointwise ? xf.offset() + (g * s.cg + k0[h]) * p : col.offset() + k0[h] * p;
+                        j.c = cbuf.floats();
+                        j.cOff = cbuf.offset() + h * mg * p;
+                        j.run();
+                    }
+                    pool.parallelFor(tasks, requantBody);
+                }
+            }
+        }
+        x = null;
+        y = null;
+    }
+
+    /** Input to float, minus the zero point: image curN, or every image when curN < 0. */
+    private void convertTask(int t) {
+        int inP = s.inPlane();
+        int planes = curN < 0 ? s.n * s.c : s.c;
+        int per = (planes + tasks - 1) / tasks, a = Math.min(planes, t * per), b = Math.min(planes, a + per);
+        int src = xOff + (curN < 0 ? 0 : curN * s.c * inP);
+        ExactFloat.toFloat(x, src + a * inP, xf.floats(), xf.offset() + a * inP, (b - a) * inP, q.xUnsigned, q.xZp);
+    }
+
+    /** Rows of the im2col matrix of group curG of image curN: x - x_zp, 0 in the padding. */
+    private void im2colTask(int t) {
+        int per = (kg + tasks - 1) / tasks;
+        int r0 = t * per, r1 = Math.min(kg, r0 + per);
+        float[] dst = col.floats();
+        int base = col.offset(), inP = s.inPlane(), kk = s.kernelSize(), khw = s.kh * s.kw, zp = q.xZp;
+        int mask = q.xUnsigned ? 0xFF : -1;
+        for (int r = r0; r < r1; r++) {
+            int ci = r / kk, ki = r % kk;
+            int kd = ki / khw, kh = (ki % khw) / s.kw, kw = ki % s.kw;
+            int src = xOff + (curN * s.c + curG * s.cg + ci) * inP;
+            int o = base + r * p;
+            for (int od = 0; od < s.od; od++) {
+                int id = od * s.sd - s.pd + kd * s.dd;
+                for (int oh = 0; oh < s.oh; oh++, o += s.ow) {
+                    int ih = oh * s.sh - s.ph + kh * s.dh;
+                    if (id < 0 || id >= s.d || ih < 0 || ih >= s.h) {
+                        java.util.Arrays.fill(dst, o, o + s.ow, 0f);
+                        continue;
+                    }
+                    int row = src + (id * s.h + ih) * s.w;
+                    if (s.sw == 1) {
+                        // Output columns whose input column is inside the row: ow in [lo, hi).
+                        int offW = kw * s.dw - s.pw;
+                        int lo = Math.min(s.ow, Math.max(0, -offW)), hi = Math.max(lo, Math.min(s.ow, s.w - offW));
+                        java.util.Arrays.fill(dst, o, o + lo, 0f);
+                        ExactFloat.toFloat(x, row + lo + offW, dst, o + lo, hi - lo, q.xUnsigned, zp);
+                        java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
+                        continue;
+                    }
+                    for (int ow = 0; ow < s.ow; ow++) {
+                        int iw = ow * s.sw - s.pw + kw * s.dw;
+                        dst[o + ow] = iw < 0 || iw >= s.w ? 0f : (x[row + iw] & mask) - zp;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Column blocks of group curG of image curN: the GEMM chunks, then requantization of the block. */
+    private void blockTask(int t) {
+        int per = (blocks + tasks - 1) / tasks, b0 = Math.min(blocks, t * per), b1 = Math.min(blocks, b0 + per);
+        float[] src = pointwise ? xf.floats() : col.floats();
+        int srcOff = pointwise ? xf.offset() + curG * s.cg * p : col.offset();
+        float[] cb = cbuf.floats();
+        int[] acc = rows.ints();
+        int ao = rows.offset() + t * pb;
+        byte[] ya = y.bytes();
+        for (int bi = b0; bi < b1; bi++) {
+            int c0 = bi * pb, w = Math.min(pb, p - c0);
+            GemmJob[] js = w == pb ? jobs[t] : tailJobs[t];
+            for (int h = 0; h < chunks; h++) {
+                GemmJob j = js[h];
+                j.a = wf;
+                j.aOff = curG * mg * kg + k0[h];
+                j.b = src;
+                j.bOff = srcOff + k0[h] * p + c0;
+                j.c = cb;
+                j.cOff = cbuf.offset() + h * mg * p + c0;
+                j.task(0);
+            }
+            for (int r = 0; r < mg; r++) {
+                int c = curG * mg + r;
+                int so = cbuf.offset() + r * p + c0;
+                ExactFloat.toInt(cb, so, acc, ao, w, bias == null ? 0 : bias[c], false);
+                for (int h = 1; h < chunks; h++) ExactFloat.toInt(cb, so + h * mg * p, acc, ao, w, 0, true);
+                Requantize.requantizeVector(acc, ao, ya, y.offset() + (curN * s.m + c) * p + c0, w, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+            }
+        }
+    }
+
+    /** Output rows (all images for depthwise, else group curG of image curN): int32 sums plus the bias, requantized. */
+    private void requantTask(int t) {
+        int nRows = curN < 0 ? s.n * s.m : mg;
+        int per = (nRows + tasks - 1) / tasks, a = Math.min(nRows, t * per), b = Math.min(nRows, a + per);
+        float[] cb = cbuf.floats();
+        int[] acc = rows.ints();
+        int ao = rows.offset() + t * p;
+        byte[] ya = y.bytes();
+        for (int r = a; r < b; r++) {
+            int c = curN < 0 ? r % s.m : curG * mg + r;
+            int yo = y.offset() + (curN < 0 ? r * p : (curN * s.m + c) * p);
+            int bv = bias == null ? 0 : bias[c];
+            int src = cbuf.offset() + r * p;
+            ExactFloat.toInt(cb, src, acc, ao, p, bv, false);
+            for (int h = 1; h < chunks; h++) ExactFloat.toInt(cb, src + h * mg * p, acc, ao, p, 0, true);
+            Requantize.requantizeVector(acc, ao, ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+        }
+    }
+}
