@@ -179,8 +179,8 @@ class QLinearKernelsOrtTest {
         return g.g.addInitializer(g.g.uniqueName("zo"), z);
     }
 
-    /** The vector Add path equals the scalar arithmetic bit for bit, including ties and saturation. */
-    @Test void addVectorMatchesScalar() {
+    /** The tabulated Add equals its arithmetic ({@code apply}) bit for bit, including ties and saturation. */
+    @Test void addTableMatchesArithmetic() {
         for (DType t : TYPES) {
             for (long seed = 20; seed < 30; seed++) {
                 G g = new G(seed, t);
