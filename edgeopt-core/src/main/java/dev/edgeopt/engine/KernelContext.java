@@ -79,7 +79,12 @@ public final class KernelContext {
 
     /** As above with another pool, e.g. one thread for work run inside this kernel's own parallel loop. */
     public KernelContext derive(TensorType[] inTypes, TensorType[] outTypes, Tensor[] constants, ThreadPool pool) {
-        return new KernelContext(node, opset, inTypes, outTypes, constants, pool, scratch);
+        return derive(node, inTypes, outTypes, constants, pool);
+    }
+
+    /** As above for another node (e.g. a copy with other attributes); errors still name it. */
+    public KernelContext derive(Node other, TensorType[] inTypes, TensorType[] outTypes, Tensor[] constants, ThreadPool pool) {
+        return new KernelContext(other, opset, inTypes, outTypes, constants, pool, scratch);
     }
 
     public long attrInt(String key, long dflt) { return node.attrInt(key, dflt); }

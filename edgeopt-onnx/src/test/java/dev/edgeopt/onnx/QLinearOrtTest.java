@@ -269,6 +269,10 @@ class QLinearOrtTest {
         Case blocked = conv(79, DType.UINT8, new int[] {1, 64, 40, 40}, 96, 1, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
         blocked.inputs.set(2, zp(DType.UINT8, 0));
         fastEqualsReference(blocked);
+        // Depthwise on large planes: channel blocks of 8 and a last block of 4, two images.
+        Case dw = conv(80, DType.INT8, new int[] {2, 20, 64, 64}, 20, 20, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
+        fastEqualsReference(dw);
+        dw.check();
         fastEqualsReference(matMul(75, DType.UINT8, new int[] {2, 3, 1280}, new int[] {1280, 40}, true));
         fastEqualsReference(gemm(76, DType.INT8, 7, 700, 33, true, true).attr("alpha", 1.3f));
         fastEqualsReference(gemm(77, DType.UINT8, 4, 96, 20, false, false));

@@ -43,12 +43,17 @@ final class FastQConv implements Kernel {
     private static final int BLOCK_BYTES = 512 * 1024;
     private final float[] wf;
     private final boolean pointwise, grouped;
-    private final DepthwiseConv depthwise; // non-null: the depthwise path
+    /**
+     * Depthwise path: the fp32 kernel for a block of {@link #cb} channels of one image (and one for
+     * the last, narrower block), so a block's float input and output stay in cache between the
+     * conversion, the kernel and the requantization.
+     */
+    private final DepthwiseConv depthwise, depthwiseTail;
+    private final int cb;
+    private Tensor[][] dwIn, dwOut; // per block: {x view, w view} and {y view}, made on the first run
     private final Scratch.Ref xf, col, cbuf, rows;
     private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask,
             blockBody = this::blockTask;
-    private Tensor wfT;
-    private Tensor[] dwIn, dwOut; // views of the scratch buffers, made on the first run
     // Per-run state read by the parallel bodies.
     private byte[] x;
     private int xOff, curN, curG;
@@ -79,8 +84,6 @@ final class FastQConv implements Kernel {
             }
         }
         int run = ExactFloat.maxRun(ExactFloat.maxDistance(q.xUnsigned, q.xZp), maxW);
-        int inElems = Math.multiplyExact(s.n * s.c, s.inPlane());
-        int outElems = Math.multiplyExact(s.n * s.m, p);
         if (DepthwiseConv.applies(s) && s.kernelSize() <= run) {
             pointwise = false;
             grouped = true;
@@ -90,14 +93,15 @@ final class FastQConv implements Kernel {
             wholeJobs = null;
             pb = blocks = 0;
             col = null;
-            xf = kc.scratch(DType.FLOAT, inElems);
-            cbuf = kc.scratch(DType.FLOAT, outElems);
-            TensorType xt = TensorType.of(DType.FLOAT, kc.inShape(0)), wt = TensorType.of(DType.FLOAT, kc.inShape(3));
-            wfT = Tensor.of(wf, kc.inShape(3));
-            depthwise = new DepthwiseConv(kc.derive(new TensorType[] {xt, wt}, new TensorType[] {TensorType.of(DType.FLOAT, kc.outShape(0))},
-                    new Tensor[] {null, wfT}), s, Activation.NONE, 0f, 0f);
+            // About 256 KB of float input and output per block.
+            cb = Math.max(1, Math.min(s.c, 65536 / Math.max(1, s.inPlane() + p)));
+            xf = kc.scratch(DType.FLOAT, cb * s.inPlane());
+            cbuf = kc.scratch(DType.FLOAT, cb * p);
+            depthwise = blockKernel(kc, cb);
+            depthwiseTail = s.c % cb == 0 ? depthwise : blockKernel(kc, s.c % cb);
         } else {
-            depthwise = null;
+            depthwise = depthwiseTail = null;
+            cb = 0;
             pointwise = s.pointwise();
             grouped = s.group > 1;
             chunks = (kg + run - 1) / run;
@@ -132,20 +136,48 @@ final class FastQConv implements Kernel {
         rows = kc.scratch(DType.INT32, Math.multiplyExact(tasks, depthwise != null || wholeJobs != null ? p : pb));
     }
 
+    /** The fp32 depthwise kernel for {@code c} channels of one image, weights read per run. */
+    private DepthwiseConv blockKernel(KernelContext kc, int c) {
+        dev.edgeopt.ir.Node copy = new dev.edgeopt.ir.Graph("block").addNode("Conv", kc.node().name(), java.util.List.of(), 1);
+        kc.node().attributes().forEach(copy::setAttr);
+        copy.setAttr("group", dev.edgeopt.ir.Attribute.of((long) c));
+        int[] xs = kc.inShape(0).clone(), ws = kc.inShape(3).clone(), ys = kc.outShape(0).clone();
+        xs[0] = 1;
+        xs[1] = c;
+        ws[0] = c;
+        ys[0] = 1;
+        ys[1] = c;
+        KernelContext bk = kc.derive(copy, new TensorType[] {TensorType.of(DType.FLOAT, xs), TensorType.of(DType.FLOAT, ws)},
+                new TensorType[] {TensorType.of(DType.FLOAT, ys)}, new Tensor[2], kc.pool());
+        ConvShape bs = ConvShape.conv(bk);
+        return new DepthwiseConv(bk, bs, Activation.NONE, 0f, 0f);
+    }
+
     @Override public void run(Tensor[] in, Tensor[] out) {
         x = in[0].bytes();
         xOff = in[0].offset();
         y = out[0];
         if (depthwise != null) {
+            int nb = (s.c + cb - 1) / cb;
             if (dwIn == null) { // scratch arrays exist from the first run on and never move
-                dwIn = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {s.n, s.c, s.d * s.h, s.w}, xf.array(), xf.offset()), wfT};
-                dwOut = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {s.n, s.m, s.od * s.oh, s.ow}, cbuf.array(), cbuf.offset())};
+                dwIn = new Tensor[nb][];
+                dwOut = new Tensor[nb][];
+                for (int b = 0; b < nb; b++) {
+                    int c = Math.min(cb, s.c - b * cb);
+                    dwIn[b] = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {1, c, s.h, s.w}, xf.array(), xf.offset()),
+                        Tensor.view(DType.FLOAT, new int[] {c, 1, s.kh, s.kw}, wf, b * cb * s.kernelSize())};
+                    dwOut[b] = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {1, c, s.oh, s.ow}, cbuf.array(), cbuf.offset())};
+                }
             }
-            curN = -1;
-            pool.parallelFor(tasks, convertBody);
-            depthwise.run(dwIn, dwOut);
-            curN = -1;
-            pool.parallelFor(tasks, requantBody);
+            for (int n = 0; n < s.n; n++) {
+                curN = n;
+                for (int b = 0; b < nb; b++) {
+                    curG = b;
+                    pool.parallelFor(tasks, convertBody);
+                    (b * cb + cb <= s.c ? depthwise : depthwiseTail).run(dwIn[b], dwOut[b]);
+                    pool.parallelFor(tasks, requantBody);
+                }
+            }
         } else {
             for (int n = 0; n < s.n; n++) {
                 curN = n;
@@ -177,12 +209,12 @@ final class FastQConv implements Kernel {
         y = null;
     }
 
-    /** Input to float, minus the zero point: image curN, or every image when curN < 0. */
+    /** Input to float, minus the zero point: image curN (depthwise: its channel block curG). */
     private void convertTask(int t) {
         int inP = s.inPlane();
-        int planes = curN < 0 ? s.n * s.c : s.c;
+        int c0 = depthwise == null ? 0 : curG * cb, planes = depthwise == null ? s.c : Math.min(cb, s.c - c0);
         int per = (planes + tasks - 1) / tasks, a = Math.min(planes, t * per), b = Math.min(planes, a + per);
-        int src = xOff + (curN < 0 ? 0 : curN * s.c * inP);
+        int src = xOff + (curN * s.c + c0) * inP;
         ExactFloat.toFloat(x, src + a * inP, xf.floats(), xf.offset() + a * inP, (b - a) * inP, q.xUnsigned, q.xZp);
     }
 
@@ -257,21 +289,20 @@ final class FastQConv implements Kernel {
         }
     }
 
-    /** Output rows (all images for depthwise, else group curG of image curN): int32 sums plus the bias, requantized. */
+    /** Output rows of group curG of image curN (depthwise: of channel block curG): int32 plus the bias, requantized. */
     private void requantTask(int t) {
-        int nRows = curN < 0 ? s.n * s.m : mg;
+        int c0 = depthwise == null ? curG * mg : curG * cb, nRows = depthwise == null ? mg : Math.min(cb, s.c - c0);
         int per = (nRows + tasks - 1) / tasks, a = Math.min(nRows, t * per), b = Math.min(nRows, a + per);
-        float[] cb = cbuf.floats();
+        float[] cbf = cbuf.floats();
         int[] acc = rows.ints();
         int ao = rows.offset() + t * p;
         byte[] ya = y.bytes();
         for (int r = a; r < b; r++) {
-            int c = curN < 0 ? r % s.m : curG * mg + r;
-            int yo = y.offset() + (curN < 0 ? r * p : (curN * s.m + c) * p);
-            int bv = bias == null ? 0 : bias[c];
+            int c = c0 + r;
+            int yo = y.offset() + (curN * s.m + c) * p;
             int src = cbuf.offset() + r * p;
-            ExactFloat.toInt(cb, src, acc, ao, p, bv, false);
-            for (int h = 1; h < chunks; h++) ExactFloat.toInt(cb, src + h * mg * p, acc, ao, p, 0, true);
+            ExactFloat.toInt(cbf, src, acc, ao, p, bias == null ? 0 : bias[c], false);
+            for (int h = 1; h < chunks; h++) ExactFloat.toInt(cbf, src + h * mg * p, acc, ao, p, 0, true);
             Requantize.requantizeVector(acc, ao, ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
         }
     }
