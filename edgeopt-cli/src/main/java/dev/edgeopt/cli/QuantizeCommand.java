@@ -10,6 +10,7 @@ import dev.edgeopt.onnx.OnnxExporter;
 import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OrtRunner;
 import dev.edgeopt.quant.Calibrator;
+import dev.edgeopt.quant.Int8Engine;
 import dev.edgeopt.quant.LayerErrors;
 import dev.edgeopt.quant.MixedPrecision;
 import dev.edgeopt.quant.PostTrainingQuantizer;
@@ -86,7 +87,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--dynamic", description = "Dynamic quantization of Gemm/MatMul: int8 weights, activations quantized to uint8 at run time; no calibration.")
     boolean dynamic;
 
-    @Option(names = "--format", defaultValue = "qdq", paramLabel = "F", description = "qdq (default); qoperator is not yet implemented.")
+    @Option(names = "--format", defaultValue = "qdq", paramLabel = "F",
+            description = {"qdq (default): QuantizeLinear/DequantizeLinear around float ops; qoperator: the integer ops the Java int8 engine runs",
+                "(QLinearConv, QLinearMatMul, com.microsoft QGemm/QLinearAdd/...). Static int8 only."})
     String format;
 
     @Option(names = "--eval-samples", defaultValue = "0", paramLabel = "N", description = "Evaluate on the first N test samples (default 0: all).")
@@ -104,7 +107,8 @@ final class QuantizeCommand implements Callable<Integer> {
 
     record Result(String model, String output, String method, int calibrationSamples, long sizeBefore, long sizeAfter, double sizeRatio,
                   long testSamples, List<Accuracy> accuracy, double argmaxAgreement, double withinOneStep,
-                  List<LayerErrors.Row> layers, List<String> worstLayers, List<String> warnings, Mixed mixedPrecision) {}
+                  List<LayerErrors.Row> layers, List<String> worstLayers, List<String> warnings, Mixed mixedPrecision,
+                  String javaEngine, List<String> floatOps) {}
 
     /** What --max-accuracy-drop measured on the validation split and which layers it kept float. */
     record Mixed(int validationSamples, double budgetPoints, double floatAccuracy, double int8Accuracy, double finalAccuracy, boolean withinBudget,
@@ -117,7 +121,8 @@ final class QuantizeCommand implements Callable<Integer> {
             default -> throw new EdgeoptException("--weights-only is fp16 or int8, not " + weightsOnly);
         };
         if (dynamic && wo != null) throw new EdgeoptException("--dynamic and --weights-only exclude each other");
-        if (!format.equals("qdq")) throw new EdgeoptException("--format " + format + " is not yet implemented; use qdq");
+        if (!format.equals("qdq") && !format.equals("qoperator")) throw new EdgeoptException("--format is qdq or qoperator, not " + format);
+        if (format.equals("qoperator") && (dynamic || weightsOnly != null)) throw new EdgeoptException("--format qoperator applies to static int8 quantization, not --dynamic or --weights-only");
         int threads = threadsOption.get();
         RangeMethod m = RangeMethod.parse(method);
         PrintWriter err = spec.commandLine().getErr();
@@ -152,7 +157,8 @@ final class QuantizeCommand implements Callable<Integer> {
         Graph q = r.qdq();
         q.metadata().put("edgeopt.quant.source_sha256", sha256(source));
         q.metadata().put("edgeopt.quant.source", model.getFileName().toString());
-        byte[] bytes = OnnxExporter.toBytes(q);
+        boolean static8 = !dynamic && wo == null;
+        byte[] bytes = OnnxExporter.toBytes(format.equals("qoperator") ? Int8Engine.qoperator(q) : q);
         AtomicFile.write(output, bytes);
         for (String w : r.warnings()) err.println("warning: " + w);
 
@@ -163,7 +169,10 @@ final class QuantizeCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "evaluating on %d test samples%n", n);
         err.flush();
         float[] fJava = outputs(new Executor(g, threads), null, test, idx);
-        float[] qJava = outputs(new Executor(q, threads), null, test, idx);
+        // Static int8 runs in the integer-only engine; the other modes keep float activations.
+        Int8Engine int8 = static8 ? new Int8Engine(q, threads) : null;
+        List<String> floatOps = int8 == null ? List.of() : int8.floatOps();
+        float[] qJava = outputs(int8 != null ? int8.executor() : new Executor(q, threads), null, test, idx);
         float[] qOrt;
         try (OrtRunner rt = new OrtRunner(bytes, threads, OrtRunner.OptLevel.ALL)) {
             qOrt = outputs(null, rt, test, idx);
@@ -187,7 +196,8 @@ final class QuantizeCommand implements Callable<Integer> {
                 new Accuracy(label, "java", accuracy(qJava, test, idx, classes)),
                 new Accuracy(label, "ort", accuracy(qOrt, test, idx, classes)));
         Result res = new Result(model.toString(), output.toString(), dynamic ? "dynamic" : wo == null ? m.toString() : "weights-only " + weightsOnly, calibrated, before, after,
-                (double) after / before, n, acc, (double) agree / n, (double) within / qJava.length, layers, worst, r.warnings(), mixed);
+                (double) after / before, n, acc, (double) agree / n, (double) within / qJava.length, layers, worst, r.warnings(), mixed,
+                static8 ? (floatOps.isEmpty() ? "integer-only" : "integer with float ops") : "float kernels between Q/DQ", floatOps);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Cli.printJson(out, res);
@@ -195,6 +205,10 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "%s -> %s: %s -> %s (%.1f%%)%n", model, output, Cli.bytes(before), Cli.bytes(after), 100.0 * after / before);
         for (Accuracy a : acc) out.printf(Locale.ROOT, "  %-5s %-4s accuracy %.2f%% on %d test samples%n", a.model(), a.engine(), 100 * a.accuracy(), n);
+        if (static8) {
+            out.println("  int8 java engine: " + (floatOps.isEmpty() ? "integer-only (QuantizeLinear at the input, DequantizeLinear at the output)"
+                    : "integer, except " + String.join(", ", floatOps)));
+        }
         out.printf(Locale.ROOT, "  %s java vs ort: same argmax on %.2f%% of samples, %.2f%% of outputs within one step (%.4g; 1e-4 for float outputs)%n",
                 label, 100.0 * agree / n, 100.0 * within / qJava.length, step);
         if (mixed != null) {

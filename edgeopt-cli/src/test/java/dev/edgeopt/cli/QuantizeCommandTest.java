@@ -37,6 +37,7 @@ class QuantizeCommandTest {
         assertEquals(3, j.get("accuracy").size());
         assertTrue(j.get("argmax_agreement").asDouble() >= 0.95, j.toString());
         assertTrue(j.get("within_one_step").asDouble() >= 0.95, j.toString());
+        assertEquals("integer-only", j.get("java_engine").asText(), j.toString());
         assertTrue(j.get("layers").size() >= 4);
         assertEquals(3, j.get("worst_layers").size());
         Graph q = OnnxImporter.load(out);
@@ -80,12 +81,33 @@ class QuantizeCommandTest {
         assertEquals(0, q.opHistogram().getOrDefault("Gemm", 0));
     }
 
-    @Test void unfinishedModesSayNotYet() throws Exception {
+    @Test void qoperatorFormatIsTheIntegerGraphOrtRuns() throws Exception {
+        Path m = tmp.resolve("resnet8.onnx"), out = tmp.resolve("resnet8.qop.onnx");
+        OnnxExporter.save(Architectures.build("resnet8", new int[] {1, 28, 28}, 10, 0.5, 3), m);
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--format", "qoperator", "--calib-samples", "30",
+                "--eval-samples", "40", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        assertEquals("integer-only", j.get("java_engine").asText(), j.toString());
+        assertEquals(0, j.get("float_ops").size(), j.toString());
+        // ORT ran the written QOperator file.
+        assertTrue(j.get("argmax_agreement").asDouble() >= 0.95, j.toString());
+        Graph q = OnnxImporter.load(out);
+        var h = q.opHistogram();
+        assertEquals(0, h.getOrDefault("Conv", 0), h.toString());
+        assertTrue(h.getOrDefault("QLinearConv", 0) >= 5 && h.getOrDefault("QLinearAdd", 0) >= 2 && h.getOrDefault("QGemm", 0) == 1, h.toString());
+        assertEquals(1, h.getOrDefault("QuantizeLinear", 0), h.toString());
+    }
+
+    @Test void badFormatsAndMethodsAreOneLineErrors() throws Exception {
         Path m = tmp.resolve("mlp.onnx");
         OnnxExporter.save(Architectures.build("mlp", new int[] {1, 28, 28}, 10, 0.25, 3), m);
-        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--format", "qoperator");
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--format", "qop");
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("not yet"), r.err());
+        assertTrue(r.err().contains("--format is qdq or qoperator"), r.err());
+        r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--format", "qoperator", "--dynamic");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("static int8"), r.err());
         r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--method", "median");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown calibration method"), r.err());

@@ -69,6 +69,14 @@ public final class KernelContext {
      */
     public Scratch.Ref scratch(DType dtype, int elements) { return scratch.request(dtype, elements); }
 
+    /**
+     * A context for the same node, pool and scratch with other input/output types and constants: for
+     * kernels that run another kernel on converted operands (e.g. an int8 op through an fp32 one).
+     */
+    public KernelContext derive(TensorType[] inTypes, TensorType[] outTypes, Tensor[] constants) {
+        return new KernelContext(node, opset, inTypes, outTypes, constants, pool, scratch);
+    }
+
     public long attrInt(String key, long dflt) { return node.attrInt(key, dflt); }
     public float attrFloat(String key, float dflt) { return node.attrFloat(key, dflt); }
     public String attrString(String key, String dflt) { return node.attrString(key, dflt); }

@@ -1,5 +1,12 @@
 package dev.edgeopt.engine.kernels.int8;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Requantization: the one implementation in edgeopt of turning an int32 accumulator into an
  * int8/uint8 output. It is TFLite's (and gemmlowp's) reference arithmetic, so the Java int8 kernels,
@@ -90,5 +97,85 @@ public final class Requantize {
     /** Requantizes a run of accumulators into bytes (int8 or uint8 bit patterns). */
     public static void requantize(int[] acc, int accOff, byte[] dst, int dstOff, int n, int multiplier, int shift, int zeroPoint, int lo, int hi) {
         for (int i = 0; i < n; i++) dst[dstOff + i] = (byte) requantize(acc[accOff + i], multiplier, shift, zeroPoint, lo, hi);
+    }
+
+    // ------------------------------------------------------------------ vectorized, same arithmetic
+
+    private static final VectorSpecies<Integer> VI = IntVector.SPECIES_256;
+    private static final VectorSpecies<Long> VL = LongVector.SPECIES_512;
+    private static final VectorSpecies<Byte> VB = ByteVector.SPECIES_64;
+    private static final int LANES = VI.length();
+
+    /**
+     * {@link #requantize(int[], int, byte[], int, int, int, int, int, int, int)} with the Vector API:
+     * the same steps lane by lane (64-bit products, the same nudge, truncating division, the same
+     * rounding shift), so the bytes are identical; tested against the scalar form.
+     */
+    public static void requantizeVector(int[] acc, int accOff, byte[] dst, int dstOff, int n, int multiplier, int shift, int zeroPoint, int lo, int hi) {
+        int i = 0;
+        if (multiplier >= 0) { // always so from quantizeMultiplier; the one SRDHM overflow needs a negative one
+            int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+            LongVector m = LongVector.broadcast(VL, multiplier);
+            IntVector mask = IntVector.broadcast(VI, (int) ((1L << right) - 1));
+            IntVector zp = IntVector.broadcast(VI, zeroPoint), vlo = IntVector.broadcast(VI, lo), vhi = IntVector.broadcast(VI, hi);
+            for (; i + LANES <= n; i += LANES) {
+                IntVector x = IntVector.fromArray(VI, acc, accOff + i);
+                if (left > 0) x = x.lanewise(VectorOperators.LSHL, left);
+                IntVector y = roundShift(highMul(x, m), right, mask).add(zp).max(vlo).min(vhi);
+                ((ByteVector) y.convertShape(VectorOperators.I2B, VB, 0)).intoArray(dst, dstOff + i);
+            }
+        }
+        for (; i < n; i++) dst[dstOff + i] = (byte) requantize(acc[accOff + i], multiplier, shift, zeroPoint, lo, hi);
+    }
+
+    /**
+     * As {@link #requantizeVector(int[], int, byte[], int, int, int, int, int, int, int)} with a
+     * multiplier and shift per element: element i uses {@code multiplier[pOff + i]} and
+     * {@code shift[pOff + i]} (per-column parameters of a matrix row).
+     */
+    public static void requantizeVector(int[] acc, int accOff, byte[] dst, int dstOff, int n, int[] multiplier, int[] shift, int pOff,
+                                        int zeroPoint, int lo, int hi) {
+        int i = 0;
+        IntVector zp = IntVector.broadcast(VI, zeroPoint), vlo = IntVector.broadcast(VI, lo), vhi = IntVector.broadcast(VI, hi);
+        IntVector zero = IntVector.zero(VI), one = IntVector.broadcast(VI, 1);
+        for (; i + LANES <= n; i += LANES) {
+            IntVector mv = IntVector.fromArray(VI, multiplier, pOff + i);
+            if (mv.compare(VectorOperators.LT, 0).anyTrue()) break; // never from quantizeMultiplier; the scalar tail handles it
+            IntVector sv = IntVector.fromArray(VI, shift, pOff + i);
+            IntVector left = sv.max(zero), right = sv.neg().max(zero);
+            IntVector x = IntVector.fromArray(VI, acc, accOff + i).lanewise(VectorOperators.LSHL, left);
+            LongVector m = (LongVector) mv.convertShape(VectorOperators.I2L, VL, 0);
+            IntVector mask = one.lanewise(VectorOperators.LSHL, right).sub(one);
+            IntVector y = roundShift(highMul(x, m), right, mask).add(zp).max(vlo).min(vhi);
+            ((ByteVector) y.convertShape(VectorOperators.I2B, VB, 0)).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) dst[dstOff + i] = (byte) requantize(acc[accOff + i], multiplier[pOff + i], shift[pOff + i], zeroPoint, lo, hi);
+    }
+
+    /** SRDHM lane by lane for multipliers >= 0: (a*b + nudge) / 2^31, truncating like Java's long division. */
+    private static IntVector highMul(IntVector a, LongVector m) {
+        LongVector ab = ((LongVector) a.convertShape(VectorOperators.I2L, VL, 0)).mul(m);
+        VectorMask<Long> neg = ab.compare(VectorOperators.LT, 0);
+        LongVector v = ab.add(LongVector.broadcast(VL, 1L << 30).blend(LongVector.broadcast(VL, 1 - (1L << 30)), neg));
+        // Truncation toward zero: negative values get 2^31 - 1 added before the arithmetic shift.
+        v = v.add(LongVector.zero(VL).blend(LongVector.broadcast(VL, (1L << 31) - 1), v.compare(VectorOperators.LT, 0)));
+        return (IntVector) v.lanewise(VectorOperators.ASHR, 31).convertShape(VectorOperators.L2I, VI, 0);
+    }
+
+    /** RDBP with one exponent for all lanes ({@code mask = 2^e - 1}). */
+    private static IntVector roundShift(IntVector x, int e, IntVector mask) {
+        if (e == 0) return x;
+        IntVector rem = x.and(mask);
+        IntVector threshold = mask.lanewise(VectorOperators.ASHR, 1).add(IntVector.zero(VI).blend(1, x.compare(VectorOperators.LT, 0)));
+        IntVector q = x.lanewise(VectorOperators.ASHR, e);
+        return q.add(IntVector.zero(VI).blend(1, rem.compare(VectorOperators.GT, threshold)));
+    }
+
+    /** RDBP with an exponent per lane. */
+    private static IntVector roundShift(IntVector x, IntVector e, IntVector mask) {
+        IntVector rem = x.and(mask);
+        IntVector threshold = mask.lanewise(VectorOperators.ASHR, 1).add(IntVector.zero(VI).blend(1, x.compare(VectorOperators.LT, 0)));
+        IntVector q = x.lanewise(VectorOperators.ASHR, e);
+        return q.add(IntVector.zero(VI).blend(1, rem.compare(VectorOperators.GT, threshold)));
     }
 }

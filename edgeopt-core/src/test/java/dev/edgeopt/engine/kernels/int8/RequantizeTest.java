@@ -103,4 +103,40 @@ class RequantizeTest {
         assertEquals(50, out[1]);
         assertEquals(255, out[2] & 0xFF);
     }
+
+    static String hex(byte[] a, int off, int n) { return java.util.HexFormat.of().formatHex(a, off, off + n); }
+
+    /** The vectorized forms give the scalar form's bytes on edge and random accumulators and multipliers. */
+    @Test
+    void vectorFormsEqualScalarForm() {
+        SplittableRandom r = new SplittableRandom(11);
+        int n = 203; // not a multiple of the lane count: the scalar tail runs too
+        int[] acc = new int[n + 5];
+        byte[] want = new byte[n + 5], got = new byte[n + 5], got2 = new byte[n + 5];
+        int[] mult = new int[n + 5], shift = new int[n + 5];
+        double[] reals = {0, 1e-12, 1e-9, 3e-6, 0.000123, 0.0039, 0.25, 0.5, 0.75, 0.999999, 1, 1.5, 3.7, 1000, 1e9};
+        for (int round = 0; round < 400; round++) {
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] = switch (r.nextInt(4)) {
+                    case 0 -> EDGES[r.nextInt(EDGES.length)];
+                    case 1 -> r.nextInt(-70000, 70000);
+                    case 2 -> r.nextInt(-(1 << 20), 1 << 20);
+                    default -> r.nextInt();
+                };
+                double m = round % 3 == 0 ? reals[r.nextInt(reals.length)] : Math.exp(r.nextDouble(-25, 3));
+                Requantize.Multiplier q = Requantize.quantizeMultiplier(m);
+                mult[i] = q.multiplier();
+                shift[i] = q.shift();
+            }
+            int zp = r.nextInt(-128, 256), lo = r.nextBoolean() ? -128 : 0, hi = lo == 0 ? 255 : 127;
+            if (round % 5 == 0) lo = Math.min(hi, zp); // a fused Relu's range
+            int off = r.nextInt(3), p = r.nextInt(n);
+            for (int i = 0; i < n; i++) want[off + i] = (byte) Requantize.requantize(acc[off + i], mult[p], shift[p], zp, lo, hi);
+            Requantize.requantizeVector(acc, off, got, off, n, mult[p], shift[p], zp, lo, hi);
+            assertEquals(hex(want, off, n), hex(got, off, n), "per-run multiplier " + mult[p] + " shift " + shift[p]);
+            for (int i = 0; i < n; i++) want[off + i] = (byte) Requantize.requantize(acc[off + i], mult[off + i], shift[off + i], zp, lo, hi);
+            Requantize.requantizeVector(acc, off, got2, off, n, mult, shift, off, zp, lo, hi);
+            assertEquals(hex(want, off, n), hex(got2, off, n), "per-element multipliers");
+        }
+    }
 }
