@@ -534,10 +534,11 @@ public final class PostTrainingQuantizer {
             bq[c] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
         }
         Value bqv = g.addInitializer(g.uniqueName(b.name() + "_i32"), Tensor.ofInts(bq, channels));
-        Value bsv = g.addInitializer(g.uniqueName(b.name() + "_s"), Tensor.of(bs, channels));
+        // Per-tensor weights give every channel the same bias scale: one scalar, not C copies.
+        Value bsv = g.addInitializer(g.uniqueName(b.name() + "_s"), o.perChannel() ? Tensor.of(bs, channels) : Tensor.of(new float[] {bs[0]}));
         // The bias zero point is omitted: 0 is ONNX's default for it.
         Node bdq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(b.name() + "_DQ"), List.of(bqv, bsv), List.of(g.uniqueName(b.name() + "_dq")));
-        bdq.setAttr("axis", Attribute.of(0L));
+        if (o.perChannel()) bdq.setAttr("axis", Attribute.of(0L));
         n.setInput(bi, bdq.output(0));
     }
 }
