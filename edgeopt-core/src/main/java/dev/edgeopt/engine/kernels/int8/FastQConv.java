@@ -248,10 +248,13 @@ final class FastQConv implements Kernel {
                         java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
                         continue;
                     }
-                    for (int ow = 0; ow < s.ow; ow++) {
-                        int iw = ow * s.sw - s.pw + kw * s.dw;
-                        dst[o + ow] = iw < 0 || iw >= s.w ? 0f : (x[row + iw] & mask) - zp;
-                    }
+                    // Strided: the same in-row range [lo, hi), then a loop without bounds checks.
+                    int offW = kw * s.dw - s.pw, sw = s.sw;
+                    int lo = offW >= 0 ? 0 : Math.min(s.ow, (-offW + sw - 1) / sw);
+                    int hi = Math.max(lo, Math.min(s.ow, s.w - offW <= 0 ? 0 : (s.w - offW + sw - 1) / sw));
+                    java.util.Arrays.fill(dst, o, o + lo, 0f);
+                    for (int ow = lo, src0 = row + offW; ow < hi; ow++) dst[o + ow] = (x[src0 + ow * sw] & mask) - zp;
+                    java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
                 }
             }
         }
