@@ -69,4 +69,41 @@ final class ExactFloat {
         int mask = unsigned ? 0xFF : -1;
         for (; i < n; i++) dst[d + i] = (src[so + i] & mask) - zp;
     }
+
+    /**
+     * One output row in one pass: for each i, the int32 accumulator {@code bias + sum over chunks h
+     * of (int) src[so + h * chunkStride + i]}, requantized into {@code dst} with
+     * {@link Requantize#lanes} (the scalar {@link Requantize#requantize} for the tail), so the
+     * accumulators never go through memory.
+     */
+    static void requantizeRow(float[] src, int so, int chunks, int chunkStride, int bias, byte[] dst, int d, int n,
+                              int multiplier, int shift, int zeroPoint, int lo, int hi) {
+        int i = 0;
+        if (multiplier >= 0) {
+            int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+            jdk.incubator.vector.LongVector m = jdk.incubator.vector.LongVector.broadcast(Requantize.LONG_SPECIES, multiplier);
+            IntVector mask = IntVector.broadcast(I, (int) ((1L << right) - 1)), b = IntVector.broadcast(I, bias);
+            IntVector zp = IntVector.broadcast(I, zeroPoint), vlo = IntVector.broadcast(I, lo), vhi = IntVector.broadcast(I, hi);
+            if (chunks == 1) { // the usual case, without an inner loop that would keep C2 from unrolling this one
+                for (; i + F.length() <= n; i += F.length()) {
+                    IntVector acc = ((IntVector) FloatVector.fromArray(F, src, so + i).convertShape(VectorOperators.F2I, I, 0)).add(b);
+                    IntVector y = Requantize.lanes(acc, left, m, right, mask, zp, vlo, vhi);
+                    ((ByteVector) y.convertShape(VectorOperators.I2B, Requantize.BYTE_SPECIES, 0)).intoArray(dst, d + i);
+                }
+            }
+            for (; i + F.length() <= n; i += F.length()) {
+                IntVector acc = b;
+                for (int h = 0; h < chunks; h++) {
+                    acc = acc.add((IntVector) FloatVector.fromArray(F, src, so + h * chunkStride + i).convertShape(VectorOperators.F2I, I, 0));
+                }
+                IntVector y = Requantize.lanes(acc, left, m, right, mask, zp, vlo, vhi);
+                ((ByteVector) y.convertShape(VectorOperators.I2B, Requantize.BYTE_SPECIES, 0)).intoArray(dst, d + i);
+            }
+        }
+        for (; i < n; i++) {
+            int acc = bias;
+            for (int h = 0; h < chunks; h++) acc += (int) src[so + h * chunkStride + i];
+            dst[d + i] = (byte) Requantize.requantize(acc, multiplier, shift, zeroPoint, lo, hi);
+        }
+    }
 }

@@ -51,7 +51,7 @@ final class FastQConv implements Kernel {
     private final DepthwiseConv depthwise, depthwiseTail;
     private final int cb;
     private Tensor[][] dwIn, dwOut; // per block: {x view, w view} and {y view}, made on the first run
-    private final Scratch.Ref xf, col, cbuf, rows;
+    private final Scratch.Ref xf, col, cbuf;
     private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask,
             blockBody = this::blockTask;
     // Per-run state read by the parallel bodies.
@@ -133,7 +133,6 @@ final class FastQConv implements Kernel {
             col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
             cbuf = kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
         }
-        rows = kc.scratch(DType.INT32, Math.multiplyExact(tasks, depthwise != null || wholeJobs != null ? p : pb));
     }
 
     /** The fp32 depthwise kernel for {@code c} channels of one image, weights read per run. */
@@ -248,10 +247,13 @@ final class FastQConv implements Kernel {
                         java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
                         continue;
                     }
-                    for (int ow = 0; ow < s.ow; ow++) {
-                        int iw = ow * s.sw - s.pw + kw * s.dw;
-                        dst[o + ow] = iw < 0 || iw >= s.w ? 0f : (x[row + iw] & mask) - zp;
-                    }
+                    // Strided: the same in-row range [lo, hi), then a loop without bounds checks.
+                    int offW = kw * s.dw - s.pw, sw = s.sw;
+                    int lo = offW >= 0 ? 0 : Math.min(s.ow, (-offW + sw - 1) / sw);
+                    int hi = Math.max(lo, Math.min(s.ow, s.w - offW <= 0 ? 0 : (s.w - offW + sw - 1) / sw));
+                    java.util.Arrays.fill(dst, o, o + lo, 0f);
+                    for (int ow = lo, src0 = row + offW; ow < hi; ow++) dst[o + ow] = (x[src0 + ow * sw] & mask) - zp;
+                    java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
                 }
             }
         }
@@ -263,8 +265,6 @@ final class FastQConv implements Kernel {
         float[] src = pointwise ? xf.floats() : col.floats();
         int srcOff = pointwise ? xf.offset() + curG * s.cg * p : col.offset();
         float[] cb = cbuf.floats();
-        int[] acc = rows.ints();
-        int ao = rows.offset() + t * pb;
         byte[] ya = y.bytes();
         for (int bi = b0; bi < b1; bi++) {
             int c0 = bi * pb, w = Math.min(pb, p - c0);
@@ -281,10 +281,8 @@ final class FastQConv implements Kernel {
             }
             for (int r = 0; r < mg; r++) {
                 int c = curG * mg + r;
-                int so = cbuf.offset() + r * p + c0;
-                ExactFloat.toInt(cb, so, acc, ao, w, bias == null ? 0 : bias[c], false);
-                for (int h = 1; h < chunks; h++) ExactFloat.toInt(cb, so + h * mg * p, acc, ao, w, 0, true);
-                Requantize.requantizeVector(acc, ao, ya, y.offset() + (curN * s.m + c) * p + c0, w, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+                ExactFloat.requantizeRow(cb, cbuf.offset() + r * p + c0, chunks, mg * p, bias == null ? 0 : bias[c], ya,
+                        y.offset() + (curN * s.m + c) * p + c0, w, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
             }
         }
     }
@@ -294,16 +292,12 @@ final class FastQConv implements Kernel {
         int c0 = depthwise == null ? curG * mg : curG * cb, nRows = depthwise == null ? mg : Math.min(cb, s.c - c0);
         int per = (nRows + tasks - 1) / tasks, a = Math.min(nRows, t * per), b = Math.min(nRows, a + per);
         float[] cbf = cbuf.floats();
-        int[] acc = rows.ints();
-        int ao = rows.offset() + t * p;
         byte[] ya = y.bytes();
         for (int r = a; r < b; r++) {
             int c = c0 + r;
             int yo = y.offset() + (curN * s.m + c) * p;
             int src = cbuf.offset() + r * p;
-            ExactFloat.toInt(cbf, src, acc, ao, p, bias == null ? 0 : bias[c], false);
-            for (int h = 1; h < chunks; h++) ExactFloat.toInt(cbf, src + h * mg * p, acc, ao, p, 0, true);
-            Requantize.requantizeVector(acc, ao, ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+            ExactFloat.requantizeRow(cbf, src, chunks, mg * p, bias == null ? 0 : bias[c], ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
         }
     }
 }

@@ -103,7 +103,7 @@ public final class Requantize {
     private static final VectorSpecies<Integer> VI = IntVector.SPECIES_256;
     private static final VectorSpecies<Long> VL = LongVector.SPECIES_512;
     private static final VectorSpecies<Byte> VB = ByteVector.SPECIES_64;
-    private static final int LANES = VI.length();
+    static final int LANES = VI.length();
 
     /**
      * {@link #requantize(int[], int, byte[], int, int, int, int, int, int, int)} with the Vector API:
@@ -118,14 +118,26 @@ public final class Requantize {
             IntVector mask = IntVector.broadcast(VI, (int) ((1L << right) - 1));
             IntVector zp = IntVector.broadcast(VI, zeroPoint), vlo = IntVector.broadcast(VI, lo), vhi = IntVector.broadcast(VI, hi);
             for (; i + LANES <= n; i += LANES) {
-                IntVector x = IntVector.fromArray(VI, acc, accOff + i);
-                if (left > 0) x = x.lanewise(VectorOperators.LSHL, left);
-                IntVector y = roundShift(highMul(x, m), right, mask).add(zp).max(vlo).min(vhi);
+                IntVector y = lanes(IntVector.fromArray(VI, acc, accOff + i), left, m, right, mask, zp, vlo, vhi);
                 ((ByteVector) y.convertShape(VectorOperators.I2B, VB, 0)).intoArray(dst, dstOff + i);
             }
         }
         for (; i < n; i++) dst[dstOff + i] = (byte) requantize(acc[accOff + i], multiplier, shift, zeroPoint, lo, hi);
     }
+
+    /**
+     * Steps 2 and 3 on {@link #LANES} accumulators with one multiplier {@code m >= 0} (as a long
+     * vector), {@code left}/{@code right} shifts from its shift and {@code mask = 2^right - 1}; for
+     * kernels that have the accumulators in registers. The vector forms here are built on it.
+     */
+    static IntVector lanes(IntVector x, int left, LongVector m, int right, IntVector mask, IntVector zp, IntVector lo, IntVector hi) {
+        if (left > 0) x = x.lanewise(VectorOperators.LSHL, left);
+        return roundShift(highMul(x, m), right, mask).add(zp).max(lo).min(hi);
+    }
+
+    static final VectorSpecies<Integer> LANE_SPECIES = VI;
+    static final VectorSpecies<Long> LONG_SPECIES = VL;
+    static final VectorSpecies<Byte> BYTE_SPECIES = VB;
 
     /**
      * As {@link #requantizeVector(int[], int, byte[], int, int, int, int, int, int, int)} with a
