@@ -266,6 +266,7 @@ class QLinearOrtTest {
         // Outputs too large for cache: the column-blocked path (with a narrower last block), 1x1
         // and 3x3 with chunks.
         fastEqualsReference(conv(78, DType.INT8, new int[] {2, 8, 64, 64}, 40, 1, 1, 1, true, true));
+        fastEqualsReference(conv(81, DType.UINT8, new int[] {1, 8, 64, 64}, 80, 2, 1, 1, true, true)); // grouped, blocked
         Case blocked = conv(79, DType.UINT8, new int[] {1, 64, 40, 40}, 96, 1, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
         blocked.inputs.set(2, zp(DType.UINT8, 0));
         fastEqualsReference(blocked);
