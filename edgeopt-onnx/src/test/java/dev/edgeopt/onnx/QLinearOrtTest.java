@@ -183,6 +183,11 @@ class QLinearOrtTest {
             conv(6, xt, new int[] {1, 6, 17, 13}, 9, 3, 3, 2, true, true).ints("dilations", 2, 1).ints("pads", 0, 1, 2, 0).check();
             conv(7, xt, new int[] {1, 5, 20, 11}, 7, 1, 4, 3, true, true).ints("strides", 3, 2).attr("auto_pad", "SAME_UPPER").check();
             conv(8, xt, new int[] {1, 48, 7, 7}, 48, 48, 5, 5, true, true).ints("pads", 2, 2, 2, 2).check();
+            // 1-D.
+            Case c1 = conv(9, xt, new int[] {2, 4, 50, 1}, 6, 1, 5, 1, true, true);
+            c1.inputs.set(0, q8(9, xt, 2, 4, 50));
+            c1.inputs.set(3, w8(10, 6, 4, 5));
+            c1.ints("strides", 2).ints("pads", 2, 1).check();
         }
     }
 
@@ -266,6 +271,7 @@ class QLinearOrtTest {
         // Outputs too large for cache: the column-blocked path (with a narrower last block), 1x1
         // and 3x3 with chunks.
         fastEqualsReference(conv(78, DType.INT8, new int[] {2, 8, 64, 64}, 40, 1, 1, 1, true, true));
+        fastEqualsReference(conv(81, DType.UINT8, new int[] {1, 8, 64, 64}, 80, 2, 1, 1, true, true)); // grouped, blocked
         Case blocked = conv(79, DType.UINT8, new int[] {1, 64, 40, 40}, 96, 1, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
         blocked.inputs.set(2, zp(DType.UINT8, 0));
         fastEqualsReference(blocked);
