@@ -3,6 +3,7 @@ package dev.edgeopt.engine.kernels.int8;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -79,15 +80,16 @@ final class ExactFloat {
     static void requantizeRow(float[] src, int so, int chunks, int chunkStride, int bias, byte[] dst, int d, int n,
                               int multiplier, int shift, int zeroPoint, int lo, int hi) {
         int i = 0;
-        if (multiplier >= 0) {
-            int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-            jdk.incubator.vector.LongVector m = jdk.incubator.vector.LongVector.broadcast(Requantize.LONG_SPECIES, multiplier);
-            IntVector mask = IntVector.broadcast(I, (int) ((1L << right) - 1)), b = IntVector.broadcast(I, bias);
-            IntVector zp = IntVector.broadcast(I, zeroPoint), vlo = IntVector.broadcast(I, lo), vhi = IntVector.broadcast(I, hi);
+        if (shift >= -31 && shift <= 30) { // always so from quantizeMultiplier; the scalar form rejects others
+            int t = 31 - shift;
+            LongVector m = LongVector.broadcast(Requantize.LONG_SPECIES, multiplier), round = LongVector.broadcast(Requantize.LONG_SPECIES, 1L << (t - 1));
+            IntVector b = IntVector.broadcast(I, bias);
+            LongVector zp = LongVector.broadcast(Requantize.LONG_SPECIES, zeroPoint), vlo = LongVector.broadcast(Requantize.LONG_SPECIES, lo),
+                    vhi = LongVector.broadcast(Requantize.LONG_SPECIES, hi);
             if (chunks == 1) { // the usual case, without an inner loop that would keep C2 from unrolling this one
                 for (; i + F.length() <= n; i += F.length()) {
                     IntVector acc = ((IntVector) FloatVector.fromArray(F, src, so + i).convertShape(VectorOperators.F2I, I, 0)).add(b);
-                    IntVector y = Requantize.lanes(acc, left, m, right, mask, zp, vlo, vhi);
+                    IntVector y = Requantize.lanes(acc, m, round, t, zp, vlo, vhi);
                     ((ByteVector) y.convertShape(VectorOperators.I2B, Requantize.BYTE_SPECIES, 0)).intoArray(dst, d + i);
                 }
             }
@@ -96,7 +98,7 @@ final class ExactFloat {
                 for (int h = 0; h < chunks; h++) {
                     acc = acc.add((IntVector) FloatVector.fromArray(F, src, so + h * chunkStride + i).convertShape(VectorOperators.F2I, I, 0));
                 }
-                IntVector y = Requantize.lanes(acc, left, m, right, mask, zp, vlo, vhi);
+                IntVector y = Requantize.lanes(acc, m, round, t, zp, vlo, vhi);
                 ((ByteVector) y.convertShape(VectorOperators.I2B, Requantize.BYTE_SPECIES, 0)).intoArray(dst, d + i);
             }
         }

@@ -13,8 +13,7 @@ import java.util.Arrays;
  *   <li>Add: each input, minus its zero point and shifted left by {@value #LEFT_SHIFT} bits for
  *       headroom, is scaled by {@code s_i / (2 max(s_a, s_b))}; the sum is scaled by
  *       {@code 2 max(s_a, s_b) / (2^20 s_c)} and offset by the output zero point;</li>
- *   <li>Mul: {@code (a - z_a)(b - z_b)}, shifted left by {@link QParam#headroom}, is requantized by
- *       {@code s_a s_b / s_c} over that shift.</li>
+ *   <li>Mul: {@code (a - z_a)(b - z_b)} is requantized by {@code s_a s_b / s_c}.</li>
  * </ul>
  * An output depends only on the two 8-bit inputs, so the kernel tabulates {@link #apply} for all
  * 65,536 pairs at creation (64 KB) and runs one table load per element. Vector arithmetic was
@@ -27,7 +26,7 @@ final class QLinearBinary implements Kernel {
     private final boolean mul;
     private final QParam pa, pb, pc;
     private final int ma, sa, mb, sb, mc, sc;
-    private final int lo, hi, mulShift;
+    private final int lo, hi;
     private final int[] aMap, bMap;
     /** Every output as a function of both inputs' bit patterns: {@code table[(a & 0xFF) << 8 | (b & 0xFF)]}. */
     private final byte[] table = new byte[1 << 16];
@@ -40,9 +39,8 @@ final class QLinearBinary implements Kernel {
         if (pa.unsigned() != pc.unsigned() || pb.unsigned() != pc.unsigned()) throw kc.fail("inputs and output must all be int8 or all uint8");
         lo = pc.qmin();
         hi = pc.qmax();
-        mulShift = mul ? QParam.headroom(255L * 255, (double) pa.scale() * pb.scale() / pc.scale()) : 0;
         if (mul) {
-            Requantize.Multiplier m = Requantize.quantizeMultiplier((double) pa.scale() * pb.scale() / pc.scale() / (1L << mulShift));
+            Requantize.Multiplier m = Requantize.quantizeMultiplier((double) pa.scale() * pb.scale() / pc.scale());
             mc = m.multiplier();
             sc = m.shift();
             ma = sa = mb = sb = 0;
@@ -75,7 +73,7 @@ final class QLinearBinary implements Kernel {
 
     /** One output element from two input integers (zero points not yet removed). */
     int apply(int a, int b) {
-        if (mul) return Requantize.requantize(((a - pa.zeroPoint()) * (b - pb.zeroPoint())) << mulShift, mc, sc, pc.zeroPoint(), lo, hi);
+        if (mul) return Requantize.requantize(((a - pa.zeroPoint()) * (b - pb.zeroPoint())), mc, sc, pc.zeroPoint(), lo, hi);
         int x = Requantize.multiplyByQuantizedMultiplier((a - pa.zeroPoint()) << LEFT_SHIFT, ma, sa);
         int y = Requantize.multiplyByQuantizedMultiplier((b - pb.zeroPoint()) << LEFT_SHIFT, mb, sb);
         return Requantize.requantize(x + y, mc, sc, pc.zeroPoint(), lo, hi);

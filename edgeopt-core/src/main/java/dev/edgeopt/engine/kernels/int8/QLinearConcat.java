@@ -7,7 +7,7 @@ import dev.edgeopt.tensor.Tensor;
 /**
  * QLinearConcat (y_scale, y_zero_point, then x, x_scale, x_zero_point per input). An input with the
  * output's parameters is copied; any other goes through a 256-entry table of
- * {@code z_y + requantize((x - z_x) << k, s_x / s_y / 2^k)} (k from {@link QParam#headroom}) ({@link Requantize}), built at creation.
+ * {@code z_y + requantize(x - z_x, s_x / s_y)} ({@link Requantize}), built at creation.
  */
 final class QLinearConcat implements Kernel {
     private final int inputs, outer;
@@ -33,11 +33,10 @@ final class QLinearConcat implements Kernel {
             if (px.unsigned() != py.unsigned()) throw kc.fail("input " + xi + " and the output must both be int8 or both uint8");
             chunk[k] = kc.inShape(xi)[axis] * inner;
             if (px.scale() == py.scale() && px.zeroPoint() == py.zeroPoint()) continue;
-            int hk = QParam.headroom(255, (double) px.scale() / py.scale());
-            Requantize.Multiplier m = Requantize.quantizeMultiplier((double) px.scale() / py.scale() / (1L << hk));
+            Requantize.Multiplier m = Requantize.quantizeMultiplier((double) px.scale() / py.scale());
             byte[] t = new byte[256];
             for (int b = 0; b < 256; b++) {
-                int x = (QParam.at(new byte[] {(byte) b}, 0, px.unsigned()) - px.zeroPoint()) << hk;
+                int x = (QParam.at(new byte[] {(byte) b}, 0, px.unsigned()) - px.zeroPoint());
                 t[b] = (byte) Requantize.requantize(x, m.multiplier(), m.shift(), py.zeroPoint(), py.qmin(), py.qmax());
             }
             tables[k] = t;

@@ -23,13 +23,12 @@ final class QLinearPool {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
 
     /**
-     * The (multiplier, shift) pair for each window count 1..max, so eval does no division; each
-     * for an accumulator shifted left by {@code k} ({@link QParam#headroom}).
+     * The (multiplier, shift) pair for each window count 1..max, so eval does no division.
      */
-    private static int[][] multipliers(QParam px, QParam py, int max, int k) {
+    private static int[][] multipliers(QParam px, QParam py, int max) {
         int[][] m = new int[2][max + 1];
         for (int c = 1; c <= max; c++) {
-            Requantize.Multiplier q = Requantize.quantizeMultiplier((double) px.scale() / ((double) py.scale() * c) / (1L << k));
+            Requantize.Multiplier q = Requantize.quantizeMultiplier((double) px.scale() / ((double) py.scale() * c));
             m[0][c] = q.multiplier();
             m[1][c] = q.shift();
         }
@@ -44,15 +43,14 @@ final class QLinearPool {
         if (xs.length < 3) throw kc.fail("input must have rank >= 3");
         int planes = xs[0] * xs[1], hw = Tensor.numel(xs) / Math.max(1, planes);
         if (hw == 0) throw kc.fail("empty spatial dims");
-        int k = QParam.headroom(255L * hw, (double) px.scale() / ((double) py.scale() * hw));
-        Requantize.Multiplier m = Requantize.quantizeMultiplier((double) px.scale() / ((double) py.scale() * hw) / (1L << k));
+        Requantize.Multiplier m = Requantize.quantizeMultiplier((double) px.scale() / ((double) py.scale() * hw));
         int mult = m.multiplier(), shift = m.shift(), zx = px.zeroPoint(), zy = py.zeroPoint(), lo = py.qmin(), hi = py.qmax();
         boolean u = px.unsigned();
         return (in, out) -> {
             byte[] x = in[0].bytes(), y = out[0].bytes();
             int xo = in[0].offset(), yo = out[0].offset();
             for (int p = 0; p < planes; p++) {
-                int acc = (sum(x, xo + p * hw, hw, u) - hw * zx) << k;
+                int acc = sum(x, xo + p * hw, hw, u) - hw * zx;
                 y[yo + p] = (byte) Requantize.requantize(acc, mult, shift, zy, lo, hi);
             }
         };
@@ -88,8 +86,7 @@ final class QLinearPool {
         int[] h0 = new int[oh], h1 = new int[oh], hp = new int[oh], w0 = new int[ow], w1 = new int[ow], wp = new int[ow];
         window(oh, sh, ph, kh, h, peh, h0, h1, hp);
         window(ow, sw, pw, kw, w, pew, w0, w1, wp);
-        int k = QParam.headroom(255L * kh * kw, (double) px.scale() / ((double) py.scale() * kh * kw));
-        int[][] m = multipliers(px, py, kh * kw, k);
+        int[][] m = multipliers(px, py, kh * kw);
         int zx = px.zeroPoint(), zy = py.zeroPoint(), lo = py.qmin(), hi = py.qmax();
         boolean u = px.unsigned();
         return (in, out) -> {
@@ -109,7 +106,7 @@ final class QLinearPool {
                         if (count == 0) {
                             q = zy;
                         } else {
-                            q = Requantize.requantize((acc - n * zx) << k, m[0][count], m[1][count], zy, lo, hi);
+                            q = Requantize.requantize(acc - n * zx, m[0][count], m[1][count], zy, lo, hi);
                         }
                         y[yo++] = (byte) q;
                     }

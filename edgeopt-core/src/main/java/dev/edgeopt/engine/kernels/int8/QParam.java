@@ -39,25 +39,6 @@ record QParam(float scale, int zeroPoint, boolean unsigned) {
         return new QParam(scale, zp, t == DType.UINT8);
     }
 
-    /**
-     * Bits by which an accumulator of magnitude at most {@code maxAbs} can be shifted left and stay
-     * in int32 (at most 20, as TFLite's Add). Requantizing {@code acc << k} by {@code m / 2^k}
-     * instead of {@code acc} by {@code m} leaves at least {@code k} bits below the final rounding:
-     * with a multiplier near 1 (pools, Mul, Concat) the double rounding of {@link Requantize}
-     * (SRDHM, then the rounding shift) would otherwise be off by one step on up to a quarter of the
-     * outputs.
-     */
-    static int headroom(long maxAbs) {
-        int bits = 64 - Long.numberOfLeadingZeros(Math.max(1, maxAbs));
-        return Math.max(0, Math.min(20, 30 - bits));
-    }
-
-    /** {@link #headroom}, reduced so that {@code m / 2^k} keeps a shift of at least -30. */
-    static int headroom(long maxAbs, double m) {
-        int k = headroom(maxAbs);
-        return m > 0 ? Math.max(0, Math.min(k, Math.getExponent(m) + 29)) : k;
-    }
-
     /** Element i of an 8-bit array as an int (sign- or zero-extended). */
     static int at(byte[] a, int i, boolean unsigned) { return unsigned ? a[i] & 0xFF : a[i]; }
 }
