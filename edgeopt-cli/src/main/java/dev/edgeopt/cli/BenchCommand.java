@@ -7,11 +7,13 @@ import dev.edgeopt.ir.Graph;
 import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OnnxExporter;
 import dev.edgeopt.onnx.OrtRunner;
+import dev.edgeopt.quant.Int8Engine;
 import dev.edgeopt.passes.Pipelines;
 import dev.edgeopt.tensor.Tensor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,6 +60,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Graph optimizations before timing, the same level for both engines: none, basic or all (default).")
     String graphOpt;
 
+    @Option(names = "--int8", negatable = true, description = {"--int8 runs the Java engine integer-only: the QDQ model is lowered to integer ops",
+        "(lower-qdq) instead of running float kernels between Q/DQ. Default: on for QDQ models (any DequantizeLinear),",
+        "so `bench MODEL.int8.onnx` times the int8 engine beside ORT on the same file; --no-int8 turns it off."})
+    Boolean int8;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the random inputs (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -87,7 +94,12 @@ final class BenchCommand implements Callable<Integer> {
         Pipelines.Level level = level(graphOpt);
         Graph g = OnnxImporter.load(model);
         if (batch != null) g = Cli.withBatch(g, batch);
-        Result r = bench(g, batch != null ? null : model, engines, level, threads, warmup, iters, seed, spec.commandLine().getErr());
+        boolean integer = int8 != null ? int8 : g.nodes().stream().anyMatch(n -> n.domain().isEmpty() && n.opType().equals("DequantizeLinear"));
+        if (integer && engines != Engines.ORT) {
+            List<String> left = Int8Engine.floatOpsAfterLowering(g);
+            spec.commandLine().getErr().println("bench: java engine: int8 integer-only" + (left.isEmpty() ? "" : " except " + String.join(", ", left)));
+        }
+        Result r = bench(g, batch != null ? null : model, engines, level, threads, warmup, iters, seed, integer, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         if (json) Cli.printJson(out, r);
         else print(out, r, threads);
@@ -108,11 +120,19 @@ final class BenchCommand implements Callable<Integer> {
      * Runtime loads (so it sees the original file); otherwise it gets the graph exported.
      */
     static Result bench(Graph g, Path modelFile, Engines engines, Pipelines.Level level, int threads, int warmup, int iters, long seed, PrintWriter err) {
+        return bench(g, modelFile, engines, level, threads, warmup, iters, seed, false, err);
+    }
+
+    /** As above; {@code int8}: the Java engine runs the graph lowered to integer ops, not the level's passes. */
+    static Result bench(Graph g, Path modelFile, Engines engines, Pipelines.Level level, int threads, int warmup, int iters, long seed, boolean int8,
+                        PrintWriter err) {
         Tensor[] in = Cli.randomInputs(g, seed);
         int b = in.length == 0 || in[0].rank() == 0 ? 1 : in[0].dim(0);
         Latency java = null, ort = null;
         if (engines != Engines.ORT) {
-            Graph opt = Pipelines.engine(level).run(g).graph();
+            // The float pipeline's folds would turn each weight's DequantizeLinear into a float
+            // constant, so the integer path lowers the graph as it is.
+            Graph opt = int8 ? Int8Engine.lower(g) : Pipelines.engine(level).run(g).graph();
             try (Executor ex = new Executor(opt, threads)) {
                 java = Latency.of(time("java", () -> ex.run(in), warmup, iters, err), b);
             }

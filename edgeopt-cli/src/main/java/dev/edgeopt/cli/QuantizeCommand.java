@@ -10,7 +10,9 @@ import dev.edgeopt.onnx.OnnxExporter;
 import dev.edgeopt.onnx.OnnxImporter;
 import dev.edgeopt.onnx.OrtRunner;
 import dev.edgeopt.quant.Calibrator;
+import dev.edgeopt.quant.Int8Engine;
 import dev.edgeopt.quant.LayerErrors;
+import dev.edgeopt.quant.MixedPrecision;
 import dev.edgeopt.quant.PostTrainingQuantizer;
 import dev.edgeopt.quant.RangeMethod;
 import dev.edgeopt.tensor.Tensor;
@@ -68,13 +70,26 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--bias-correction", description = "Correct each Conv/Gemm bias by the mean shift quantization causes on calibration samples.")
     boolean biasCorrection;
 
+    @Option(names = "--max-accuracy-drop", paramLabel = "PTS",
+            description = "Keep the layers most sensitive to quantization float until the accuracy drop on a held-out split of the training part is at most PTS points.")
+    Double maxAccuracyDrop;
+
+    @Option(names = "--val-samples", defaultValue = "2000", paramLabel = "N",
+            description = "Held-out training samples (after the calibration ones) that --max-accuracy-drop measures on (default ${DEFAULT-VALUE}).")
+    int valSamples;
+
+    @Option(names = "--cle", description = "Cross-layer equalization of Conv -> [Relu] -> Conv pairs (depthwise-separable nets) before calibration.")
+    boolean cle;
+
     @Option(names = "--weights-only", paramLabel = "T", description = "fp16 or int8 weights (behind Cast / DequantizeLinear) with float activations and biases; no calibration.")
     String weightsOnly;
 
     @Option(names = "--dynamic", description = "Dynamic quantization of Gemm/MatMul: int8 weights, activations quantized to uint8 at run time; no calibration.")
     boolean dynamic;
 
-    @Option(names = "--format", defaultValue = "qdq", paramLabel = "F", description = "qdq (default); qoperator is not yet implemented.")
+    @Option(names = "--format", defaultValue = "qdq", paramLabel = "F",
+            description = {"qdq (default): QuantizeLinear/DequantizeLinear around float ops; qoperator: the integer ops the Java int8 engine runs",
+                "(QLinearConv, QLinearMatMul, com.microsoft QGemm/QLinearAdd/...). Static int8 only."})
     String format;
 
     @Option(names = "--eval-samples", defaultValue = "0", paramLabel = "N", description = "Evaluate on the first N test samples (default 0: all).")
@@ -92,7 +107,12 @@ final class QuantizeCommand implements Callable<Integer> {
 
     record Result(String model, String output, String method, int calibrationSamples, long sizeBefore, long sizeAfter, double sizeRatio,
                   long testSamples, List<Accuracy> accuracy, double argmaxAgreement, double withinOneStep,
-                  List<LayerErrors.Row> layers, List<String> worstLayers, List<String> warnings) {}
+                  List<LayerErrors.Row> layers, List<String> worstLayers, List<String> warnings, Mixed mixedPrecision,
+                  String javaEngine, List<String> floatOps) {}
+
+    /** What --max-accuracy-drop measured on the validation split and which layers it kept float. */
+    record Mixed(int validationSamples, double budgetPoints, double floatAccuracy, double int8Accuracy, double finalAccuracy, boolean withinBudget,
+                 List<MixedPrecision.Layer> keptFloat, List<MixedPrecision.Layer> sensitivities) {}
 
     @Override public Integer call() throws IOException {
         dev.edgeopt.ir.DType wo = weightsOnly == null ? null : switch (weightsOnly) {
@@ -101,7 +121,8 @@ final class QuantizeCommand implements Callable<Integer> {
             default -> throw new EdgeoptException("--weights-only is fp16 or int8, not " + weightsOnly);
         };
         if (dynamic && wo != null) throw new EdgeoptException("--dynamic and --weights-only exclude each other");
-        if (!format.equals("qdq")) throw new EdgeoptException("--format " + format + " is not yet implemented; use qdq");
+        if (!format.equals("qdq") && !format.equals("qoperator")) throw new EdgeoptException("--format is qdq or qoperator, not " + format);
+        if (format.equals("qoperator") && (dynamic || weightsOnly != null)) throw new EdgeoptException("--format qoperator applies to static int8 quantization, not --dynamic or --weights-only");
         int threads = threadsOption.get();
         RangeMethod m = RangeMethod.parse(method);
         PrintWriter err = spec.commandLine().getErr();
@@ -109,6 +130,8 @@ final class QuantizeCommand implements Callable<Integer> {
         Graph g = OnnxImporter.load(model);
         if (g.inputs().size() != 1 || g.outputs().size() != 1) throw new EdgeoptException(model + ": a classifier needs one input and one output");
         PostTrainingQuantizer.Result r;
+        Mixed mixed = null;
+        if (maxAccuracyDrop != null && (dynamic || wo != null)) throw new EdgeoptException("--max-accuracy-drop applies to static int8 quantization, not --dynamic or --weights-only");
         int calibrated = 0;
         if (dynamic) {
             r = PostTrainingQuantizer.dynamic(g, !perTensor);
@@ -116,16 +139,26 @@ final class QuantizeCommand implements Callable<Integer> {
             r = PostTrainingQuantizer.weightsOnly(g, wo, !perTensor);
         } else {
             Dataset train = Datasets.load(data, true);
+            // Errors about the calibration data then name what the user passed, not a folder's last part.
+            if (Files.isDirectory(Path.of(data))) train = new Dataset(data + " (train part)", train.data(), train.sampleShape(), train.labels(), train.classes(), train.classNames());
             calibrated = Math.min(calibSamples, train.size());
             err.printf(Locale.ROOT, "calibrating on %d samples of %s (%s)%n", calibrated, train.name(), m);
             err.flush();
-            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, dev.edgeopt.ir.DType.INT8, biasCorrection);
-            r = PostTrainingQuantizer.quantize(g, train, o);
+            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, dev.edgeopt.ir.DType.INT8, biasCorrection, cle);
+            if (maxAccuracyDrop != null) {
+                MixedPrecision.Outcome mo = MixedPrecision.quantize(g, train, o, maxAccuracyDrop, valSamples);
+                r = mo.result();
+                mixed = new Mixed(mo.validationSamples(), maxAccuracyDrop, mo.floatAccuracy(), mo.int8Accuracy(), mo.finalAccuracy(), mo.withinBudget(),
+                        mo.keptFloat(), mo.sensitivities());
+            } else {
+                r = PostTrainingQuantizer.quantize(g, train, o);
+            }
         }
         Graph q = r.qdq();
         q.metadata().put("edgeopt.quant.source_sha256", sha256(source));
         q.metadata().put("edgeopt.quant.source", model.getFileName().toString());
-        byte[] bytes = OnnxExporter.toBytes(q);
+        boolean static8 = !dynamic && wo == null;
+        byte[] bytes = OnnxExporter.toBytes(format.equals("qoperator") ? Int8Engine.qoperator(q) : q);
         AtomicFile.write(output, bytes);
         for (String w : r.warnings()) err.println("warning: " + w);
 
@@ -136,7 +169,10 @@ final class QuantizeCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "evaluating on %d test samples%n", n);
         err.flush();
         float[] fJava = outputs(new Executor(g, threads), null, test, idx);
-        float[] qJava = outputs(new Executor(q, threads), null, test, idx);
+        // Static int8 runs in the integer-only engine; the other modes keep float activations.
+        Int8Engine int8 = static8 ? new Int8Engine(q, threads) : null;
+        List<String> floatOps = int8 == null ? List.of() : int8.floatOps();
+        float[] qJava = outputs(int8 != null ? int8.executor() : new Executor(q, threads), null, test, idx);
         float[] qOrt;
         try (OrtRunner rt = new OrtRunner(bytes, threads, OrtRunner.OptLevel.ALL)) {
             qOrt = outputs(null, rt, test, idx);
@@ -160,7 +196,8 @@ final class QuantizeCommand implements Callable<Integer> {
                 new Accuracy(label, "java", accuracy(qJava, test, idx, classes)),
                 new Accuracy(label, "ort", accuracy(qOrt, test, idx, classes)));
         Result res = new Result(model.toString(), output.toString(), dynamic ? "dynamic" : wo == null ? m.toString() : "weights-only " + weightsOnly, calibrated, before, after,
-                (double) after / before, n, acc, (double) agree / n, (double) within / qJava.length, layers, worst, r.warnings());
+                (double) after / before, n, acc, (double) agree / n, (double) within / qJava.length, layers, worst, r.warnings(), mixed,
+                static8 ? (floatOps.isEmpty() ? "integer-only" : "integer with float ops") : "float kernels between Q/DQ", floatOps);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Cli.printJson(out, res);
@@ -168,8 +205,21 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "%s -> %s: %s -> %s (%.1f%%)%n", model, output, Cli.bytes(before), Cli.bytes(after), 100.0 * after / before);
         for (Accuracy a : acc) out.printf(Locale.ROOT, "  %-5s %-4s accuracy %.2f%% on %d test samples%n", a.model(), a.engine(), 100 * a.accuracy(), n);
+        if (static8) {
+            out.println("  int8 java engine: " + (floatOps.isEmpty() ? "integer-only (QuantizeLinear at the input, DequantizeLinear at the output)"
+                    : "integer, except " + String.join(", ", floatOps)));
+        }
         out.printf(Locale.ROOT, "  %s java vs ort: same argmax on %.2f%% of samples, %.2f%% of outputs within one step (%.4g; 1e-4 for float outputs)%n",
                 label, 100.0 * agree / n, 100.0 * within / qJava.length, step);
+        if (mixed != null) {
+            out.printf(Locale.ROOT, "  mixed precision (budget %.2f points, %d held-out training samples): fp32 %.2f%%, all int8 %.2f%%, final %.2f%%%s%n",
+                    mixed.budgetPoints(), mixed.validationSamples(), 100 * mixed.floatAccuracy(), 100 * mixed.int8Accuracy(), 100 * mixed.finalAccuracy(),
+                    mixed.withinBudget() ? "" : " (over budget)");
+            if (mixed.keptFloat().isEmpty()) out.println("  no layer kept float");
+            for (MixedPrecision.Layer l : mixed.keptFloat()) {
+                out.printf(Locale.ROOT, "  kept float: %s (%s): quantizing it alone loses %.2f points%n", l.node(), l.opType(), l.lossPoints());
+            }
+        }
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"tensor", "node", "op", "SQNR dB", "cosine", "max abs err", "scale", "zp"});
         for (LayerErrors.Row l : layers) {

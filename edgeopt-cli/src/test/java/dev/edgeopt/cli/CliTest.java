@@ -237,6 +237,21 @@ class CliTest {
         assertTrue(t.out.contains("ort") && !t.out.contains("ratio"), t.out);
     }
 
+    @Test void benchRunsQdqModelsInTheInt8Engine() throws Exception {
+        Path m = tmp.resolve("cnn.int8.onnx");
+        dev.edgeopt.quant.PostTrainingQuantizer.Result q = dev.edgeopt.quant.PostTrainingQuantizer.quantize(
+                dev.edgeopt.models.Architectures.build("cnn", new int[] {1, 28, 28}, 10, 0.25, 2), dev.edgeopt.quant.PostTrainingQuantizerTest.images(20, 1),
+                dev.edgeopt.quant.PostTrainingQuantizer.Options.defaults().withSamples(10));
+        OnnxExporter.save(q.qdq(), m);
+        Result r = cli("bench", m.toString(), "--engine", "java", "--batch", "2", "--warmup", "0", "--iters", "2", "--json");
+        assertEquals(0, r.code, r.err + r.out);
+        assertTrue(r.err.contains("java engine: int8 integer-only"), r.err);
+        assertTrue(r.json().get("java").get("median_ms").asDouble() > 0);
+        Result f = cli("bench", m.toString(), "--engine", "java", "--batch", "2", "--no-int8", "--warmup", "0", "--iters", "2");
+        assertEquals(0, f.code, f.err);
+        assertFalse(f.err.contains("int8"), f.err);
+    }
+
     @Test void benchBadInputs() {
         Path m = addRelu("m.onnx", null, false);
         cli("bench", m.toString()).assertBadInput("'x'", "--batch");

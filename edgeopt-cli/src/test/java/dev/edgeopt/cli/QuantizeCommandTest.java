@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.edgeopt.io.Npy;
+import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Graph;
+import dev.edgeopt.ir.Node;
+import dev.edgeopt.ir.Value;
+import dev.edgeopt.tensor.Tensor;
 import dev.edgeopt.models.Architectures;
 import dev.edgeopt.onnx.OnnxExporter;
 import dev.edgeopt.onnx.OnnxImporter;
@@ -12,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +37,7 @@ class QuantizeCommandTest {
         assertEquals(3, j.get("accuracy").size());
         assertTrue(j.get("argmax_agreement").asDouble() >= 0.95, j.toString());
         assertTrue(j.get("within_one_step").asDouble() >= 0.95, j.toString());
+        assertEquals("integer-only", j.get("java_engine").asText(), j.toString());
         assertTrue(j.get("layers").size() >= 4);
         assertEquals(3, j.get("worst_layers").size());
         Graph q = OnnxImporter.load(out);
@@ -74,14 +81,135 @@ class QuantizeCommandTest {
         assertEquals(0, q.opHistogram().getOrDefault("Gemm", 0));
     }
 
-    @Test void unfinishedModesSayNotYet() throws Exception {
+    @Test void qoperatorFormatIsTheIntegerGraphOrtRuns() throws Exception {
+        Path m = tmp.resolve("resnet8.onnx"), out = tmp.resolve("resnet8.qop.onnx");
+        OnnxExporter.save(Architectures.build("resnet8", new int[] {1, 28, 28}, 10, 0.5, 3), m);
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--format", "qoperator", "--calib-samples", "30",
+                "--eval-samples", "40", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        assertEquals("integer-only", j.get("java_engine").asText(), j.toString());
+        assertEquals(0, j.get("float_ops").size(), j.toString());
+        // ORT ran the written QOperator file.
+        assertTrue(j.get("argmax_agreement").asDouble() >= 0.95, j.toString());
+        Graph q = OnnxImporter.load(out);
+        var h = q.opHistogram();
+        assertEquals(0, h.getOrDefault("Conv", 0), h.toString());
+        assertTrue(h.getOrDefault("QLinearConv", 0) >= 5 && h.getOrDefault("QLinearAdd", 0) >= 2 && h.getOrDefault("QGemm", 0) == 1, h.toString());
+        assertEquals(1, h.getOrDefault("QuantizeLinear", 0), h.toString());
+    }
+
+    @Test void badFormatsAndMethodsAreOneLineErrors() throws Exception {
         Path m = tmp.resolve("mlp.onnx");
         OnnxExporter.save(Architectures.build("mlp", new int[] {1, 28, 28}, 10, 0.25, 3), m);
-        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--format", "qoperator");
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--format", "qop");
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("not yet"), r.err());
+        assertTrue(r.err().contains("--format is qdq or qoperator"), r.err());
+        r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--format", "qoperator", "--dynamic");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("static int8"), r.err());
         r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--method", "median");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown calibration method"), r.err());
+    }
+
+    /** A data directory with train/ and test/ parts holding the same x.npy (n samples) and labels. */
+    private Path npyData(String name, Tensor x) throws Exception {
+        Path dir = tmp.resolve(name);
+        int n = x.dim(0);
+        long[] y = new long[n];
+        for (int i = 0; i < n; i++) y[i] = i % 10;
+        for (String part : List.of("train", "test")) {
+            Files.createDirectories(dir.resolve(part));
+            Npy.write(dir.resolve(part).resolve("x.npy"), x);
+            Npy.write(dir.resolve(part).resolve("y.npy"), Tensor.ofLongs(y, n));
+        }
+        return dir;
+    }
+
+    private static float[] pixels(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (i * 37 % 101) / 100f;
+        return x;
+    }
+
+    /** Exit 1; the last stderr line is the one-line error (progress lines may come before it). */
+    private static void assertBadInput(CliTest.Result r, String... mentions) {
+        assertEquals(1, r.code(), r.err());
+        List<String> lines = r.err().strip().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.startsWith("edgeopt: "), r.err());
+        assertTrue(!r.err().contains("\tat ") && !r.err().contains("Exception"), "no stack trace: " + r.err());
+        for (String m : mentions) assertTrue(last.contains(m), "error names '" + m + "': " + r.err());
+    }
+
+    @Test void badCalibrationDataAndWeightsAreOneLineErrors() throws Exception {
+        Path m = tmp.resolve("cnn.onnx"), out = tmp.resolve("out.onnx");
+        OnnxExporter.save(Architectures.build("cnn", new int[] {1, 28, 28}, 10, 0.25, 3), m);
+        // Samples of the wrong shape.
+        Path wrongShape = npyData("small", Tensor.of(pixels(20 * 100), 20, 1, 10, 10));
+        assertBadInput(CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", wrongShape.toString()), wrongShape.toString(), "[1, 10, 10]", "1,28,28]");
+        // Samples of the wrong dtype: int64 pixels have no agreed scale.
+        long[] ints = new long[20 * 784];
+        Path wrongType = npyData("ints", Tensor.ofLongs(ints, 20, 1, 28, 28));
+        assertBadInput(CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", wrongType.toString()), "x.npy", "int64");
+        // An empty data set.
+        Path empty = npyData("empty", Tensor.of(new float[0], 0, 1, 28, 28));
+        assertBadInput(CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", empty.toString()), empty.toString(), "empty");
+        // NaN in the calibration activations (here already in one input pixel of sample 7).
+        float[] px = pixels(20 * 784);
+        px[7 * 784 + 300] = Float.NaN;
+        Path nanData = npyData("nan", Tensor.of(px, 20, 1, 28, 28));
+        assertBadInput(CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", nanData.toString(), "--calib-samples", "20"),
+                nanData.toString(), "sample 7", "NaN");
+        // Inf in a weight of the model file.
+        Graph g = OnnxImporter.load(m);
+        Node conv = g.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+        Value w = conv.input(1);
+        float[] wa = w.constant().toFloatArray();
+        wa[2] = Float.NEGATIVE_INFINITY;
+        g.setConstant(w, Tensor.of(wa, w.constant().shape()));
+        Path infModel = tmp.resolve("inf.onnx");
+        OnnxExporter.save(g, infModel);
+        Path good = npyData("good", Tensor.of(pixels(20 * 784), 20, 1, 28, 28));
+        assertBadInput(CliTest.cli("quantize", infModel.toString(), "-o", out.toString(), "--data", good.toString()), w.name(), conv.name(), "Infinity");
+        assertTrue(!Files.exists(out), "no output after an error");
+    }
+
+    @Test void unknownOpStaysFloatWithAWarningNamingIt() throws Exception {
+        Graph g = Architectures.build("mlp", new int[] {1, 28, 28}, 10, 0.25, 3);
+        Node sq = g.addNode("Softsign", "squash", List.of(g.outputs().get(0)), 1);
+        g.setOutput(0, sq.output(0));
+        Path m = tmp.resolve("soft.onnx"), out = tmp.resolve("soft.int8.onnx");
+        OnnxExporter.save(g, m);
+        Path data = npyData("d", Tensor.of(pixels(30 * 784), 30, 1, 28, 28));
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", data.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("warning: ") && l.contains("Softsign") && l.contains("squash")), r.err());
+        Graph q = OnnxImporter.load(out);
+        assertEquals(1, q.opHistogram().get("Softsign"));
+        assertTrue(q.opHistogram().get("QuantizeLinear") >= 3);
+        assertTrue(r.json().get("warnings").toString().contains("Softsign"));
+    }
+
+    @Test void maxAccuracyDropAndCleAreReported() throws Exception {
+        Path m = tmp.resolve("dscnn.onnx"), out = tmp.resolve("dscnn.int8.onnx");
+        OnnxExporter.save(Architectures.build("dscnn", new int[] {1, 28, 28}, 10, 0.25, 3), m);
+        Path data = npyData("d", Tensor.of(pixels(80 * 784), 80, 1, 28, 28));
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", data.toString(), "--calib-samples", "20",
+                "--val-samples", "60", "--max-accuracy-drop", "0", "--cle", "--per-tensor", "--eval-samples", "20", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode mp = r.json().get("mixed_precision");
+        assertEquals(60, mp.get("validation_samples").asInt());
+        double drop = mp.get("float_accuracy").asDouble() - mp.get("final_accuracy").asDouble();
+        assertTrue(mp.get("within_budget").asBoolean() == (drop <= 1e-12), mp.toString());
+        Graph q = OnnxImporter.load(out);
+        assertEquals("true", q.metadata().get("edgeopt.quant.cross_layer_equalization"));
+        List<String> kept = new java.util.ArrayList<>();
+        mp.get("kept_float").forEach(l -> kept.add(l.get("node").asText()));
+        assertEquals(kept.isEmpty() ? null : String.join(",", new java.util.TreeSet<>(kept)), q.metadata().get("edgeopt.quant.float_layers"));
+        r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--data", data.toString(), "--calib-samples", "20", "--val-samples", "70",
+                "--max-accuracy-drop", "0.5");
+        assertBadInput(r, "too few");
     }
 }

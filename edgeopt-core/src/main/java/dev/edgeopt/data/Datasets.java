@@ -81,6 +81,12 @@ public final class Datasets {
         if (x.rank() < 1) throw new EdgeoptException(xFile + ": samples must be [N, ...], got a scalar");
         if (y.rank() != 1 && !(y.rank() == 2 && y.dim(1) == 1)) throw new EdgeoptException(yFile + ": labels must be [N], got " + java.util.Arrays.toString(y.dims()));
         if (y.dtype().isFloating()) throw new EdgeoptException(yFile + ": labels must be integers, got " + y.dtype());
+        // Integer pixels other than uint8 have no agreed scale (0..255? 0..65535?): converting
+        // them silently would calibrate or train on values far outside [0, 1].
+        var xt = x.dtype();
+        if (xt != dev.edgeopt.ir.DType.FLOAT && xt != dev.edgeopt.ir.DType.DOUBLE && xt != dev.edgeopt.ir.DType.FLOAT16 && xt != dev.edgeopt.ir.DType.UINT8) {
+            throw new EdgeoptException(xFile + ": samples are " + xt.toString().toLowerCase(java.util.Locale.ROOT) + "; expected float32 (float64, float16) or uint8 images");
+        }
         int n = x.dim(0);
         if (y.dim(0) != n) throw new EdgeoptException(yFile + ": " + y.dim(0) + " labels for " + n + " samples in " + xFile.getFileName());
         float[] xs = x.toFloatArray();

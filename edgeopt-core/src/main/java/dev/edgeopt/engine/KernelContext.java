@@ -69,6 +69,24 @@ public final class KernelContext {
      */
     public Scratch.Ref scratch(DType dtype, int elements) { return scratch.request(dtype, elements); }
 
+    /**
+     * A context for the same node, pool and scratch with other input/output types and constants: for
+     * kernels that run another kernel on converted operands (e.g. an int8 op through an fp32 one).
+     */
+    public KernelContext derive(TensorType[] inTypes, TensorType[] outTypes, Tensor[] constants) {
+        return derive(inTypes, outTypes, constants, pool);
+    }
+
+    /** As above with another pool, e.g. one thread for work run inside this kernel's own parallel loop. */
+    public KernelContext derive(TensorType[] inTypes, TensorType[] outTypes, Tensor[] constants, ThreadPool pool) {
+        return derive(node, inTypes, outTypes, constants, pool);
+    }
+
+    /** As above for another node (e.g. a copy with other attributes); errors still name it. */
+    public KernelContext derive(Node other, TensorType[] inTypes, TensorType[] outTypes, Tensor[] constants, ThreadPool pool) {
+        return new KernelContext(other, opset, inTypes, outTypes, constants, pool, scratch);
+    }
+
     public long attrInt(String key, long dflt) { return node.attrInt(key, dflt); }
     public float attrFloat(String key, float dflt) { return node.attrFloat(key, dflt); }
     public String attrString(String key, String dflt) { return node.attrString(key, dflt); }

@@ -22,6 +22,23 @@ final class LinalgSchemas {
         r.register(new Schema("Gemm", LinalgSchemas::inferGemm, LinalgSchemas::gemmMacs));
         r.register(new Schema("MatMul", LinalgSchemas::inferMatMul, LinalgSchemas::matMulMacs));
         r.register(new Schema("MatMulInteger", ctx -> withDtype(inferMatMul(ctx), DType.INT32), LinalgSchemas::matMulMacs));
+        // Quantized forms (QOperator format): x, x_scale, x_zero_point, w, w_scale, w_zero_point,
+        // y_scale, y_zero_point[, bias]; the output type is y_zero_point's.
+        r.register(new Schema("QLinearConv", ctx -> withDtype(inferConv(ctx, 0, 3, 8), quantOut(ctx, 7)),
+                (n, in, out) -> convMacs(n, new TensorType[] {in[0], in[3]}, out)));
+        r.register(new Schema("QLinearMatMul", ctx -> withDtype(inferMatMul(ctx, 0, 3), quantOut(ctx, 7)), LinalgSchemas::matMulMacs));
+        // ONNX Runtime's contrib op: A, a_scale, a_zero_point, B, b_scale, b_zero_point, C (int32),
+        // y_scale, y_zero_point; without y_scale the output is float.
+        r.register(new Schema("QGemm", "com.microsoft", ctx -> withDtype(inferGemm(ctx, 0, 3, 6),
+                ctx.hasInput(7) ? quantOut(ctx, 8) : DType.FLOAT), LinalgSchemas::gemmMacs));
+    }
+
+    /** The output type of a quantized op: its y_zero_point's, which must be int8 or uint8. */
+    private static DType quantOut(InferContext ctx, int zpIndex) {
+        if (!ctx.hasInput(zpIndex)) throw ctx.fail("y_zero_point is required");
+        DType t = ctx.inputDtype(zpIndex);
+        if (t != DType.INT8 && t != DType.UINT8) throw ctx.fail("y_zero_point must be int8 or uint8, got " + t);
+        return t;
     }
 
     private static List<TensorType> withDtype(List<TensorType> t, DType d) {
@@ -40,7 +57,12 @@ final class LinalgSchemas {
     private static Dim dimOf(long v) { return v < 0 ? Dim.unknown() : Dim.of(v); }
 
     static List<TensorType> inferConv(InferContext ctx) {
-        Shape x = ctx.inputShape(0), w = ctx.inputShape(1);
+        return inferConv(ctx, 0, 1, ctx.node().opType().equals("ConvInteger") ? -1 : 2);
+    }
+
+    /** Conv's output type from input {@code xi}, weight {@code wi} and bias {@code bi} (-1: none). */
+    static List<TensorType> inferConv(InferContext ctx, int xi, int wi, int bi) {
+        Shape x = ctx.inputShape(xi), w = ctx.inputShape(wi);
         if (x.rank() < 3) throw ctx.fail("input must have rank >= 3 (N, C, spatial...), got " + x);
         if (w.rank() != x.rank()) throw ctx.fail("weight rank " + w.rank() + " differs from input rank " + x.rank());
         ConvGeometry g;
@@ -54,8 +76,8 @@ final class LinalgSchemas {
             throw ctx.fail("input has " + c.value() + " channels but weight expects " + wc.value() + " x group " + g.group);
         }
         if (m.isKnown() && m.value() % g.group != 0) throw ctx.fail("output channels " + m.value() + " not divisible by group " + g.group);
-        if (ctx.hasInput(2) && !ctx.node().opType().equals("ConvInteger")) {
-            Shape b = ctx.inputShape(2);
+        if (bi >= 0 && ctx.hasInput(bi)) {
+            Shape b = ctx.inputShape(bi);
             if (b.rank() != 1 || (b.dim(0).isKnown() && m.isKnown() && b.dim(0).value() != m.value())) {
                 throw ctx.fail("bias shape " + b + " does not match " + m + " output channels");
             }
@@ -64,7 +86,7 @@ final class LinalgSchemas {
         out.add(x.dim(0));
         out.add(m);
         for (long o : g.out) out.add(dimOf(o));
-        return List.of(new TensorType(ctx.inputDtype(0), Shape.of(out)));
+        return List.of(new TensorType(ctx.inputDtype(xi), Shape.of(out)));
     }
 
     static long convMacs(Node n, TensorType[] in, TensorType[] out) {
@@ -102,8 +124,10 @@ final class LinalgSchemas {
         return Math.multiplyExact(Infer.prod(x, 0, x.rank()), Infer.prod(w, 1, w.rank()));
     }
 
-    static List<TensorType> inferGemm(InferContext ctx) {
-        Shape a = ctx.inputShape(0), b = ctx.inputShape(1);
+    static List<TensorType> inferGemm(InferContext ctx) { return inferGemm(ctx, 0, 1, 2); }
+
+    static List<TensorType> inferGemm(InferContext ctx, int ai, int bi, int ci) {
+        Shape a = ctx.inputShape(ai), b = ctx.inputShape(bi);
         if (a.rank() != 2 || b.rank() != 2) throw ctx.fail("A and B must be 2-D, got " + a + " and " + b);
         boolean ta = ctx.attrInt("transA", 0) != 0, tb = ctx.attrInt("transB", 0) != 0;
         Dim m = a.dim(ta ? 1 : 0), ka = a.dim(ta ? 0 : 1), kb = b.dim(tb ? 1 : 0), n = b.dim(tb ? 0 : 1);
@@ -111,12 +135,12 @@ final class LinalgSchemas {
             throw ctx.fail("inner dimensions differ: A " + a + (ta ? " (transposed)" : "") + ", B " + b + (tb ? " (transposed)" : ""));
         }
         Shape y = Shape.of(m, n);
-        if (ctx.hasInput(2)) {
-            Shape c = ctx.inputShape(2);
+        if (ctx.hasInput(ci)) {
+            Shape c = ctx.inputShape(ci);
             Shape bc = Infer.broadcast(ctx, y, c);
             if (c.rank() > 2 || (!bc.equals(y) && y.isStatic())) throw ctx.fail("C " + c + " does not broadcast to " + y);
         }
-        return List.of(new TensorType(ctx.inputDtype(0), y));
+        return List.of(new TensorType(ctx.inputDtype(ai), y));
     }
 
     static long gemmMacs(Node node, TensorType[] in, TensorType[] out) {
@@ -125,8 +149,10 @@ final class LinalgSchemas {
         return Math.multiplyExact(Infer.prod(y, 0, 2), k);
     }
 
-    static List<TensorType> inferMatMul(InferContext ctx) {
-        Shape a = ctx.inputShape(0), b = ctx.inputShape(1);
+    static List<TensorType> inferMatMul(InferContext ctx) { return inferMatMul(ctx, 0, 1); }
+
+    static List<TensorType> inferMatMul(InferContext ctx, int ai, int bi) {
+        Shape a = ctx.inputShape(ai), b = ctx.inputShape(bi);
         if (a.rank() == 0 || b.rank() == 0) throw ctx.fail("operands must have rank >= 1, got " + a + " and " + b);
         Shape a2 = a.rank() == 1 ? Shape.of(Dim.of(1), a.dim(0)) : a;
         Shape b2 = b.rank() == 1 ? Shape.of(b.dim(0), Dim.of(1)) : b;
@@ -140,7 +166,7 @@ final class LinalgSchemas {
         List<Dim> out = new ArrayList<>(List.of(batch.dims()));
         if (a.rank() != 1) out.add(a2.dim(-2));
         if (b.rank() != 1) out.add(b2.dim(-1));
-        DType dt = ctx.inputDtype(0);
+        DType dt = ctx.inputDtype(ai);
         return List.of(new TensorType(dt, Shape.of(out)));
     }
 

@@ -17,6 +17,7 @@ final class QuantSchemas {
         r.register(new Schema("QuantizeLinear", QuantSchemas::quantize));
         r.register(new Schema("DequantizeLinear", QuantSchemas::dequantize));
         r.register(new Schema("DynamicQuantizeLinear", QuantSchemas::dynamic));
+        QLinearSchemas.register(r);
     }
 
     static boolean quantType(DType t) {

@@ -48,7 +48,8 @@ public final class Calibrator {
             for (int pass = 0; pass < 2; pass++) {
                 if (pass == 1) for (int i = 0; i < n; i++) hs.add(new Histogram(min[i], max[i]));
                 for (int s = 0; s < indices.length; s += BATCH) {
-                    Tensor[] ys = ex.run(batch(data, indices, s, Math.min(BATCH, indices.length - s)));
+                    int count = Math.min(BATCH, indices.length - s);
+                    Tensor[] ys = ex.run(batch(data, indices, s, count));
                     for (int i = 0; i < n; i++) {
                         Tensor y = ys[i];
                         float[] a = y.floats();
@@ -56,7 +57,7 @@ public final class Calibrator {
                             double lo = min[i], hi = max[i];
                             for (int k = y.offset(), e = y.offset() + y.size(); k < e; k++) {
                                 float v = a[k];
-                                if (!Float.isFinite(v)) throw new EdgeoptException("calibration: tensor " + tensors.get(i) + " holds " + v + " on sample " + indices[s]);
+                                if (!Float.isFinite(v)) throw nonFinite(g, data, tensors.get(i), v, indices[s + (int) Math.min(count - 1, (long) (k - y.offset()) * count / y.size())]);
                                 if (v < lo) lo = v;
                                 if (v > hi) hi = v;
                             }
@@ -72,6 +73,12 @@ public final class Calibrator {
         Map<String, Histogram> r = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) r.put(tensors.get(i), hs.get(i));
         return r;
+    }
+
+    private static EdgeoptException nonFinite(Graph g, Dataset data, String tensor, float v, int sample) {
+        Value t = g.value(tensor);
+        String where = g.isGraphInput(t) ? "input " + tensor : "tensor " + tensor + " (output of node " + t.producer().name() + ")";
+        return new EdgeoptException("calibration data " + data.name() + ", sample " + sample + ": " + where + " holds " + v);
     }
 
     /** Samples {@code indices[from .. from+count)} as one NCHW (or N x features) float batch. */

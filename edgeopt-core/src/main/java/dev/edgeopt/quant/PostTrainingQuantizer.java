@@ -46,18 +46,22 @@ import java.util.Set;
 public final class PostTrainingQuantizer {
     /** Settings; {@link #defaults()} are the CLI's. */
     public record Options(RangeMethod method, double percentile, boolean perChannel, int samples, long seed, int threads, DType activationType,
-                          boolean biasCorrection) {
-        public static Options defaults() { return new Options(RangeMethod.PERCENTILE, 99.99, true, 1000, 0, 1, DType.INT8, false); }
+                          boolean biasCorrection, boolean crossLayerEqualization) {
+        public static Options defaults() { return new Options(RangeMethod.PERCENTILE, 99.99, true, 1000, 0, 1, DType.INT8, false, false); }
 
-        public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType, biasCorrection); }
+        public Options withMethod(RangeMethod m) { return new Options(m, percentile, perChannel, samples, seed, threads, activationType, biasCorrection, crossLayerEqualization); }
 
-        public Options withPerChannel(boolean p) { return new Options(method, percentile, p, samples, seed, threads, activationType, biasCorrection); }
+        public Options withPercentile(double p) { return new Options(method, p, perChannel, samples, seed, threads, activationType, biasCorrection, crossLayerEqualization); }
 
-        public Options withSamples(int n) { return new Options(method, percentile, perChannel, n, seed, threads, activationType, biasCorrection); }
+        public Options withPerChannel(boolean p) { return new Options(method, percentile, p, samples, seed, threads, activationType, biasCorrection, crossLayerEqualization); }
 
-        public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType, biasCorrection); }
+        public Options withSamples(int n) { return new Options(method, percentile, perChannel, n, seed, threads, activationType, biasCorrection, crossLayerEqualization); }
 
-        public Options withBiasCorrection(boolean b) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, b); }
+        public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType, biasCorrection, crossLayerEqualization); }
+
+        public Options withBiasCorrection(boolean b) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, b, crossLayerEqualization); }
+
+        public Options withCrossLayerEqualization(boolean c) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, biasCorrection, c); }
     }
 
     /** One quantized activation: the float tensor, its parameters and the value consumers now read. */
@@ -91,18 +95,32 @@ public final class PostTrainingQuantizer {
      * Quantizes {@code model} with activation ranges from {@code options.samples()} samples of
      * {@code data} (a seeded permutation's first ones).
      */
-    public static Result quantize(Graph model, Dataset data, Options options) {
+    public static Result quantize(Graph model, Dataset data, Options options) { return quantize(model, data, options, Set.of(), new HashMap<>()); }
+
+    /**
+     * As {@link #quantize(Graph, Dataset, Options)}, but the Conv/Gemm/MatMul nodes named in
+     * {@code floatNodes} keep float weights and compute in float (their inputs stay quantized when
+     * their producer's output is). {@code histograms} caches calibration per tensor name across
+     * calls on the same model, data and options: a tensor's float range does not depend on which
+     * layers are quantized.
+     */
+    static Result quantize(Graph model, Dataset data, Options options, Set<String> floatNodes, Map<String, Histogram> histograms) {
         if (options.samples() < 1) throw new EdgeoptException("--calib-samples must be at least 1, got " + options.samples());
         Calibrator.checkInput(model, data);
         Graph g = prepare(model);
         ShapeInference.annotate(g, null);
         checkWeights(g);
+        // Equalized before calibration: the ranges to calibrate are those of the equalized graph.
+        if (options.crossLayerEqualization()) CrossLayerEqualization.apply(g);
         List<String> warnings = new ArrayList<>();
         Map<Value, Node> fusedInto = new HashMap<>();
         Set<Value> quantized = new LinkedHashSet<>();
         for (Node n : g.nodes()) {
             String op = n.opType();
-            if (WEIGHTED.contains(op)) {
+            if (WEIGHTED.contains(op) && floatNodes.contains(n.name())) {
+                // Its Relu goes with it: marked fused, so neither output is quantized for its sake.
+                fusedOutput(g, n, fusedInto);
+            } else if (WEIGHTED.contains(op)) {
                 if (op.equals("MatMul") && !(n.input(1).isConstant() && n.input(1).shape().rank() == 2)) {
                     warnings.add("MatMul " + n.name() + " has no constant 2-D weight; it stays float");
                     continue;
@@ -145,7 +163,9 @@ public final class PostTrainingQuantizer {
         for (Value v : quantized) names.add(v.name());
         int[] perm = Dataset.permutation(data.size(), options.seed());
         int[] idx = java.util.Arrays.copyOf(perm, Math.min(options.samples(), data.size()));
-        Map<String, Histogram> hist = Calibrator.observe(g, names, data, idx, options.threads());
+        List<String> missing = names.stream().filter(t -> !histograms.containsKey(t)).toList();
+        if (!missing.isEmpty()) histograms.putAll(Calibrator.observe(g, missing, data, idx, options.threads()));
+        Map<String, Histogram> hist = histograms;
         Map<Value, QuantParams> params = new LinkedHashMap<>();
         for (Value v : quantized) {
             // The model input's range is the data's own (pixels in [0, 1]): clipping it only
@@ -156,7 +176,7 @@ public final class PostTrainingQuantizer {
             params.put(v, QuantParams.asymmetric(r[0], r[1], options.activationType()));
         }
         Graph prepared = g.copy();
-        List<Activation> acts = rewrite(g, params, options, warnings);
+        List<Activation> acts = rewrite(g, params, options, warnings, floatNodes);
         // The float weights are now unused: dropping them is what makes the model 4x smaller.
         g.removeUnusedValues();
         if (options.biasCorrection()) correctBiases(prepared, g, data, java.util.Arrays.copyOf(idx, Math.min(idx.length, BIAS_SAMPLES)), options.threads());
@@ -170,6 +190,8 @@ public final class PostTrainingQuantizer {
         md.put("edgeopt.quant.calibration_samples", Integer.toString(idx.length));
         md.put("edgeopt.quant.seed", Long.toString(options.seed()));
         md.put("edgeopt.quant.bias_correction", Boolean.toString(options.biasCorrection()));
+        md.put("edgeopt.quant.cross_layer_equalization", Boolean.toString(options.crossLayerEqualization()));
+        if (!floatNodes.isEmpty()) md.put("edgeopt.quant.float_layers", String.join(",", new java.util.TreeSet<>(floatNodes)));
         ShapeInference.annotate(g, null);
         ShapeInference.verify(g);
         return new Result(prepared, g, acts, warnings);
@@ -190,12 +212,13 @@ public final class PostTrainingQuantizer {
         return out;
     }
 
+    /** Every float constant a node reads (weights, biases, Add/Mul operands) must be finite. */
     private static void checkWeights(Graph g) {
+        Set<Value> seen = new java.util.HashSet<>();
         for (Node n : g.nodes()) {
-            if (!WEIGHTED.contains(n.opType())) continue;
-            for (int i = 1; i < n.inputCount(); i++) {
+            for (int i = 0; i < n.inputCount(); i++) {
                 Value w = n.input(i);
-                if (w == null || !w.isConstant() || w.dtype() != DType.FLOAT) continue;
+                if (w == null || !w.isConstant() || w.dtype() != DType.FLOAT || !seen.add(w)) continue;
                 float[] a = w.constant().toFloatArray();
                 for (int k = 0; k < a.length; k++) {
                     if (!Float.isFinite(a[k])) throw new EdgeoptException("weight " + w.name() + " of node " + n.name() + " holds " + a[k] + " at element " + k);
@@ -204,7 +227,7 @@ public final class PostTrainingQuantizer {
         }
     }
 
-    private static List<Activation> rewrite(Graph g, Map<Value, QuantParams> params, Options o, List<String> warnings) {
+    private static List<Activation> rewrite(Graph g, Map<Value, QuantParams> params, Options o, List<String> warnings, Set<String> floatNodes) {
         // Propagate parameters through movement ops, in topological order.
         for (Node n : new ArrayList<>(g.nodes())) {
             if (MOVEMENT.contains(n.opType()) && params.containsKey(n.input(0)) && n.output(0).dtype() == DType.FLOAT) {
@@ -212,6 +235,7 @@ public final class PostTrainingQuantizer {
             }
         }
         Map<Value, Value> dqOf = new LinkedHashMap<>();
+        Map<String, Value> zeroPoints = new HashMap<>();
         List<Activation> acts = new ArrayList<>();
         for (Map.Entry<Value, QuantParams> e : params.entrySet()) {
             Value v = e.getKey();
@@ -220,7 +244,9 @@ public final class PostTrainingQuantizer {
             boolean isOut = g.isGraphOutput(v);
             String base = v.name();
             Value scale = g.addInitializer(g.uniqueName(base + "_s"), Tensor.of(new float[] {p.scale()}));
-            Value zp = g.addInitializer(g.uniqueName(base + "_zp"), zeroPoint(p));
+            // Zero points repeat (every Relu output has qmin): one shared initializer per value.
+            Value zp = zeroPoints.computeIfAbsent(p.dtype() + "/" + p.zeroPoint(), k -> g.addInitializer(
+                    g.uniqueName("zp_" + p.dtype().toString().toLowerCase(Locale.ROOT) + "_" + (p.zeroPoint() < 0 ? "m" + -p.zeroPoint() : p.zeroPoint())), zeroPoint(p)));
             Node anchor = v.producer();
             int at = anchor == null ? 0 : g.nodes().indexOf(anchor) + 1;
             Node q = g.insertNode(at, "QuantizeLinear", "", g.uniqueName(base + "_Q"), List.of(v, scale, zp), List.of(g.uniqueName(base + "_q")));
@@ -240,7 +266,7 @@ public final class PostTrainingQuantizer {
             acts.add(new Activation(base, prod == null ? "(input)" : prod.name(), prod == null ? "Input" : prod.opType(), p, dq.output(0).name()));
         }
         for (Node n : new ArrayList<>(g.nodes())) {
-            if (!WEIGHTED.contains(n.opType())) continue;
+            if (!WEIGHTED.contains(n.opType()) || floatNodes.contains(n.name())) continue;
             Value x = n.input(0);
             Value src = x.producer() != null && x.producer().opType().equals("DequantizeLinear") ? x.producer().input(0).producer().input(0) : null;
             QuantParams in = src == null ? null : params.get(src);
@@ -481,10 +507,16 @@ public final class PostTrainingQuantizer {
         String base = w.name();
         Value wq = g.addInitializer(g.uniqueName(base + "_i8"), Tensor.of(DType.INT8, q, shape));
         Value ws = g.addInitializer(g.uniqueName(base + "_s"), o.perChannel() ? Tensor.of(scale, channels) : Tensor.of(scale));
-        // Symmetric, so the zero point is 0; it is still written because ORT's QGemm insists on
-        // one zero point per scale.
-        Value wz = g.addInitializer(g.uniqueName(base + "_zp"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
-        List<Value> dqIns = List.of(wq, ws, wz);
+        // Symmetric, so the zero point is 0, DequantizeLinear's default, and a Conv weight goes
+        // without one. Gemm/MatMul weights keep it: ORT's QGemm fusion rejects a DequantizeLinear
+        // without a zero point (the int8 tensor's dtype alone does not satisfy it).
+        List<Value> dqIns;
+        if (n.opType().equals("Conv")) {
+            dqIns = List.of(wq, ws);
+        } else {
+            Value wz = g.addInitializer(g.uniqueName(base + "_zp"), o.perChannel() ? Tensor.of(DType.INT8, new byte[channels], channels) : Tensor.allocate(DType.INT8));
+            dqIns = List.of(wq, ws, wz);
+        }
         Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_DQ"), dqIns, List.of(g.uniqueName(base + "_dq")));
         if (o.perChannel()) dq.setAttr("axis", Attribute.of((long) axis));
         n.setInput(1, dq.output(0));
@@ -502,10 +534,11 @@ public final class PostTrainingQuantizer {
             bq[c] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, v));
         }
         Value bqv = g.addInitializer(g.uniqueName(b.name() + "_i32"), Tensor.ofInts(bq, channels));
-        Value bsv = g.addInitializer(g.uniqueName(b.name() + "_s"), Tensor.of(bs, channels));
+        // Per-tensor weights give every channel the same bias scale: one scalar, not C copies.
+        Value bsv = g.addInitializer(g.uniqueName(b.name() + "_s"), o.perChannel() ? Tensor.of(bs, channels) : Tensor.of(new float[] {bs[0]}));
         // The bias zero point is omitted: 0 is ONNX's default for it.
         Node bdq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(b.name() + "_DQ"), List.of(bqv, bsv), List.of(g.uniqueName(b.name() + "_dq")));
-        bdq.setAttr("axis", Attribute.of(0L));
+        if (o.perChannel()) bdq.setAttr("axis", Attribute.of(0L));
         n.setInput(bi, bdq.output(0));
     }
 }

@@ -103,6 +103,23 @@ public class PostTrainingQuantizerTest {
         assertEquals("blobs", g.metadata().get("edgeopt.quant.calibration_data"));
     }
 
+    @Test
+    void perTensorWeightsHaveOneBiasScale() {
+        PostTrainingQuantizer.Result r = PostTrainingQuantizer.quantize(model("dscnn"), images(20, 2), PostTrainingQuantizer.Options.defaults().withSamples(20).withPerChannel(false));
+        int biases = 0;
+        for (Node n : r.qdq().nodes()) {
+            if (!n.opType().equals("Conv") || !n.hasInput(2)) continue;
+            Tensor bs = n.input(2).producer().input(1).constant(), ws = n.input(1).producer().input(1).constant();
+            float sIn = n.input(0).producer().input(1).constant().getFloat(0);
+            assertEquals(0, bs.rank());
+            assertEquals(0, ws.rank());
+            assertEquals(sIn * ws.getFloat(0), bs.getFloat(0), 0f);
+            assertEquals(-1, n.input(2).producer().attrInt("axis", -1));
+            biases++;
+        }
+        assertTrue(biases >= 5);
+    }
+
     /** Sum over output channels of |mean(float - quantized)| of the model output on samples. */
     static double meanShift(PostTrainingQuantizer.Result r, Tensor x) {
         float[] f, q;

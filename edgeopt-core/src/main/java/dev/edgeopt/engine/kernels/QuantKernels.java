@@ -8,7 +8,8 @@ import dev.edgeopt.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear. All arithmetic goes through
+ * QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear; the integer GEMM-like ops are
+ * {@link dev.edgeopt.engine.kernels.int8.QLinearKernels}. All arithmetic goes through
  * {@link QuantMath}. See {@link KernelRegistry#standard()}.
  */
 public final class QuantKernels {
@@ -18,6 +19,8 @@ public final class QuantKernels {
         r.register("QuantizeLinear", kc -> new Linear(kc, true));
         r.register("DequantizeLinear", kc -> new Linear(kc, false));
         r.register("DynamicQuantizeLinear", QuantKernels::dynamic);
+        dev.edgeopt.engine.kernels.int8.QLinearKernels.register(r);
+        dev.edgeopt.engine.kernels.int8.QLinearNnKernels.register(r);
     }
 
     /**

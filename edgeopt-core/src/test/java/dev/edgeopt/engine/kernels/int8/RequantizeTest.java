@@ -15,45 +15,33 @@ class RequantizeTest {
     private static final int[] EDGES = {Integer.MIN_VALUE, Integer.MIN_VALUE + 1, -(1 << 30) - 1, -(1 << 30), -(1 << 30) + 1,
         -65536, -3, -2, -1, 0, 1, 2, 3, 65535, (1 << 30) - 1, 1 << 30, (1 << 30) + 1, Integer.MAX_VALUE - 1, Integer.MAX_VALUE};
 
-    /** floor(a*b/2^31 + 1/2) = floor((2ab + 2^31) / 2^32), saturated to int32. */
-    static int srdhmRef(int a, int b) {
-        BigInteger p = BigInteger.valueOf(a).multiply(BigInteger.valueOf(b)).shiftLeft(1).add(BigInteger.ONE.shiftLeft(31));
-        BigInteger q = p.shiftRight(32); // arithmetic shift = floor division
-        return q.min(BigInteger.valueOf(Integer.MAX_VALUE)).intValueExact();
-    }
-
-    /** x / 2^e rounded half away from zero (BigDecimal's HALF_UP). */
-    static int rdbpRef(int x, int e) {
-        return new BigDecimal(x).divide(new BigDecimal(BigInteger.ONE.shiftLeft(e))).setScale(0, RoundingMode.HALF_UP).intValueExact();
+    /** x * M / 2^(31 - shift) rounded half toward +infinity (floor(v + 1/2)), saturated to int32. */
+    static int mulRef(int x, int multiplier, int shift) {
+        BigDecimal v = new BigDecimal(BigInteger.valueOf(x).multiply(BigInteger.valueOf(multiplier)))
+                .divide(new BigDecimal(BigInteger.ONE.shiftLeft(31 - shift)));
+        BigInteger r = v.add(new BigDecimal("0.5")).setScale(0, RoundingMode.FLOOR).toBigIntegerExact();
+        return r.max(BigInteger.valueOf(Integer.MIN_VALUE)).min(BigInteger.valueOf(Integer.MAX_VALUE)).intValueExact();
     }
 
     @Test
-    void highMulMatchesExactArithmeticOnEdgesAndRandoms() {
-        for (int a : EDGES) for (int b : EDGES) assertEquals(srdhmRef(a, b), Requantize.saturatingRoundingDoublingHighMul(a, b), a + " * " + b);
+    void scalingRoundsOnceLikeExactArithmetic() {
+        int[] multipliers = {0, 1, 1 << 30, (1 << 30) + 1, 1518500250, Integer.MAX_VALUE - 1, Integer.MAX_VALUE};
+        for (int shift = -31; shift <= 30; shift++) {
+            for (int m : multipliers) for (int x : EDGES) assertEquals(mulRef(x, m, shift), Requantize.multiplyByQuantizedMultiplier(x, m, shift), x + " * " + m + " @ " + shift);
+        }
         SplittableRandom r = new SplittableRandom(5);
         for (int i = 0; i < 200_000; i++) {
-            int a = r.nextInt(), b = i % 2 == 0 ? r.nextInt() : r.nextInt(1 << 30, Integer.MAX_VALUE);
-            assertEquals(srdhmRef(a, b), Requantize.saturatingRoundingDoublingHighMul(a, b), a + " * " + b);
+            int x = i % 3 == 0 ? r.nextInt(-100_000, 100_000) : r.nextInt(), m = r.nextInt(1 << 30, Integer.MAX_VALUE), shift = r.nextInt(-31, 31);
+            assertEquals(mulRef(x, m, shift), Requantize.multiplyByQuantizedMultiplier(x, m, shift), x + " * " + m + " @ " + shift);
         }
-        assertEquals(Integer.MAX_VALUE, Requantize.saturatingRoundingDoublingHighMul(Integer.MIN_VALUE, Integer.MIN_VALUE));
-        // Ties (a*b an odd multiple of 2^30) go toward +infinity: +0.5 -> 1, -0.5 -> 0.
-        assertEquals(1, Requantize.saturatingRoundingDoublingHighMul(1 << 15, 1 << 15));
-        assertEquals(0, Requantize.saturatingRoundingDoublingHighMul(-(1 << 15), 1 << 15));
-        assertEquals(-1, Requantize.saturatingRoundingDoublingHighMul(-(1 << 15) - 1, 1 << 15));
-    }
-
-    @Test
-    void divideByPowerOfTwoRoundsHalfAwayFromZero() {
-        for (int e = 0; e <= 31; e++) for (int x : EDGES) assertEquals(rdbpRef(x, e), Requantize.roundingDivideByPOT(x, e), x + " >> " + e);
-        SplittableRandom r = new SplittableRandom(7);
-        for (int i = 0; i < 200_000; i++) {
-            int x = i % 3 == 0 ? r.nextInt(-100_000, 100_000) : r.nextInt(), e = r.nextInt(32);
-            assertEquals(rdbpRef(x, e), Requantize.roundingDivideByPOT(x, e), x + " >> " + e);
-        }
-        assertEquals(2, Requantize.roundingDivideByPOT(3, 1));
-        assertEquals(-2, Requantize.roundingDivideByPOT(-3, 1));
-        assertEquals(-1, Requantize.roundingDivideByPOT(-5, 3));
-        assertThrows(IllegalArgumentException.class, () -> Requantize.roundingDivideByPOT(1, 32));
+        // Ties go toward +infinity: 3 * 0.5 = 1.5 -> 2, -3 * 0.5 = -1.5 -> -1.
+        assertEquals(2, Requantize.multiplyByQuantizedMultiplier(3, 1 << 30, 0));
+        assertEquals(-1, Requantize.multiplyByQuantizedMultiplier(-3, 1 << 30, 0));
+        // One rounding, not two: 5 * 0.25 = 1.25 -> 1, where TFLite's default double rounding gives
+        // round(round(5 / 2) / 2) = round(3 / 2) = 2.
+        assertEquals(1, Requantize.multiplyByQuantizedMultiplier(5, 1 << 30, -1));
+        assertThrows(IllegalArgumentException.class, () -> Requantize.multiplyByQuantizedMultiplier(1, 1 << 30, 31));
+        assertThrows(IllegalArgumentException.class, () -> Requantize.multiplyByQuantizedMultiplier(1, 1 << 30, -32));
     }
 
     @Test
@@ -85,22 +73,57 @@ class RequantizeTest {
             Requantize.Multiplier q = Requantize.quantizeMultiplier(m);
             int acc = r.nextInt(-(1 << 24), 1 << 24);
             int got = Requantize.multiplyByQuantizedMultiplier(acc, q.multiplier(), q.shift());
-            // Exact composition of the two rounding steps.
-            int want = q.shift() > 0 ? rdbpRef(srdhmRef(acc << q.shift(), q.multiplier()), 0)
-                    : rdbpRef(srdhmRef(acc, q.multiplier()), -q.shift());
+            int want = mulRef(acc, q.multiplier(), q.shift());
             assertEquals(want, got);
-            assertTrue(Math.abs(got - acc * m) <= 1.0, acc + " * " + m + " -> " + got);
+            assertTrue(Math.abs(got - acc * m) <= 0.5 + Math.abs(acc * m) * 0x1p-30, acc + " * " + m + " -> " + got);
         }
         Requantize.Multiplier half = Requantize.quantizeMultiplier(0.5);
         assertEquals(127, Requantize.requantize(1000, half.multiplier(), half.shift(), 0, -128, 127));
         assertEquals(-128, Requantize.requantize(-1000, half.multiplier(), half.shift(), 0, -128, 127));
         // A fused Relu clamps at the zero point.
         assertEquals(-5, Requantize.requantize(-40, half.multiplier(), half.shift(), -5, -5, 127));
-        assertEquals(13, Requantize.requantize(37, half.multiplier(), half.shift(), -6, -128, 127)); // 18.5 -> 19 (away from zero), + -6
+        assertEquals(13, Requantize.requantize(37, half.multiplier(), half.shift(), -6, -128, 127)); // 18.5 -> 19 (toward +infinity), + -6
+        assertEquals(-24, Requantize.requantize(-37, half.multiplier(), half.shift(), -6, -128, 127)); // -18.5 -> -18, + -6
         byte[] out = new byte[3];
         Requantize.requantize(new int[] {9, 100, 600}, 0, out, 0, 3, half.multiplier(), half.shift(), 0, 0, 255);
         assertEquals(5, out[0]);
         assertEquals(50, out[1]);
         assertEquals(255, out[2] & 0xFF);
+    }
+
+    static String hex(byte[] a, int off, int n) { return java.util.HexFormat.of().formatHex(a, off, off + n); }
+
+    /** The vectorized forms give the scalar form's bytes on edge and random accumulators and multipliers. */
+    @Test
+    void vectorFormsEqualScalarForm() {
+        SplittableRandom r = new SplittableRandom(11);
+        int n = 203; // not a multiple of the lane count: the scalar tail runs too
+        int[] acc = new int[n + 5];
+        byte[] want = new byte[n + 5], got = new byte[n + 5], got2 = new byte[n + 5];
+        int[] mult = new int[n + 5], shift = new int[n + 5];
+        double[] reals = {0, 1e-12, 1e-9, 3e-6, 0.000123, 0.0039, 0.25, 0.5, 0.75, 0.999999, 1, 1.5, 3.7, 1000, 1e9};
+        for (int round = 0; round < 400; round++) {
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] = switch (r.nextInt(4)) {
+                    case 0 -> EDGES[r.nextInt(EDGES.length)];
+                    case 1 -> r.nextInt(-70000, 70000);
+                    case 2 -> r.nextInt(-(1 << 20), 1 << 20);
+                    default -> r.nextInt();
+                };
+                double m = round % 3 == 0 ? reals[r.nextInt(reals.length)] : Math.exp(r.nextDouble(-25, 3));
+                Requantize.Multiplier q = Requantize.quantizeMultiplier(m);
+                mult[i] = q.multiplier();
+                shift[i] = q.shift();
+            }
+            int zp = r.nextInt(-128, 256), lo = r.nextBoolean() ? -128 : 0, hi = lo == 0 ? 255 : 127;
+            if (round % 5 == 0) lo = Math.min(hi, zp); // a fused Relu's range
+            int off = r.nextInt(3), p = r.nextInt(n);
+            for (int i = 0; i < n; i++) want[off + i] = (byte) Requantize.requantize(acc[off + i], mult[p], shift[p], zp, lo, hi);
+            Requantize.requantizeVector(acc, off, got, off, n, mult[p], shift[p], zp, lo, hi);
+            assertEquals(hex(want, off, n), hex(got, off, n), "per-run multiplier " + mult[p] + " shift " + shift[p]);
+            for (int i = 0; i < n; i++) want[off + i] = (byte) Requantize.requantize(acc[off + i], mult[off + i], shift[off + i], zp, lo, hi);
+            Requantize.requantizeVector(acc, off, got2, off, n, mult, shift, off, zp, lo, hi);
+            assertEquals(hex(want, off, n), hex(got2, off, n), "per-element multipliers");
+        }
     }
 }

@@ -1,0 +1,111 @@
+package dev.edgeopt.engine.kernels.int8;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * When int8 products may be summed in float32 without a rounding error.
+ *
+ * <p>float32 represents every integer of magnitude up to 2^24 exactly, and a fused multiply-add
+ * rounds only its final result. So if every partial sum of {@code x_k * w_k} over a run of K terms
+ * stays within 2^24 in magnitude, float32 FMAs compute the integer sum exactly, in any order, and
+ * casting the result to int gives the int32 accumulator bit for bit. A bound on every partial sum
+ * is {@code K * max|x| * max|w|}; runs longer than {@link #maxRun} are split and their sums added
+ * in int32.
+ *
+ * <p>This is how the fast int8 kernels run their multiply-accumulate on the fp32 GEMM and
+ * depthwise kernels: on this JVM the 16-bit pair instructions (vpmaddwd / vpdpwssd) are only
+ * emitted for an element-wise loop shape whose memory traffic keeps it below the register-blocked
+ * fp32 FMA kernels (see {@code PairMacBench}), while the integer results must stay exact.
+ */
+final class ExactFloat {
+    private ExactFloat() {}
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
+
+    static final int LIMIT = 1 << 24;
+
+    /** The longest run of products of magnitude {@code <= maxX * maxW} whose sums stay exact. */
+    static int maxRun(int maxX, int maxW) {
+        long p = (long) maxX * maxW;
+        return p == 0 ? Integer.MAX_VALUE : (int) Math.max(1, LIMIT / p);
+    }
+
+    /** The largest {@code |x - zp|} of an int8/uint8 value. */
+    static int maxDistance(boolean unsigned, int zp) {
+        int lo = unsigned ? 0 : -128, hi = unsigned ? 255 : 127;
+        return Math.max(Math.abs(zp - lo), Math.abs(hi - zp));
+    }
+
+    /**
+     * {@code dst[i] = (int) src[i] + add} (or {@code +=} when {@code accumulate}) for exact integer
+     * sums; vectorized, as C2 leaves the plain float-to-int loop scalar.
+     */
+    static void toInt(float[] src, int so, int[] dst, int d, int n, int add, boolean accumulate) {
+        int i = 0;
+        IntVector av = IntVector.broadcast(I, add);
+        for (; i + F.length() <= n; i += F.length()) {
+            IntVector v = ((IntVector) FloatVector.fromArray(F, src, so + i).convertShape(VectorOperators.F2I, I, 0)).add(av);
+            if (accumulate) v = v.add(IntVector.fromArray(I, dst, d + i));
+            v.intoArray(dst, d + i);
+        }
+        for (; i < n; i++) dst[d + i] = (int) src[so + i] + add + (accumulate ? dst[d + i] : 0);
+    }
+
+    /** {@code dst[i] = x - zp} for int8 ({@code unsigned} false) or uint8 bytes; vectorized. */
+    static void toFloat(byte[] src, int so, float[] dst, int d, int n, boolean unsigned, int zp) {
+        int i = 0;
+        IntVector z = IntVector.broadcast(I, zp);
+        for (; i + B.length() <= n; i += B.length()) {
+            IntVector v = (IntVector) ByteVector.fromArray(B, src, so + i).convertShape(VectorOperators.B2I, I, 0);
+            if (unsigned) v = v.and(0xFF);
+            ((FloatVector) v.sub(z).convertShape(VectorOperators.I2F, F, 0)).intoArray(dst, d + i);
+        }
+        int mask = unsigned ? 0xFF : -1;
+        for (; i < n; i++) dst[d + i] = (src[so + i] & mask) - zp;
+    }
+
+    /**
+     * One output row in one pass: for each i, the int32 accumulator {@code bias + sum over chunks h
+     * of (int) src[so + h * chunkStride + i]}, requantized into {@code dst} with
+     * {@link Requantize#lanes} (the scalar {@link Requantize#requantize} for the tail), so the
+     * accumulators never go through memory.
+     */
+    static void requantizeRow(float[] src, int so, int chunks, int chunkStride, int bias, byte[] dst, int d, int n,
+                              int multiplier, int shift, int zeroPoint, int lo, int hi) {
+        int i = 0;
+        if (shift >= -31 && shift <= 30) { // always so from quantizeMultiplier; the scalar form rejects others
+            int t = 31 - shift;
+            LongVector m = LongVector.broadcast(Requantize.LONG_SPECIES, multiplier), round = LongVector.broadcast(Requantize.LONG_SPECIES, 1L << (t - 1));
+            IntVector b = IntVector.broadcast(I, bias);
+            LongVector zp = LongVector.broadcast(Requantize.LONG_SPECIES, zeroPoint), vlo = LongVector.broadcast(Requantize.LONG_SPECIES, lo),
+                    vhi = LongVector.broadcast(Requantize.LONG_SPECIES, hi);
+            if (chunks == 1) { // the usual case, without an inner loop that would keep C2 from unrolling this one
+                for (; i + F.length() <= n; i += F.length()) {
+                    IntVector acc = ((IntVector) FloatVector.fromArray(F, src, so + i).convertShape(VectorOperators.F2I, I, 0)).add(b);
+                    IntVector y = Requantize.lanes(acc, m, round, t, zp, vlo, vhi);
+                    ((ByteVector) y.convertShape(VectorOperators.I2B, Requantize.BYTE_SPECIES, 0)).intoArray(dst, d + i);
+                }
+            }
+            for (; i + F.length() <= n; i += F.length()) {
+                IntVector acc = b;
+                for (int h = 0; h < chunks; h++) {
+                    acc = acc.add((IntVector) FloatVector.fromArray(F, src, so + h * chunkStride + i).convertShape(VectorOperators.F2I, I, 0));
+                }
+                IntVector y = Requantize.lanes(acc, m, round, t, zp, vlo, vhi);
+                ((ByteVector) y.convertShape(VectorOperators.I2B, Requantize.BYTE_SPECIES, 0)).intoArray(dst, d + i);
+            }
+        }
+        for (; i < n; i++) {
+            int acc = bias;
+            for (int h = 0; h < chunks; h++) acc += (int) src[so + h * chunkStride + i];
+            dst[d + i] = (byte) Requantize.requantize(acc, multiplier, shift, zeroPoint, lo, hi);
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package dev.edgeopt.engine.kernels.int8;
+
+import dev.edgeopt.engine.Kernel;
+import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.Scratch;
+import dev.edgeopt.engine.ThreadPool;
+import dev.edgeopt.engine.kernels.Activation;
+import dev.edgeopt.engine.kernels.conv.ConvShape;
+import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
+import dev.edgeopt.engine.kernels.gemm.GemmJob;
+import dev.edgeopt.ir.DType;
+import dev.edgeopt.ir.TensorType;
+import dev.edgeopt.tensor.Tensor;
+import java.util.function.IntConsumer;
+
+/**
+ * QLinearConv with constant weights and parameters, computed exactly through the fp32 kernels (see
+ * {@link ExactFloat}): the input becomes {@code x - x_zp} in float (padding is then 0), the weights
+ * {@code w - w_zp[c]} once at creation; the GEMM (1x1 directly, other windows through im2col) or
+ * the depthwise kernel sums the products, split along K into runs that stay exact; the epilogue
+ * casts back to int32, adds the bias and requantizes with {@link Requantize}'s vector form.
+ * Work is spread over the pool; scratch holds every buffer, so a run allocates nothing.
+ */
+final class FastQConv implements Kernel {
+    private final ConvShape s;
+    private final QParams q;
+    private final int[] bias; // null: none
+    private final ThreadPool pool;
+    private final int tasks, kg, p, mg, chunks;
+    private final int[] k0; // chunk starts, chunks + 1 entries
+    /**
+     * GEMM path: per task t and chunk h, a one-thread job for a block of {@link #pb} output columns
+     * ({@code jobs}) and one for the narrower last block ({@code tailJobs}); A (the weights) is packed
+     * per block from {@link #wf}, a small cost next to the block's MACs.
+     */
+    private final GemmJob[][] jobs, tailJobs;
+    private final int pb, blocks;
+    /**
+     * When the float results of a group fit in cache (up to {@link #BLOCK_BYTES}): one job per chunk
+     * over all columns, A packed once at creation unless grouped, parallel inside the job.
+     */
+    private final GemmJob[] wholeJobs;
+    private static final int BLOCK_BYTES = 512 * 1024;
+    private final float[] wf;
+    private final boolean pointwise, grouped;
+    /**
+     * Depthwise path: the fp32 kernel for a block of {@link #cb} channels of one image (and one for
+     * the last, narrower block), so a block's float input and output stay in cache between the
+     * conversion, the kernel and the requantization.
+     */
+    private final DepthwiseConv depthwise, depthwiseTail;
+    private final int cb;
+    private Tensor[][] dwIn, dwOut; // per block: {x view, w view} and {y view}, made on the first run
+    private final Scratch.Ref xf, col, cbuf;
+    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask,
+            blockBody = this::blockTask;
+    // Per-run state read by the parallel bodies.
+    private byte[] x;
+    private int xOff, curN, curG;
+    private Tensor y;
+
+    static boolean applies(KernelContext kc, QParams q) {
+        return q.constant && kc.constant(3) != null && (!kc.hasInput(8) || kc.constant(8) != null);
+    }
+
+    FastQConv(KernelContext kc, ConvShape s, QParams q) {
+        this.s = s;
+        this.q = q;
+        this.pool = kc.pool();
+        this.tasks = kc.threads();
+        Tensor w = kc.constant(3);
+        Tensor b = kc.hasInput(8) ? kc.constant(8) : null;
+        bias = b == null ? null : java.util.Arrays.copyOfRange(b.ints(), b.offset(), b.offset() + s.m);
+        kg = s.cg * s.kernelSize();
+        p = s.outPlane();
+        mg = s.mg;
+        wf = new float[s.m * kg];
+        int maxW = 0;
+        for (int c = 0; c < s.m; c++) {
+            for (int i = 0; i < kg; i++) {
+                int v = QParams.at(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
+                wf[c * kg + i] = v;
+                maxW = Math.max(maxW, Math.abs(v));
+            }
+        }
+        int run = ExactFloat.maxRun(ExactFloat.maxDistance(q.xUnsigned, q.xZp), maxW);
+        if (DepthwiseConv.applies(s) && s.kernelSize() <= run) {
+            pointwise = false;
+            grouped = true;
+            chunks = 1;
+            k0 = new int[] {0, kg};
+            jobs = tailJobs = null;
+            wholeJobs = null;
+            pb = blocks = 0;
+            col = null;
+            // About 256 KB of float input and output per block.
+            cb = Math.max(1, Math.min(s.c, 65536 / Math.max(1, s.inPlane() + p)));
+            xf = kc.scratch(DType.FLOAT, cb * s.inPlane());
+            cbuf = kc.scratch(DType.FLOAT, cb * p);
+            depthwise = blockKernel(kc, cb);
+            depthwiseTail = s.c % cb == 0 ? depthwise : blockKernel(kc, s.c % cb);
+        } else {
+            depthwise = depthwiseTail = null;
+            cb = 0;
+            pointwise = s.pointwise();
+            grouped = s.group > 1;
+            chunks = (kg + run - 1) / run;
+            k0 = new int[chunks + 1];
+            for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) kg * h / chunks);
+            // Column blocks whose float results (mg x pb) stay in cache until requantized, and at
+            // least one block per task.
+            int nr = dev.edgeopt.engine.kernels.gemm.Sgemm.NR;
+            int perTask = dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp((p + tasks - 1) / tasks, nr);
+            pb = Math.min(p, Math.min(perTask, dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp(Math.max(1, 32768 / mg), nr)));
+            blocks = (p + pb - 1) / pb;
+            int tail = p - (blocks - 1) * pb;
+            boolean block = (long) mg * p * 4 > BLOCK_BYTES;
+            KernelContext one = kc.derive(new TensorType[0], new TensorType[0], null, ThreadPool.shared(1));
+            jobs = new GemmJob[block ? tasks : 0][chunks];
+            tailJobs = new GemmJob[block ? tasks : 0][chunks];
+            wholeJobs = block ? null : new GemmJob[chunks];
+            for (int h = 0; !block && h < chunks; h++) {
+                wholeJobs[h] = new GemmJob(kc, mg, p, k0[h + 1] - k0[h], grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
+            }
+            for (int t = 0; block && t < tasks; t++) {
+                for (int h = 0; h < chunks; h++) {
+                    int len = k0[h + 1] - k0[h];
+                    jobs[t][h] = new GemmJob(one, mg, pb, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
+                    tailJobs[t][h] = tail == pb ? jobs[t][h] : new GemmJob(one, mg, tail, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
+                }
+            }
+            xf = pointwise ? kc.scratch(DType.FLOAT, s.c * p) : null;
+            col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
+            cbuf = kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
+        }
+    }
+
+    /** The fp32 depthwise kernel for {@code c} channels of one image, weights read per run. */
+    private DepthwiseConv blockKernel(KernelContext kc, int c) {
+        dev.edgeopt.ir.Node copy = new dev.edgeopt.ir.Graph("block").addNode("Conv", kc.node().name(), java.util.List.of(), 1);
+        kc.node().attributes().forEach(copy::setAttr);
+        copy.setAttr("group", dev.edgeopt.ir.Attribute.of((long) c));
+        int[] xs = kc.inShape(0).clone(), ws = kc.inShape(3).clone(), ys = kc.outShape(0).clone();
+        xs[0] = 1;
+        xs[1] = c;
+        ws[0] = c;
+        ys[0] = 1;
+        ys[1] = c;
+        KernelContext bk = kc.derive(copy, new TensorType[] {TensorType.of(DType.FLOAT, xs), TensorType.of(DType.FLOAT, ws)},
+                new TensorType[] {TensorType.of(DType.FLOAT, ys)}, new Tensor[2], kc.pool());
+        ConvShape bs = ConvShape.conv(bk);
+        return new DepthwiseConv(bk, bs, Activation.NONE, 0f, 0f);
+    }
+
+    @Override public void run(Tensor[] in, Tensor[] out) {
+        x = in[0].bytes();
+        xOff = in[0].offset();
+        y = out[0];
+        if (depthwise != null) {
+            int nb = (s.c + cb - 1) / cb;
+            if (dwIn == null) { // scratch arrays exist from the first run on and never move
+                dwIn = new Tensor[nb][];
+                dwOut = new Tensor[nb][];
+                for (int b = 0; b < nb; b++) {
+                    int c = Math.min(cb, s.c - b * cb);
+                    dwIn[b] = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {1, c, s.h, s.w}, xf.array(), xf.offset()),
+                        Tensor.view(DType.FLOAT, new int[] {c, 1, s.kh, s.kw}, wf, b * cb * s.kernelSize())};
+                    dwOut[b] = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {1, c, s.oh, s.ow}, cbuf.array(), cbuf.offset())};
+                }
+            }
+            for (int n = 0; n < s.n; n++) {
+                curN = n;
+                for (int b = 0; b < nb; b++) {
+                    curG = b;
+                    pool.parallelFor(tasks, convertBody);
+                    (b * cb + cb <= s.c ? depthwise : depthwiseTail).run(dwIn[b], dwOut[b]);
+                    pool.parallelFor(tasks, requantBody);
+                }
+            }
+        } else {
+            for (int n = 0; n < s.n; n++) {
+                curN = n;
+                if (pointwise) pool.parallelFor(tasks, convertBody);
+                for (int g = 0; g < s.group; g++) {
+                    curG = g;
+                    if (!pointwise) pool.parallelFor(tasks, im2colBody);
+                    if (wholeJobs == null) {
+                        pool.parallelFor(tasks, blockBody);
+                        continue;
+                    }
+                    for (int h = 0; h < chunks; h++) {
+                        GemmJob j = wholeJobs[h];
+                        if (grouped) {
+                            j.a = wf;
+                            j.aOff = g * mg * kg + k0[h];
+                        }
+                        j.b = pointwise ? xf.floats() : col.floats();
+                        j.bOff = pointwise ? xf.offset() + (g * s.cg + k0[h]) * p : col.offset() + k0[h] * p;
+                        j.c = cbuf.floats();
+                        j.cOff = cbuf.offset() + h * mg * p;
+                        j.run();
+                    }
+                    pool.parallelFor(tasks, requantBody);
+                }
+            }
+        }
+        x = null;
+        y = null;
+    }
+
+    /** Input to float, minus the zero point: image curN (depthwise: its channel block curG). */
+    private void convertTask(int t) {
+        int inP = s.inPlane();
+        int c0 = depthwise == null ? 0 : curG * cb, planes = depthwise == null ? s.c : Math.min(cb, s.c - c0);
+        int per = (planes + tasks - 1) / tasks, a = Math.min(planes, t * per), b = Math.min(planes, a + per);
+        int src = xOff + (curN * s.c + c0) * inP;
+        ExactFloat.toFloat(x, src + a * inP, xf.floats(), xf.offset() + a * inP, (b - a) * inP, q.xUnsigned, q.xZp);
+    }
+
+    /** Rows of the im2col matrix of group curG of image curN: x - x_zp, 0 in the padding. */
+    private void im2colTask(int t) {
+        int per = (kg + tasks - 1) / tasks;
+        int r0 = t * per, r1 = Math.min(kg, r0 + per);
+        float[] dst = col.floats();
+        int base = col.offset(), inP = s.inPlane(), kk = s.kernelSize(), khw = s.kh * s.kw, zp = q.xZp;
+        int mask = q.xUnsigned ? 0xFF : -1;
+        for (int r = r0; r < r1; r++) {
+            int ci = r / kk, ki = r % kk;
+            int kd = ki / khw, kh = (ki % khw) / s.kw, kw = ki % s.kw;
+            int src = xOff + (curN * s.c + curG * s.cg + ci) * inP;
+            int o = base + r * p;
+            for (int od = 0; od < s.od; od++) {
+                int id = od * s.sd - s.pd + kd * s.dd;
+                for (int oh = 0; oh < s.oh; oh++, o += s.ow) {
+                    int ih = oh * s.sh - s.ph + kh * s.dh;
+                    if (id < 0 || id >= s.d || ih < 0 || ih >= s.h) {
+                        java.util.Arrays.fill(dst, o, o + s.ow, 0f);
+                        continue;
+                    }
+                    int row = src + (id * s.h + ih) * s.w;
+                    if (s.sw == 1) {
+                        // Output columns whose input column is inside the row: ow in [lo, hi).
+                        int offW = kw * s.dw - s.pw;
+                        int lo = Math.min(s.ow, Math.max(0, -offW)), hi = Math.max(lo, Math.min(s.ow, s.w - offW));
+                        java.util.Arrays.fill(dst, o, o + lo, 0f);
+                        ExactFloat.toFloat(x, row + lo + offW, dst, o + lo, hi - lo, q.xUnsigned, zp);
+                        java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
+                        continue;
+                    }
+                    // Strided: the same in-row range [lo, hi), then a loop without bounds checks.
+                    int offW = kw * s.dw - s.pw, sw = s.sw;
+                    int lo = offW >= 0 ? 0 : Math.min(s.ow, (-offW + sw - 1) / sw);
+                    int hi = Math.max(lo, Math.min(s.ow, s.w - offW <= 0 ? 0 : (s.w - offW + sw - 1) / sw));
+                    java.util.Arrays.fill(dst, o, o + lo, 0f);
+                    for (int ow = lo, src0 = row + offW; ow < hi; ow++) dst[o + ow] = (x[src0 + ow * sw] & mask) - zp;
+                    java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
+                }
+            }
+        }
+    }
+
+    /** Column blocks of group curG of image curN: the GEMM chunks, then requantization of the block. */
+    private void blockTask(int t) {
+        int per = (blocks + tasks - 1) / tasks, b0 = Math.min(blocks, t * per), b1 = Math.min(blocks, b0 + per);
+        float[] src = pointwise ? xf.floats() : col.floats();
+        int srcOff = pointwise ? xf.offset() + curG * s.cg * p : col.offset();
+        float[] cb = cbuf.floats();
+        byte[] ya = y.bytes();
+        for (int bi = b0; bi < b1; bi++) {
+            int c0 = bi * pb, w = Math.min(pb, p - c0);
+            GemmJob[] js = w == pb ? jobs[t] : tailJobs[t];
+            for (int h = 0; h < chunks; h++) {
+                GemmJob j = js[h];
+                j.a = wf;
+                j.aOff = curG * mg * kg + k0[h];
+                j.b = src;
+                j.bOff = srcOff + k0[h] * p + c0;
+                j.c = cb;
+                j.cOff = cbuf.offset() + h * mg * p + c0;
+                j.task(0);
+            }
+            for (int r = 0; r < mg; r++) {
+                int c = curG * mg + r;
+                ExactFloat.requantizeRow(cb, cbuf.offset() + r * p + c0, chunks, mg * p, bias == null ? 0 : bias[c], ya,
+                        y.offset() + (curN * s.m + c) * p + c0, w, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+            }
+        }
+    }
+
+    /** Output rows of group curG of image curN (depthwise: of channel block curG): int32 plus the bias, requantized. */
+    private void requantTask(int t) {
+        int c0 = depthwise == null ? curG * mg : curG * cb, nRows = depthwise == null ? mg : Math.min(cb, s.c - c0);
+        int per = (nRows + tasks - 1) / tasks, a = Math.min(nRows, t * per), b = Math.min(nRows, a + per);
+        float[] cbf = cbuf.floats();
+        byte[] ya = y.bytes();
+        for (int r = a; r < b; r++) {
+            int c = c0 + r;
+            int yo = y.offset() + (curN * s.m + c) * p;
+            int src = cbuf.offset() + r * p;
+            ExactFloat.requantizeRow(cbf, src, chunks, mg * p, bias == null ? 0 : bias[c], ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+        }
+    }
+}
