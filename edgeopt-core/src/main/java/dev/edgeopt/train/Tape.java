@@ -35,6 +35,7 @@ public final class Tape {
     private final Tensor[] outputGrads;
     private final long[] clock = new long[1];
     private long[] forwardNanos, backwardNanos;
+    private java.util.function.LongSupplier profileClock = System::nanoTime;
 
     /**
      * @param inputShapes concrete shape of each graph input, in order
@@ -151,9 +152,9 @@ public final class Tape {
     public Tensor[] forward(boolean training) {
         if (forwardNanos != null) {
             for (int i = 0; i < ops.size(); i++) {
-                long t0 = System.nanoTime();
+                long t0 = profileClock.getAsLong();
                 ops.get(i).forward(ins.get(i), outs.get(i), training);
-                forwardNanos[i] += System.nanoTime() - t0;
+                forwardNanos[i] += profileClock.getAsLong() - t0;
             }
             return outputs;
         }
@@ -162,7 +163,14 @@ public final class Tape {
     }
 
     /** Starts accumulating per-node forward and backward wall time (for profiles; see {@link #profile()}). */
-    public void enableProfile() {
+    public void enableProfile() { enableProfile(System::nanoTime); }
+
+    /**
+     * Profiles with the given nanosecond clock: the calling thread's CPU time gives figures that a
+     * busy shared machine does not inflate (single-threaded runs only; workers' time is not counted).
+     */
+    public void enableProfile(java.util.function.LongSupplier clock) {
+        profileClock = clock;
         forwardNanos = new long[ops.size()];
         backwardNanos = new long[ops.size()];
     }
@@ -173,6 +181,31 @@ public final class Tape {
         if (forwardNanos == null) return r;
         for (int i = 0; i < ops.size(); i++) {
             r.add(String.format("%-16s %-20s fwd %8.2f ms  bwd %8.2f ms", nodes.get(i).opType(), nodes.get(i).name(), forwardNanos[i] / 1e6, backwardNanos[i] / 1e6));
+        }
+        return r;
+    }
+
+    /**
+     * Forward and backward milliseconds per op type since {@link #enableProfile()}, slowest first:
+     * where a step's time goes, to pick what to optimize.
+     */
+    public List<String> profileByOp() {
+        List<String> r = new ArrayList<>();
+        if (forwardNanos == null) return r;
+        Map<String, long[]> by = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < ops.size(); i++) {
+            long[] a = by.computeIfAbsent(nodes.get(i).opType(), k -> new long[3]);
+            a[0] += forwardNanos[i];
+            a[1] += backwardNanos[i];
+            a[2]++;
+        }
+        long total = 0;
+        for (long[] a : by.values()) total += a[0] + a[1];
+        List<Map.Entry<String, long[]>> sorted = new ArrayList<>(by.entrySet());
+        sorted.sort((x, y) -> Long.compare(y.getValue()[0] + y.getValue()[1], x.getValue()[0] + x.getValue()[1]));
+        for (var e : sorted) {
+            long[] a = e.getValue();
+            r.add(String.format("%-20s x%-3d fwd %9.2f ms  bwd %9.2f ms  %5.1f%%", e.getKey(), a[2], a[0] / 1e6, a[1] / 1e6, 100.0 * (a[0] + a[1]) / Math.max(1, total)));
         }
         return r;
     }
@@ -192,9 +225,9 @@ public final class Tape {
             boolean any = false;
             for (Tensor t : gOut) any |= t != null;
             if (!any) continue;
-            long t0 = backwardNanos == null ? 0 : System.nanoTime();
+            long t0 = backwardNanos == null ? 0 : profileClock.getAsLong();
             ops.get(i).backward(ins.get(i), outs.get(i), gOut, gIns.get(i));
-            if (backwardNanos != null) backwardNanos[i] += System.nanoTime() - t0;
+            if (backwardNanos != null) backwardNanos[i] += profileClock.getAsLong() - t0;
         }
     }
 
