@@ -35,6 +35,8 @@ final class ConvGrad extends TrainOp {
     private final ThreadPool pool;
     private final int n, c, h, w, m, groups, cg, mg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, k, p, chunk;
     private final boolean direct, hasBias, depthwise;
+    /** Stride 1 with output width = input width: an unrolled row is the input plane shifted, copied in one run. */
+    private final boolean flat;
     private final float[][] cols, dcols, ybufs, dWT, dB;
     private final SerialGemm[] gemms;
     private final float[] wPack, wTPack;
@@ -97,6 +99,7 @@ final class ConvGrad extends TrainOp {
         gemms = new SerialGemm[tasks];
         for (int t = 0; t < tasks; t++) gemms[t] = new SerialGemm();
         depthwise = groups > 1 && cg == 1 && mg == 1;
+        flat = sh == 1 && sw == 1 && ow == w;
         packSize = depthwise ? 0 : Math.max(Sgemm.packedASize(mg, k), Sgemm.packedASize(k, mg));
         wPack = new float[groups * packSize];
         wTPack = new float[groups * packSize];
@@ -321,6 +324,21 @@ final class ConvGrad extends TrainOp {
                     int lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
                     int hi = ix0 >= w ? 0 : Math.min(ow, (w - 1 - ix0) / sw + 1);
                     if (hi < lo) hi = lo;
+                    if (flat) {
+                        // Output rows are input rows shifted: one copy of the valid span, then the
+                        // padding columns (which the copy filled with wrapped neighbours) cleared.
+                        int oy0 = Math.min(oh, Math.max(0, ph - a * dh)), oy1 = Math.min(oh, Math.max(oy0, h + ph - a * dh));
+                        if (hi <= lo || oy0 >= oy1) {
+                            Arrays.fill(col, base, base + p, 0f);
+                            continue;
+                        }
+                        int q0 = oy0 * ow + lo, q1 = (oy1 - 1) * ow + hi;
+                        Arrays.fill(col, base, base + q0, 0f);
+                        Arrays.fill(col, base + q1, base + p, 0f);
+                        System.arraycopy(x, plane + q0 + (a * dh - ph) * w + ix0, col, base + q0, q1 - q0);
+                        if (lo > 0 || hi < ow) clearBorders(col, base, oy0, oy1, lo, hi);
+                        continue;
+                    }
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * sh - ph + a * dh;
                         int d = base + oy * ow;
@@ -339,6 +357,15 @@ final class ConvGrad extends TrainOp {
         }
     }
 
+    /** Zeroes columns [0, lo) and [hi, ow) of output rows [oy0, oy1) of one unrolled row. */
+    private void clearBorders(float[] col, int base, int oy0, int oy1, int lo, int hi) {
+        for (int oy = oy0; oy < oy1; oy++) {
+            int d = base + oy * ow;
+            for (int ox = 0; ox < lo; ox++) col[d + ox] = 0f;
+            for (int ox = hi; ox < ow; ox++) col[d + ox] = 0f;
+        }
+    }
+
     /** The adjoint of {@link #im2col}: adds each column entry back to the input pixel it came from. */
     private void col2im(float[] col, int colOff, int ld, float[] gx, int gxs) {
         int row = 0;
@@ -350,6 +377,16 @@ final class ConvGrad extends TrainOp {
                     int ix0 = bb * dw - pw;
                     int lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
                     int hi = ix0 >= w ? 0 : Math.min(ow, (w - 1 - ix0) / sw + 1);
+                    if (flat) {
+                        // The adjoint of the flat im2col: entries that map outside the input (the
+                        // padding columns) are cleared in the scratch, then one long axpy.
+                        int oy0 = Math.min(oh, Math.max(0, ph - a * dh)), oy1 = Math.min(oh, Math.max(oy0, h + ph - a * dh));
+                        if (hi <= lo || oy0 >= oy1) continue;
+                        if (lo > 0 || hi < ow) clearBorders(col, base, oy0, oy1, lo, hi);
+                        int q0 = oy0 * ow + lo, q1 = (oy1 - 1) * ow + hi;
+                        Blas.axpy(q1 - q0, 1f, col, base + q0, gx, plane + q0 + (a * dh - ph) * w + ix0);
+                        continue;
+                    }
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * sh - ph + a * dh;
                         if (iy < 0 || iy >= h) continue;

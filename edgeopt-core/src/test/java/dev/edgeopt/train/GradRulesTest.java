@@ -76,6 +76,33 @@ class GradRulesTest {
     }
 
     @Test
+    void convDepthwiseStride1AndMultiplier() {
+        Tensor x = rand(3, 2, 5, 6);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(2, 1, 3, 3)}, k("group", "pads"), Attribute.of(2L), Attribute.ofInts(1, 1, 1, 1));
+        GradCheck.check(g, new Tensor[] {x}, 2);
+        // Two output channels per input channel: the grouped GEMM path, not the depthwise loops.
+        Graph m = single("Conv", new Tensor[] {x}, new Tensor[] {rand(4, 1, 3, 3), rand(4)}, k("group", "pads"), Attribute.of(2L), Attribute.ofInts(1, 1, 1, 1));
+        GradCheck.check(m, new Tensor[] {x}, 1);
+    }
+
+    @Test
+    void convSameWidthDilatedAsymmetricPads() {
+        // Output width equals input width at stride 1: the unrolled rows are copied as whole shifted planes.
+        Tensor x = rand(2, 2, 6, 7);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(3, 2, 3, 3), rand(3)},
+                k("pads", "dilations"), Attribute.ofInts(2, 1, 0, 3), Attribute.ofInts(1, 2));
+        GradCheck.check(g, new Tensor[] {x}, 2);
+    }
+
+    @Test
+    void convLargePlanesSeveralChunks() {
+        // 24x24 outputs: one sample per GEMM chunk, so each task runs several chunks.
+        Tensor x = rand(3, 1, 24, 24);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(2, 1, 3, 3)}, k("pads"), Attribute.ofInts(1, 1, 1, 1));
+        GradCheck.check(g, new Tensor[] {x}, 1);
+    }
+
+    @Test
     void convPointwise() {
         Tensor x = rand(3, 5, 4, 4);
         Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(7, 5, 1, 1), rand(7)});
