@@ -31,6 +31,16 @@ public final class SerialGemm {
         run(m, n, k, ap, apOff, 0, 0, true, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
     }
 
+    /**
+     * {@code C (+)= A * B} with B packed by {@link Sgemm#packB} (whole operand, {@code k x n}) at
+     * {@code bp[bpOff]}: an operand shared by every task (a layer's weights) is packed once.
+     */
+    public void gemmPackedB(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] bp, int bpOff,
+                            float[] c, int cOff, int ldc, boolean accumulate) {
+        run(m, n, k, a, aOff, aRs, aCs, false, bp, bpOff, -1, -1, c, cOff, ldc, accumulate);
+    }
+
+    /** bRs < 0 marks B as already packed (whole-operand layout at bOff). */
     private void run(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, boolean aPacked, float[] b, int bOff, int bRs, int bCs,
                      float[] c, int cOff, int ldc, boolean accumulate) {
         if (m <= 0 || n <= 0) return;
@@ -38,12 +48,20 @@ public final class SerialGemm {
             if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             return;
         }
-        int mp = Sgemm.roundUp(m, Sgemm.MR);
+        int mp = Sgemm.roundUp(m, Sgemm.MR), np = Sgemm.roundUp(n, Sgemm.NR);
+        boolean bPacked = bRs < 0;
         for (int jc = 0; jc < n; jc += Sgemm.NC) {
             int nc = Math.min(Sgemm.NC, n - jc);
             for (int pc = 0; pc < k; pc += Sgemm.KC) {
                 int kc = Math.min(Sgemm.KC, k - pc);
-                Sgemm.packBBlock(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, 1f, packB, 0);
+                float[] bp = packB;
+                int bpo = 0;
+                if (bPacked) {
+                    bp = b;
+                    bpo = bOff + pc * np + jc * kc;
+                } else {
+                    Sgemm.packBBlock(b, bOff + pc * bRs + jc * bCs, bRs, bCs, kc, nc, 1f, packB, 0);
+                }
                 boolean load = accumulate || pc > 0;
                 for (int ic = 0; ic < m; ic += Sgemm.MC) {
                     int mc = Math.min(Sgemm.MC, m - ic);
@@ -61,7 +79,7 @@ public final class SerialGemm {
                         int nr = Math.min(Sgemm.NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += Sgemm.MR) {
                             int mr = Math.min(Sgemm.MR, mc - ir);
-                            Sgemm.micro(kc, ap, apo + ir * kc, packB, jr * kc, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mr, nr, load, false, null, 0, 0, tile);
+                            Sgemm.micro(kc, ap, apo + ir * kc, bp, bpo + jr * kc, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mr, nr, load, false, null, 0, 0, tile);
                         }
                     }
                 }
