@@ -37,6 +37,8 @@ final class ConvGrad extends TrainOp {
     private final boolean direct, hasBias, depthwise;
     /** Stride 1 with output width = input width: an unrolled row is the input plane shifted, copied in one run. */
     private final boolean flat;
+    /** Depthwise geometry: the padded plane (hp x wp), the stride-1 grid's rows, the columns holding input. */
+    private final int hp, wp, gridRows, c0, c1;
     private final float[][] cols, dcols, ybufs, dWT, dB;
     private final SerialGemm[] gemms;
     private final float[] wPack, wTPack;
@@ -91,9 +93,17 @@ final class ConvGrad extends TrainOp {
         chunk = Math.max(1, Math.min((n + tasks - 1) / tasks, TARGET_COLUMNS / p));
         int cn = chunk * p;
         boolean dwise = groups > 1 && cg == 1 && mg == 1;
-        cols = new float[tasks][dwise ? 0 : k * cn];
-        dcols = new float[tasks][dwise ? 0 : k * cn];
-        ybufs = new float[tasks][dwise ? 0 : mg * cn];
+        int ekh1 = (kh - 1) * dh + 1, ekw1 = (kw - 1) * dw + 1;
+        hp = (oh - 1) * sh + ekh1;
+        wp = (ow - 1) * sw + ekw1;
+        gridRows = (oh - 1) * sh + 1;
+        // Padded-plane columns holding input: [c0, c1) (input columns c - pw).
+        c0 = Math.max(0, pw);
+        c1 = Math.min(wp, pw + w);
+        int planeSize = hp * wp + ekw1;
+        cols = new float[tasks][dwise ? planeSize : k * cn];
+        dcols = new float[tasks][dwise ? planeSize : k * cn];
+        ybufs = new float[tasks][dwise ? gridRows * wp : mg * cn];
         dWT = new float[tasks][m * k];
         dB = new float[tasks][m];
         gemms = new SerialGemm[tasks];
@@ -187,78 +197,81 @@ final class ConvGrad extends TrainOp {
         }
     }
 
-    /** Depthwise: each output plane is the sum over taps of the weight times a shifted input window. */
+    /**
+     * Depthwise planes run on a zero-padded copy of the input plane, {@code Hp x Wp}, so each tap
+     * is one long vector axpy (or dot product) over the whole plane rather than a short one per
+     * output row: the outputs are first computed on the stride-1 grid at the padded width (the
+     * columns past the output's are junk and never read), then every stride-th one is taken.
+     * The backward pass scatters dY onto the same grid (zeros elsewhere, which also cancels the
+     * junk columns) and runs the adjoints.
+     */
     private void depthwiseForwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), y = ry.floats(), wt = rw.floats();
-        int xo = rx.offset(), yo = ry.offset(), wo = rw.offset();
+        float[] x = rx.floats(), y = ry.floats(), wt = rw.floats(), xp = cols[t], y1 = ybufs[t];
+        int xo = rx.offset(), yo = ry.offset(), wo = rw.offset(), len = gridRows * wp;
         float[] b = rb == null ? null : rb.floats();
         for (int i = s; i < e; i++) {
             for (int ch = 0; ch < c; ch++) {
-                int xs = xo + (i * c + ch) * h * w, ys = yo + (i * c + ch) * p;
-                Arrays.fill(y, ys, ys + p, b == null ? 0f : b[rb.offset() + ch]);
+                pad(x, xo + (i * c + ch) * h * w, xp);
+                Arrays.fill(y1, 0, len, 0f);
                 for (int a = 0; a < kh; a++) {
-                    for (int bb = 0; bb < kw; bb++) {
-                        float wv = wt[wo + (ch * kh + a) * kw + bb];
-                        int ix0 = bb * dw - pw;
-                        int lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
-                        int hi = ix0 >= w ? 0 : Math.min(ow, (w - 1 - ix0) / sw + 1);
-                        if (hi <= lo) continue;
-                        for (int oy = 0; oy < oh; oy++) {
-                            int iy = oy * sh - ph + a * dh;
-                            if (iy < 0 || iy >= h) continue;
-                            int src = xs + iy * w + ix0, dst = ys + oy * ow;
-                            if (sw == 1) {
-                                Blas.axpy(hi - lo, wv, x, src + lo, y, dst + lo);
-                            } else {
-                                for (int ox = lo; ox < hi; ox++) y[dst + ox] += wv * x[src + ox * sw];
-                            }
-                        }
+                    for (int bb = 0; bb < kw; bb++) Blas.axpy(len, wt[wo + (ch * kh + a) * kw + bb], xp, a * dh * wp + bb * dw, y1, 0);
+                }
+                int ys = yo + (i * c + ch) * p;
+                float bv = b == null ? 0f : b[rb.offset() + ch];
+                for (int oy = 0; oy < oh; oy++) {
+                    int src = oy * sh * wp, d = ys + oy * ow;
+                    for (int ox = 0; ox < ow; ox++) y[d + ox] = y1[src + ox * sw] + bv;
+                }
+            }
+        }
+    }
+
+    private void depthwiseBackwardTask(int t, int s, int e) {
+        float[] x = rx.floats(), gy = rgy.floats(), wt = rw.floats(), dwp = dWT[t], db = dB[t];
+        float[] xp = cols[t], g1 = ybufs[t], gxp = dcols[t];
+        int xo = rx.offset(), gyo = rgy.offset(), wo = rw.offset(), len = gridRows * wp;
+        float[] gx = rgx == null ? null : rgx.floats();
+        if (needW) Arrays.fill(dwp, 0f);
+        if (needB) Arrays.fill(db, 0f);
+        for (int i = s; i < e; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                int gs = gyo + (i * c + ch) * p;
+                if (needB) db[ch] += Blas.sum(gy, gs, p);
+                Arrays.fill(g1, 0, len, 0f);
+                for (int oy = 0; oy < oh; oy++) {
+                    int d = oy * sh * wp, src = gs + oy * ow;
+                    for (int ox = 0; ox < ow; ox++) g1[d + ox * sw] = gy[src + ox];
+                }
+                if (needW) {
+                    pad(x, xo + (i * c + ch) * h * w, xp);
+                    for (int a = 0; a < kh; a++) {
+                        for (int bb = 0; bb < kw; bb++) dwp[(ch * kh + a) * kw + bb] += Blas.dot(len, g1, 0, xp, a * dh * wp + bb * dw);
+                    }
+                }
+                if (gx != null) {
+                    Arrays.fill(gxp, 0f);
+                    for (int a = 0; a < kh; a++) {
+                        for (int bb = 0; bb < kw; bb++) Blas.axpy(len, wt[wo + (ch * kh + a) * kw + bb], g1, 0, gxp, a * dh * wp + bb * dw);
+                    }
+                    int gxs = rgx.offset() + (i * c + ch) * h * w;
+                    for (int iy = 0; iy < h; iy++) {
+                        int r = iy + ph;
+                        if (r >= hp || c1 <= c0) continue;
+                        Blas.axpy(c1 - c0, 1f, gxp, r * wp + c0, gx, gxs + iy * w + c0 - pw);
                     }
                 }
             }
         }
     }
 
-    /** Depthwise gradients: per tap, dW is a dot product of dY with the shifted input, dX an axpy of dY. */
-    private void depthwiseBackwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), gy = rgy.floats(), wt = rw.floats(), dwp = dWT[t], db = dB[t];
-        int xo = rx.offset(), gyo = rgy.offset(), wo = rw.offset();
-        float[] gx = rgx == null ? null : rgx.floats();
-        if (needW) Arrays.fill(dwp, 0f);
-        if (needB) Arrays.fill(db, 0f);
-        for (int i = s; i < e; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                int xs = xo + (i * c + ch) * h * w, gs = gyo + (i * c + ch) * p;
-                int gxs = gx == null ? 0 : rgx.offset() + (i * c + ch) * h * w;
-                if (needB) db[ch] += Blas.sum(gy, gs, p);
-                for (int a = 0; a < kh; a++) {
-                    for (int bb = 0; bb < kw; bb++) {
-                        int tap = (ch * kh + a) * kw + bb;
-                        float wv = wt[wo + tap];
-                        int ix0 = bb * dw - pw;
-                        int lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
-                        int hi = ix0 >= w ? 0 : Math.min(ow, (w - 1 - ix0) / sw + 1);
-                        if (hi <= lo) continue;
-                        float acc = 0;
-                        for (int oy = 0; oy < oh; oy++) {
-                            int iy = oy * sh - ph + a * dh;
-                            if (iy < 0 || iy >= h) continue;
-                            int src = iy * w + ix0, g0 = gs + oy * ow;
-                            if (sw == 1) {
-                                if (needW) acc += Blas.dot(hi - lo, gy, g0 + lo, x, xs + src + lo);
-                                if (gx != null) Blas.axpy(hi - lo, wv, gy, g0 + lo, gx, gxs + src + lo);
-                            } else {
-                                for (int ox = lo; ox < hi; ox++) {
-                                    float g = gy[g0 + ox];
-                                    acc += g * x[xs + src + ox * sw];
-                                    if (gx != null) gx[gxs + src + ox * sw] += wv * g;
-                                }
-                            }
-                        }
-                        if (needW) dwp[tap] += acc;
-                    }
-                }
-            }
+    /** Copies an input plane into the zero-padded {@code hp x wp} plane (clipped to the columns and rows the windows reach). */
+    private void pad(float[] x, int xs, float[] xp) {
+        Arrays.fill(xp, 0f);
+        if (c1 <= c0) return;
+        for (int iy = 0; iy < h; iy++) {
+            int r = iy + ph;
+            if (r >= hp) break;
+            System.arraycopy(x, xs + iy * w + c0 - pw, xp, r * wp + c0, c1 - c0);
         }
     }
 

@@ -91,6 +91,7 @@ public abstract class Optimizer {
 
     /** Adam with bias correction; {@code decoupled} gives AdamW (w -= lr*wd*w separately from the moments). */
     public static final class Adam extends Optimizer {
+        private static final int VECTOR_MIN = 1024;
         private final float b1, b2, eps;
         private final boolean decoupled;
 
@@ -108,10 +109,12 @@ public abstract class Optimizer {
             float stepSize = (float) (lr / c1);
             float sqrtC2 = (float) Math.sqrt(c2);
             // Vector lanes do exactly the scalar loop's operations (separate multiply and add, no
-            // FMA; a correctly rounded square root), so both give the same bits.
+            // FMA; a correctly rounded square root), so both give the same bits. Small tensors
+            // (biases, norm scales) stay scalar: their short loops may run many steps before the
+            // JIT compiles this method, and the Vector API is very slow until it does.
             int i = 0;
             var S = Blas.S;
-            for (; i + Blas.L <= n; i += Blas.L) {
+            for (; n >= VECTOR_MIN && i + Blas.L <= n; i += Blas.L) {
                 FloatVector wi = FloatVector.fromArray(S, w, wo + i), gi = FloatVector.fromArray(S, g, go + i);
                 FloatVector d = decoupled ? gi : gi.add(wi.mul(wd));
                 FloatVector mi = FloatVector.fromArray(S, m, i).mul(b1).add(d.mul(1 - b1));
