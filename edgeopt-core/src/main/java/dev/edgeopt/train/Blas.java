@@ -1,6 +1,7 @@
 package dev.edgeopt.train;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -176,6 +177,52 @@ public final class Blas {
         int i = 0;
         for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(a, b).intoArray(y, yo + i);
         for (; i < n; i++) y[yo + i] = x[xo + i] * a + b;
+    }
+
+    /** y = max(0, x * a + b) over a run (BatchNormalization with a Relu folded in). */
+    public static void scaleShiftRelu(int n, float[] x, int xo, float a, float b, float[] y, int yo) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(a, b).max(zero).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = Math.max(0f, x[xo + i] * a + b);
+    }
+
+    /** Sum of g where y > 0, in a fixed association order. */
+    public static float maskedSum(int n, float[] g, int go, float[] y, int yo) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; i + L <= n; i += L) {
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            acc = acc.add(gv, FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f));
+        }
+        float s = lanes(acc);
+        for (; i < n; i++) if (y[yo + i] > 0f) s += g[go + i];
+        return s;
+    }
+
+    /** Sum of g * x where y > 0, in a fixed association order. */
+    public static float maskedDot(int n, float[] g, int go, float[] y, int yo, float[] x, int xo) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S), zero = FloatVector.zero(S);
+        for (; i + L <= n; i += L) {
+            FloatVector gv = zero.blend(FloatVector.fromArray(S, g, go + i), FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f));
+            acc = gv.fma(FloatVector.fromArray(S, x, xo + i), acc);
+        }
+        float s = lanes(acc);
+        for (; i < n; i++) if (y[yo + i] > 0f) s += g[go + i] * x[xo + i];
+        return s;
+    }
+
+    /** gx += ag * g' + ax * x + c over a run, with g' = g where y > 0, else 0 (BatchNormalization + Relu). */
+    public static void bnBackwardMasked(int n, float[] g, int go, float[] y, int yo, float ag, float[] x, int xo, float ax, float c, float[] gx, int gxo) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (; i + L <= n; i += L) {
+            FloatVector gv = zero.blend(FloatVector.fromArray(S, g, go + i), FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f));
+            FloatVector v = gv.fma(FloatVector.broadcast(S, ag), FloatVector.fromArray(S, x, xo + i).fma(ax, c));
+            v.add(FloatVector.fromArray(S, gx, gxo + i)).intoArray(gx, gxo + i);
+        }
+        for (; i < n; i++) gx[gxo + i] += ag * (y[yo + i] > 0f ? g[go + i] : 0f) + ax * x[xo + i] + c;
     }
 
     /** gx += ag * g + ax * x + c over a run (BatchNormalization's input gradient). */

@@ -19,7 +19,10 @@ import java.util.Map;
  * gradient buffer; {@link #forward} and {@link #backward} then only run the ops.
  *
  * <p>Activations are all kept (the backward pass reads them), so buffers are not shared between
- * values; gradients are zeroed per step and accumulated by the rules.
+ * values; gradients are zeroed per step and accumulated by the rules. One fusion: a Relu that
+ * alone reads a BatchNormalization's output is folded into it (one pass each way instead of
+ * two); both values then share the post-Relu buffer, so {@link #valueOf} the BN output reads
+ * max(0, bn(x)).
  */
 public final class Tape {
     private final Graph graph;
@@ -70,7 +73,20 @@ public final class Tape {
         }
         for (Value v : graph.initializers()) data.put(v, params.value(v.name()));
         int index = 0;
+        // Relu nodes folded into the BatchNormalization before them: Relu -> that BN node.
+        Map<Node, Node> foldedRelu = new IdentityHashMap<>();
+        boolean standardRelu = rules.find("Relu") != null && rules.find("Relu") == GradRules.standard().find("Relu");
         for (Node n : graph.nodes()) {
+            Node bn = foldedRelu.get(n);
+            if (bn != null) {
+                // The BN op already outputs max(0, bn(x)) and masks its gradient: the Relu's output
+                // and gradient are the BN's buffers.
+                index++;
+                data.put(n.output(0), data.get(bn.output(0)));
+                Tensor g = grad.get(bn.output(0));
+                if (g != null) grad.put(n.output(0), g);
+                continue;
+            }
             GradRule rule = rules.find(n.opType());
             if (rule == null || !n.domain().isEmpty()) {
                 throw new EdgeoptException("op '" + n.opType() + "' at node '" + n.name() + "' has no gradient rule; training supports " + rules.ops());
@@ -119,6 +135,14 @@ public final class Tape {
                     gOut[o] = Tensor.allocate(DType.FLOAT, out[o].dims());
                     grad.put(n.output(o), gOut[o]);
                     zeroEachStep.add(gOut[o]);
+                }
+            }
+            if (standardRelu && op instanceof NormGrads.BatchNorm b && n.outputCount() == 1) {
+                List<Node> uses = graph.uses(n.output(0));
+                if (uses.size() == 1 && uses.get(0).opType().equals("Relu") && uses.get(0).domain().isEmpty()
+                        && uses.get(0).inputCount() == 1 && uses.get(0).outputCount() == 1 && !graph.outputs().contains(n.output(0))) {
+                    b.fuseRelu();
+                    foldedRelu.put(uses.get(0), n);
                 }
             }
             nodes.add(n);
