@@ -26,6 +26,7 @@ final class NormGrads {
         private final int n, c, hw;
         private final float eps, momentum;
         private final float[] mean, invStd;
+        private final float[][] pairs;
         private final Parallel.Loop forwardLoop, backwardLoop;
         /** Set by the tape when a Relu that alone reads this output is folded in (see {@link Tape}). */
         private boolean relu;
@@ -50,6 +51,7 @@ final class NormGrads {
             pool = ctx.pool();
             mean = new float[c];
             invStd = new float[c];
+            pairs = new float[Parallel.tasks(pool, c)][2];
             forwardLoop = new Parallel.Loop(pool, this::forwardTask);
             backwardLoop = new Parallel.Loop(pool, this::backwardTask);
             ctx.setOutput(0, xs);
@@ -130,15 +132,12 @@ final class NormGrads {
                 for (int ch = s; ch < e; ch++) {
                     float mu = mean[ch], is = invStd[ch];
                     double sg = 0, sgx = 0;
+                    float[] pair = pairs[t];
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + ch) * hw;
-                        if (relu) {
-                            sg += Blas.maskedSum(hw, gy, gyo + base, y, yo + base);
-                            sgx += Blas.maskedDot(hw, gy, gyo + base, y, yo + base, x, xo + base);
-                        } else {
-                            sg += Blas.sum(gy, gyo + base, hw);
-                            sgx += Blas.dot(hw, gy, gyo + base, x, xo + base);
-                        }
+                        Blas.sumAndDot(hw, gy, gyo + base, x, xo + base, relu ? y : null, yo + base, pair);
+                        sg += pair[0];
+                        sgx += pair[1];
                     }
                     // sum(g * (x - mu)) = sum(g*x) - mu * sum(g)
                     sgx -= mu * sg;

@@ -20,9 +20,9 @@ import java.util.Map;
  *
  * <p>Activations are all kept (the backward pass reads them), so buffers are not shared between
  * values; gradients are zeroed per step and accumulated by the rules. One fusion: a Relu that
- * alone reads a BatchNormalization's output is folded into it (one pass each way instead of
- * two); both values then share the post-Relu buffer, so {@link #valueOf} the BN output reads
- * max(0, bn(x)).
+ * alone reads a BatchNormalization's output, or an equal-shape Add's (residual blocks), is folded
+ * into that op (one pass each way instead of two); both values then share the post-Relu buffer,
+ * so {@link #valueOf} the folded op's output reads max(0, its value).
  */
 public final class Tape {
     private final Graph graph;
@@ -137,11 +137,13 @@ public final class Tape {
                     zeroEachStep.add(gOut[o]);
                 }
             }
-            if (standardRelu && op instanceof NormGrads.BatchNorm b && n.outputCount() == 1) {
+            boolean foldable = op instanceof NormGrads.BatchNorm || op instanceof ArithmeticGrads.Binary bin && bin.canFoldRelu();
+            if (standardRelu && foldable && n.outputCount() == 1) {
                 List<Node> uses = graph.uses(n.output(0));
                 if (uses.size() == 1 && uses.get(0).opType().equals("Relu") && uses.get(0).domain().isEmpty()
                         && uses.get(0).inputCount() == 1 && uses.get(0).outputCount() == 1 && !graph.outputs().contains(n.output(0))) {
-                    b.fuseRelu();
+                    if (op instanceof NormGrads.BatchNorm b) b.fuseRelu();
+                    else ((ArithmeticGrads.Binary) op).fuseRelu();
                     foldedRelu.put(uses.get(0), n);
                 }
             }

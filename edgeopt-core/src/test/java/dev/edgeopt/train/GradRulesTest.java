@@ -276,6 +276,7 @@ class GradRulesTest {
     @Test
     void batchNormReluFoldedAndNot() {
         // bn1 -> relu alone: folded into the BN op. bn2 -> relu and the residual add: not folded.
+        // The add -> relu: folded into the Add.
         Graph g = new Graph("bnrelu");
         Value x = GradCheck.input(g, "x", 3, 2, 5, 5);
         Node c = g.addNode("Conv", "c", List.of(x, g.addInitializer("w", rand(3, 2, 3, 3))), 1);
@@ -287,7 +288,9 @@ class GradRulesTest {
                 g.addInitializer("m2", Tensor.of(new float[3], 3)), g.addInitializer("v2", Tensor.of(new float[] {1, 1, 1}, 3))), 1);
         Node r2 = g.addNode("Relu", "r2", List.of(bn2.output(0)), 1);
         Node add = g.addNode("Add", "add", List.of(r2.output(0), bn2.output(0)), 1);
-        Node gap = g.addNode("GlobalAveragePool", "gap", List.of(add.output(0)), 1);
+        // add -> relu alone: folded into the Add.
+        Node r3 = g.addNode("Relu", "r3", List.of(add.output(0)), 1);
+        Node gap = g.addNode("GlobalAveragePool", "gap", List.of(r3.output(0)), 1);
         Node fl = g.addNode("Flatten", "fl", List.of(gap.output(0)), 1);
         g.addOutput(fl.output(0));
         GradCheck.check(g, new Tensor[] {rand(3, 2, 5, 5)}, 2);
