@@ -1,13 +1,21 @@
 """PyTorch training throughput of edgeopt's reference architectures (see dev.edgeopt.models.Architectures).
 
-Usage: train_torch.py ARCH THREADS STEPS  -> prints images/s of STEPS AdamW steps of batch 128 on
-random 1x28x28 inputs, after 5 warm-up steps. Same layer sizes as edgeopt's builders at width 1.
+Usage: train_torch.py ARCH THREADS N -> prints the images/s of the second of two epochs over the
+first N Fashion-MNIST training images (the first epoch warms up), batch 128, AdamW, the last partial
+batch dropped: the same work as `edgeopt train --arch ARCH --epochs 2 --limit N`, whose second-epoch
+figure train-throughput.sh reads. The images are decoded into one float tensor before timing; the
+timed loop gathers each shuffled batch, runs forward, loss, backward and the optimizer step.
+Same layer sizes as edgeopt's builders at width 1.
 """
+import gzip
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.nn as nn
+
+DATA = "/usr/share/datasets/fashion-mnist"
 
 
 def cbr(cin, cout, k, s, groups=1):
@@ -43,28 +51,35 @@ def build(arch):
     raise SystemExit("unknown arch " + arch)
 
 
+def load(n):
+    with gzip.open(DATA + "/train-images-idx3-ubyte.gz") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)[:n]
+    with gzip.open(DATA + "/train-labels-idx1-ubyte.gz") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8)[:n]
+    return torch.from_numpy(x.astype(np.float32) / 255), torch.from_numpy(y.astype(np.int64))
+
+
 def main():
-    arch, threads, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    arch, threads, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    batch = 128
     torch.set_num_threads(threads)
     torch.manual_seed(0)
+    x, y = load(n)
     model = build(arch)
     opt = torch.optim.AdamW(model.parameters(), lr=0.003, weight_decay=5e-4)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(128, 1, 28, 28)
-    y = torch.randint(0, 10, (128,))
     model.train()
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-
-    for _ in range(5):
-        step()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    print(round(steps * 128 / (time.perf_counter() - t0)))
+    steps = n // batch
+    for epoch in range(2):
+        order = torch.randperm(n)
+        t0 = time.perf_counter()
+        for b in range(steps):
+            idx = order[b * batch:(b + 1) * batch]
+            opt.zero_grad()
+            loss_fn(model(x[idx]), y[idx]).backward()
+            opt.step()
+        dt = time.perf_counter() - t0
+    print(round(steps * batch / dt))
 
 
 if __name__ == "__main__":

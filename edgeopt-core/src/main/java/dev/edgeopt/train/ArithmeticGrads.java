@@ -25,6 +25,8 @@ final class ArithmeticGrads {
         private final Kind kind;
         private final int len;
         private final int[] ma, mb; // null when the input has the output's shape
+        /** Set by the tape when a Relu that alone reads this Add's output is folded in (residual blocks). */
+        private boolean relu;
 
         Binary(TrainContext ctx, Kind kind) {
             ctx.requireFloat(0, 1);
@@ -41,9 +43,24 @@ final class ArithmeticGrads {
             ctx.setOutput(0, os);
         }
 
+        /** Whether a following Relu can be folded in: an Add of equal shapes. */
+        boolean canFoldRelu() { return kind == Kind.ADD && ma == null && mb == null; }
+
+        /** Outputs max(0, a + b); the backward pass masks the gradient where the output is 0. */
+        void fuseRelu() {
+            if (!canFoldRelu()) throw new IllegalStateException("only an equal-shape Add folds a Relu");
+            relu = true;
+        }
+
         @Override public void forward(Tensor[] in, Tensor[] out, boolean training) {
             float[] a = in[0].floats(), b = in[1].floats(), y = out[0].floats();
             int ao = in[0].offset(), bo = in[1].offset(), yo = out[0].offset();
+            if (relu) {
+                System.arraycopy(a, ao, y, yo, len);
+                Blas.axpy(len, 1f, b, bo, y, yo);
+                Blas.reluInPlace(len, y, yo);
+                return;
+            }
             if (ma == null && mb == null) {
                 switch (kind) {
                     case ADD -> { System.arraycopy(a, ao, y, yo, len); Blas.axpy(len, 1f, b, bo, y, yo); }
@@ -68,6 +85,13 @@ final class ArithmeticGrads {
             float[] a = in[0].floats(), b = in[1].floats(), gy = gOut[0].floats();
             int ao = in[0].offset(), bo = in[1].offset(), go = gOut[0].offset();
             Tensor gA = gIn[0], gB = gIn[1];
+            if (relu) {
+                float[] y = out[0].floats();
+                int yo = out[0].offset();
+                if (gA != null) Blas.maskedAdd(len, gy, go, y, yo, gA.floats(), gA.offset());
+                if (gB != null) Blas.maskedAdd(len, gy, go, y, yo, gB.floats(), gB.offset());
+                return;
+            }
             if (gA != null) {
                 float[] ga = gA.floats();
                 int gao = gA.offset();

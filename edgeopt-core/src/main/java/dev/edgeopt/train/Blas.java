@@ -1,6 +1,7 @@
 package dev.edgeopt.train;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -176,6 +177,69 @@ public final class Blas {
         int i = 0;
         for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(a, b).intoArray(y, yo + i);
         for (; i < n; i++) y[yo + i] = x[xo + i] * a + b;
+    }
+
+    /** y = max(0, x * a + b) over a run (BatchNormalization with a Relu folded in). */
+    public static void scaleShiftRelu(int n, float[] x, int xo, float a, float b, float[] y, int yo) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(a, b).max(zero).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = Math.max(0f, x[xo + i] * a + b);
+    }
+
+    /**
+     * {@code out[0] = sum(g)}, {@code out[1] = sum(g * x)} over a run, in one pass (BatchNormalization's
+     * backward reductions), each in the association order of {@link #sum} and {@link #dot}. With
+     * {@code y != null}, only where y > 0 (a folded Relu).
+     */
+    public static void sumAndDot(int n, float[] g, int go, float[] x, int xo, float[] y, int yo, float[] out) {
+        int i = 0;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, zero = s0;
+        for (; i + L <= n; i += L) {
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            if (y != null) gv = zero.blend(gv, FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f));
+            s0 = s0.add(gv);
+            s1 = gv.fma(FloatVector.fromArray(S, x, xo + i), s1);
+        }
+        float a = lanes(s0), b = lanes(s1);
+        for (; i < n; i++) {
+            if (y != null && !(y[yo + i] > 0f)) continue;
+            a += g[go + i];
+            b += g[go + i] * x[xo + i];
+        }
+        out[0] = a;
+        out[1] = b;
+    }
+
+    /** gx += g where y > 0 over a run (the gradient through a folded Relu). */
+    public static void maskedAdd(int n, float[] g, int go, float[] y, int yo, float[] gx, int gxo) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (; i + L <= n; i += L) {
+            FloatVector gv = zero.blend(FloatVector.fromArray(S, g, go + i), FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f));
+            gv.add(FloatVector.fromArray(S, gx, gxo + i)).intoArray(gx, gxo + i);
+        }
+        for (; i < n; i++) if (y[yo + i] > 0f) gx[gxo + i] += g[go + i];
+    }
+
+    /** y = max(0, y) over a run. */
+    public static void reluInPlace(int n, float[] y, int yo) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, y, yo + i).max(zero).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] = Math.max(0f, y[yo + i]);
+    }
+
+    /** gx += ag * g' + ax * x + c over a run, with g' = g where y > 0, else 0 (BatchNormalization + Relu). */
+    public static void bnBackwardMasked(int n, float[] g, int go, float[] y, int yo, float ag, float[] x, int xo, float ax, float c, float[] gx, int gxo) {
+        int i = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (; i + L <= n; i += L) {
+            FloatVector gv = zero.blend(FloatVector.fromArray(S, g, go + i), FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f));
+            FloatVector v = gv.fma(FloatVector.broadcast(S, ag), FloatVector.fromArray(S, x, xo + i).fma(ax, c));
+            v.add(FloatVector.fromArray(S, gx, gxo + i)).intoArray(gx, gxo + i);
+        }
+        for (; i < n; i++) gx[gxo + i] += ag * (y[yo + i] > 0f ? g[go + i] : 0f) + ax * x[xo + i] + c;
     }
 
     /** gx += ag * g + ax * x + c over a run (BatchNormalization's input gradient). */

@@ -1,13 +1,15 @@
 package dev.edgeopt.train;
 
 import dev.edgeopt.engine.ThreadPool;
+import dev.edgeopt.engine.kernels.gemm.SerialGemm;
+import dev.edgeopt.engine.kernels.gemm.Sgemm;
 import dev.edgeopt.tensor.Broadcast;
 import dev.edgeopt.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * Gemm and MatMul. Rows of the output (batch samples) are split over the pool; every gradient
- * element is computed by exactly one task, so no partial sums are needed.
+ * Gemm and MatMul. Rows of each output (batch samples, or gradient rows) are split over the pool;
+ * every gradient element is computed by exactly one task, so no partial sums are needed.
  */
 final class DenseGrads {
     private DenseGrads() {}
@@ -17,14 +19,25 @@ final class DenseGrads {
         r.register("MatMul", MatMul::new);
     }
 
-    /** Y = alpha * A * op(B) + beta * C, with op(B) = B or B^T. */
+    /**
+     * Y = alpha * A * op(B) + beta * C, with op(B) = B or B^T. Every product runs on the engine's
+     * packed micro-kernel ({@link SerialGemm}); the operand all tasks share (the weights, or their
+     * transpose for dA) is packed once per call. Forward and dA split the batch rows over the
+     * pool, dB splits its own rows: each gradient element is a full sum computed by one task.
+     */
     static final class Gemm extends TrainOp {
         private final ThreadPool pool;
         private final int m, kk, nn;
         private final boolean transB;
         private final float alpha, beta;
         private final int[] cMap;
-        private final float[] bT, gyScaled;
+        private final float[] bPack, gyScaled;
+        private final SerialGemm[] gemms;
+        private final Parallel.Loop forwardLoop, gradALoop, gradBLoop;
+        // Per-run operands read by the parallel bodies.
+        private float[] ra, ry, rg, rga, rgb;
+        private int rao, ryo, rgo, rgao, rgbo;
+        private Tensor rc;
 
         Gemm(TrainContext ctx) {
             ctx.requireFloat(0, 1, 2);
@@ -51,39 +64,45 @@ final class DenseGrads {
                 cMap = null;
             }
             pool = ctx.pool();
-            bT = transB ? new float[kk * nn] : null;
+            bPack = new float[Math.max(Sgemm.packedBSize(kk, nn), Sgemm.packedBSize(nn, kk))];
             gyScaled = alpha != 1f ? new float[m * nn] : null;
+            int tasks = Math.max(Parallel.tasks(pool, m), Parallel.tasks(pool, Math.max(kk, nn)));
+            gemms = new SerialGemm[tasks];
+            for (int t = 0; t < tasks; t++) gemms[t] = new SerialGemm();
+            forwardLoop = new Parallel.Loop(pool, this::forwardTask);
+            gradALoop = new Parallel.Loop(pool, this::gradATask);
+            gradBLoop = new Parallel.Loop(pool, this::gradBTask);
             ctx.setOutput(0, os);
         }
 
         @Override public void forward(Tensor[] in, Tensor[] out, boolean training) {
-            float[] a = in[0].floats(), y = out[0].floats();
-            int ao = in[0].offset(), yo = out[0].offset();
             float[] b = in[1].floats();
-            int bo = in[1].offset(), ldb = nn;
-            if (transB) {
-                Blas.transpose(b, bo, kk, nn, kk, bT, 0);
-                b = bT;
-                bo = 0;
+            int bo = in[1].offset();
+            // op(B)[k, j] is b[j*kk + k] when transposed, else b[k*nn + j].
+            if (transB) Sgemm.packB(b, bo, 1, kk, kk, nn, 1f, bPack, 0);
+            else Sgemm.packB(b, bo, nn, 1, kk, nn, 1f, bPack, 0);
+            ra = in[0].floats();
+            rao = in[0].offset();
+            ry = out[0].floats();
+            ryo = out[0].offset();
+            rc = cMap == null ? null : in[2];
+            forwardLoop.run(m);
+            ra = ry = null;
+            rc = null;
+        }
+
+        private void forwardTask(int t, int s, int e) {
+            if (e <= s) return;
+            gemms[t].gemmPackedB(e - s, nn, kk, ra, rao + s * kk, kk, 1, bPack, 0, ry, ryo + s * nn, nn, false);
+            if (alpha != 1f) for (int i = s * nn; i < e * nn; i++) ry[ryo + i] *= alpha;
+            if (rc != null) {
+                float[] cv = rc.floats();
+                int co = rc.offset();
+                for (int i = s * nn; i < e * nn; i++) ry[ryo + i] += beta * cv[co + cMap[i]];
             }
-            final float[] bb = b;
-            final int bbo = bo;
-            Tensor cT = cMap == null ? null : in[2];
-            Parallel.range(pool, m, (t, s, e) -> {
-                if (e <= s) return;
-                Blas.gemm(e - s, nn, kk, a, ao + s * kk, kk, 1, bb, bbo, ldb, y, yo + s * nn, nn, false);
-                if (alpha != 1f) for (int i = s * nn; i < e * nn; i++) y[yo + i] *= alpha;
-                if (cT != null) {
-                    float[] cv = cT.floats();
-                    int co = cT.offset();
-                    for (int i = s * nn; i < e * nn; i++) y[yo + i] += beta * cv[co + cMap[i]];
-                }
-            });
         }
 
         @Override public void backward(Tensor[] in, Tensor[] out, Tensor[] gOut, Tensor[] gIn) {
-            float[] a = in[0].floats(), b = in[1].floats();
-            int ao = in[0].offset(), bo = in[1].offset();
             Tensor gA = gIn[0], gB = gIn[1], gC = cMap == null ? null : gIn[2];
             if (gC != null) {
                 float[] gc = gC.floats(), g0 = gOut[0].floats();
@@ -91,47 +110,42 @@ final class DenseGrads {
                 for (int i = 0; i < m * nn; i++) gc[gco + cMap[i]] += beta * g0[g0o + i];
             }
             // alpha scales both products; fold it into dY once.
-            float[] gy = gOut[0].floats();
-            int gyo = gOut[0].offset();
+            rg = gOut[0].floats();
+            rgo = gOut[0].offset();
             if (gyScaled != null) {
-                for (int i = 0; i < m * nn; i++) gyScaled[i] = alpha * gy[gyo + i];
-                gy = gyScaled;
-                gyo = 0;
+                for (int i = 0; i < m * nn; i++) gyScaled[i] = alpha * rg[rgo + i];
+                rg = gyScaled;
+                rgo = 0;
             }
-            final float[] g = gy;
-            final int go = gyo;
+            ra = in[0].floats();
+            rao = in[0].offset();
             if (gA != null) {
-                // dA[m,k] = dY[m,n] * op(B)^T; op(B)^T is B itself when transB, else B read by rows as dot products.
-                float[] ga = gA.floats();
-                int gao = gA.offset();
-                Parallel.range(pool, m, (t, s, e) -> {
-                    if (e <= s) return;
-                    if (transB) Blas.gemm(e - s, kk, nn, g, go + s * nn, nn, 1, b, bo, kk, ga, gao + s * kk, kk, true);
-                    else gemmBT(e - s, kk, nn, g, go + s * nn, b, bo, ga, gao + s * kk);
-                });
+                // dA[m,k] = dY[m,n] * op(B)^T; op(B)^T[j, k] is b[j*kk + k] when transposed, else b[k*nn + j].
+                float[] b = in[1].floats();
+                int bo = in[1].offset();
+                if (transB) Sgemm.packB(b, bo, kk, 1, nn, kk, 1f, bPack, 0);
+                else Sgemm.packB(b, bo, 1, nn, nn, kk, 1f, bPack, 0);
+                rga = gA.floats();
+                rgao = gA.offset();
+                gradALoop.run(m);
             }
             if (gB != null) {
-                float[] gb = gB.floats();
-                int gbo = gB.offset();
-                if (transB) {
-                    // dB[n,k] = dY^T[n,m] * A[m,k]
-                    Parallel.range(pool, nn, (t, s, e) -> {
-                        if (e > s) Blas.gemm(e - s, kk, m, g, go + s, 1, nn, a, ao, kk, gb, gbo + s * kk, kk, true);
-                    });
-                } else {
-                    // dB[k,n] = A^T[k,m] * dY[m,n]
-                    Parallel.range(pool, kk, (t, s, e) -> {
-                        if (e > s) Blas.gemm(e - s, nn, m, a, ao + s, 1, kk, g, go, nn, gb, gbo + s * nn, nn, true);
-                    });
-                }
+                rgb = gB.floats();
+                rgbo = gB.offset();
+                gradBLoop.run(transB ? nn : kk);
             }
+            ra = rg = rga = rgb = null;
         }
 
-        /** C[r,k] += sum_j dY[r,j] * B[k,j]: dot products along rows of B (B is [k, n], not transposed). */
-        private static void gemmBT(int rows, int k, int n, float[] gy, int gyo, float[] b, int bo, float[] c, int co) {
-            for (int r = 0; r < rows; r++) {
-                for (int q = 0; q < k; q++) c[co + r * k + q] += Blas.dot(n, gy, gyo + r * n, b, bo + q * n);
-            }
+        private void gradATask(int t, int s, int e) {
+            if (e > s) gemms[t].gemmPackedB(e - s, kk, nn, rg, rgo + s * nn, nn, 1, bPack, 0, rga, rgao + s * kk, kk, true);
+        }
+
+        /** Rows [s, e) of dB: of dY^T * A ([nn, kk]) when B is transposed, else of A^T * dY ([kk, nn]). */
+        private void gradBTask(int t, int s, int e) {
+            if (e <= s) return;
+            if (transB) gemms[t].gemm(e - s, kk, m, rg, rgo + s, 1, nn, ra, rao, kk, 1, rgb, rgbo + s * kk, kk, true);
+            else gemms[t].gemm(e - s, nn, m, ra, rao + s, 1, kk, rg, rgo, nn, 1, rgb, rgbo + s * nn, nn, true);
         }
     }
 

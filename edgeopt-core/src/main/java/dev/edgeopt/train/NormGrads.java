@@ -26,6 +26,13 @@ final class NormGrads {
         private final int n, c, hw;
         private final float eps, momentum;
         private final float[] mean, invStd;
+        private final float[][] pairs;
+        private final Parallel.Loop forwardLoop, backwardLoop;
+        /** Set by the tape when a Relu that alone reads this output is folded in (see {@link Tape}). */
+        private boolean relu;
+        // Per-run state read by the parallel bodies.
+        private Tensor[] rin, rout, rgOut, rgIn;
+        private boolean rtraining;
 
         BatchNorm(TrainContext ctx) {
             ctx.requireFloat(0, 1, 2, 3, 4);
@@ -44,17 +51,37 @@ final class NormGrads {
             pool = ctx.pool();
             mean = new float[c];
             invStd = new float[c];
+            pairs = new float[Parallel.tasks(pool, c)][2];
+            forwardLoop = new Parallel.Loop(pool, this::forwardTask);
+            backwardLoop = new Parallel.Loop(pool, this::backwardTask);
             ctx.setOutput(0, xs);
         }
+
+        /**
+         * Makes this op output {@code max(0, bn(x))}, and its backward pass take the gradient of
+         * that (masked where the output is 0, which is where bn(x) <= 0: Relu's own rule). Saves
+         * Relu's passes over the activation in both directions.
+         */
+        void fuseRelu() { relu = true; }
 
         @Override public boolean differentiable(int input) { return input <= 2; }
 
         @Override public void forward(Tensor[] in, Tensor[] out, boolean training) {
+            rin = in;
+            rout = out;
+            rtraining = training;
+            forwardLoop.run(c);
+            rin = rout = null;
+        }
+
+        private void forwardTask(int t, int s, int e) {
+            Tensor[] in = rin, out = rout;
+            boolean training = rtraining;
             float[] x = in[0].floats(), y = out[0].floats(), sc = in[1].floats(), bi = in[2].floats();
             float[] rm = in[3].floats(), rv = in[4].floats();
             int xo = in[0].offset(), yo = out[0].offset(), so = in[1].offset(), bo = in[2].offset(), rmo = in[3].offset(), rvo = in[4].offset();
             int count = n * hw;
-            Parallel.range(pool, c, (t, s, e) -> {
+            {
                 for (int ch = s; ch < e; ch++) {
                     float mu, is;
                     if (training) {
@@ -79,25 +106,38 @@ final class NormGrads {
                     float a = sc[so + ch] * is, b = bi[bo + ch] - mu * a;
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + ch) * hw;
-                        Blas.scaleShift(hw, x, xo + base, a, b, y, yo + base);
+                        if (relu) Blas.scaleShiftRelu(hw, x, xo + base, a, b, y, yo + base);
+                        else Blas.scaleShift(hw, x, xo + base, a, b, y, yo + base);
                     }
                 }
-            });
+            }
         }
 
         @Override public void backward(Tensor[] in, Tensor[] out, Tensor[] gOut, Tensor[] gIn) {
-            float[] x = in[0].floats(), sc = in[1].floats(), gy = gOut[0].floats();
-            int xo = in[0].offset(), so = in[1].offset(), gyo = gOut[0].offset();
+            rin = in;
+            rout = out;
+            rgOut = gOut;
+            rgIn = gIn;
+            backwardLoop.run(c);
+            rin = rout = rgOut = rgIn = null;
+        }
+
+        private void backwardTask(int t, int s, int e) {
+            Tensor[] in = rin, gOut = rgOut, gIn = rgIn;
+            float[] x = in[0].floats(), sc = in[1].floats(), gy = gOut[0].floats(), y = rout[0].floats();
+            int xo = in[0].offset(), so = in[1].offset(), gyo = gOut[0].offset(), yo = rout[0].offset();
             Tensor gX = gIn[0], gS = gIn[1], gB = gIn[2];
             int count = n * hw;
-            Parallel.range(pool, c, (t, s, e) -> {
+            {
                 for (int ch = s; ch < e; ch++) {
                     float mu = mean[ch], is = invStd[ch];
                     double sg = 0, sgx = 0;
+                    float[] pair = pairs[t];
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + ch) * hw;
-                        sg += Blas.sum(gy, gyo + base, hw);
-                        sgx += Blas.dot(hw, gy, gyo + base, x, xo + base);
+                        Blas.sumAndDot(hw, gy, gyo + base, x, xo + base, relu ? y : null, yo + base, pair);
+                        sg += pair[0];
+                        sgx += pair[1];
                     }
                     // sum(g * (x - mu)) = sum(g*x) - mu * sum(g)
                     sgx -= mu * sg;
@@ -112,11 +152,12 @@ final class NormGrads {
                         float ag = k * count, ax = -k * dGamma * is, c0 = k * (dGamma * is * mu - dBeta);
                         for (int i = 0; i < n; i++) {
                             int base = (i * c + ch) * hw;
-                            Blas.bnBackward(hw, gy, gyo + base, ag, x, xo + base, ax, c0, gx, gxo + base);
+                            if (relu) Blas.bnBackwardMasked(hw, gy, gyo + base, y, yo + base, ag, x, xo + base, ax, c0, gx, gxo + base);
+                            else Blas.bnBackward(hw, gy, gyo + base, ag, x, xo + base, ax, c0, gx, gxo + base);
                         }
                     }
                 }
-            });
+            }
         }
     }
 

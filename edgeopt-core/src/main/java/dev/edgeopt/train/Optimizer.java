@@ -2,6 +2,7 @@ package dev.edgeopt.train;
 
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -90,6 +91,7 @@ public abstract class Optimizer {
 
     /** Adam with bias correction; {@code decoupled} gives AdamW (w -= lr*wd*w separately from the moments). */
     public static final class Adam extends Optimizer {
+        private static final int VECTOR_MIN = 1024;
         private final float b1, b2, eps;
         private final boolean decoupled;
 
@@ -106,7 +108,23 @@ public abstract class Optimizer {
             double c1 = 1 - Math.pow(b1, steps), c2 = 1 - Math.pow(b2, steps);
             float stepSize = (float) (lr / c1);
             float sqrtC2 = (float) Math.sqrt(c2);
-            for (int i = 0; i < n; i++) {
+            // Vector lanes do exactly the scalar loop's operations (separate multiply and add, no
+            // FMA; a correctly rounded square root), so both give the same bits. Small tensors
+            // (biases, norm scales) stay scalar: their short loops may run many steps before the
+            // JIT compiles this method, and the Vector API is very slow until it does.
+            int i = 0;
+            var S = Blas.S;
+            for (; n >= VECTOR_MIN && i + Blas.L <= n; i += Blas.L) {
+                FloatVector wi = FloatVector.fromArray(S, w, wo + i), gi = FloatVector.fromArray(S, g, go + i);
+                FloatVector d = decoupled ? gi : gi.add(wi.mul(wd));
+                FloatVector mi = FloatVector.fromArray(S, m, i).mul(b1).add(d.mul(1 - b1));
+                FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2).add(d.mul(1 - b2).mul(d));
+                mi.intoArray(m, i);
+                vi.intoArray(v, i);
+                if (decoupled) wi = wi.sub(wi.mul(lr * wd));
+                wi.sub(mi.mul(stepSize).div(vi.sqrt().div(sqrtC2).add(eps))).intoArray(w, wo + i);
+            }
+            for (; i < n; i++) {
                 float wi = w[wo + i];
                 float d = decoupled ? g[go + i] : g[go + i] + wd * wi;
                 float mi = b1 * m[i] + (1 - b1) * d;

@@ -19,7 +19,10 @@ import java.util.Map;
  * gradient buffer; {@link #forward} and {@link #backward} then only run the ops.
  *
  * <p>Activations are all kept (the backward pass reads them), so buffers are not shared between
- * values; gradients are zeroed per step and accumulated by the rules.
+ * values; gradients are zeroed per step and accumulated by the rules. One fusion: a Relu that
+ * alone reads a BatchNormalization's output, or an equal-shape Add's (residual blocks), is folded
+ * into that op (one pass each way instead of two); both values then share the post-Relu buffer,
+ * so {@link #valueOf} the folded op's output reads max(0, its value).
  */
 public final class Tape {
     private final Graph graph;
@@ -35,6 +38,7 @@ public final class Tape {
     private final Tensor[] outputGrads;
     private final long[] clock = new long[1];
     private long[] forwardNanos, backwardNanos;
+    private java.util.function.LongSupplier profileClock = System::nanoTime;
 
     /**
      * @param inputShapes concrete shape of each graph input, in order
@@ -69,7 +73,20 @@ public final class Tape {
         }
         for (Value v : graph.initializers()) data.put(v, params.value(v.name()));
         int index = 0;
+        // Relu nodes folded into the BatchNormalization before them: Relu -> that BN node.
+        Map<Node, Node> foldedRelu = new IdentityHashMap<>();
+        boolean standardRelu = rules.find("Relu") != null && rules.find("Relu") == GradRules.standard().find("Relu");
         for (Node n : graph.nodes()) {
+            Node bn = foldedRelu.get(n);
+            if (bn != null) {
+                // The BN op already outputs max(0, bn(x)) and masks its gradient: the Relu's output
+                // and gradient are the BN's buffers.
+                index++;
+                data.put(n.output(0), data.get(bn.output(0)));
+                Tensor g = grad.get(bn.output(0));
+                if (g != null) grad.put(n.output(0), g);
+                continue;
+            }
             GradRule rule = rules.find(n.opType());
             if (rule == null || !n.domain().isEmpty()) {
                 throw new EdgeoptException("op '" + n.opType() + "' at node '" + n.name() + "' has no gradient rule; training supports " + rules.ops());
@@ -120,6 +137,16 @@ public final class Tape {
                     zeroEachStep.add(gOut[o]);
                 }
             }
+            boolean foldable = op instanceof NormGrads.BatchNorm || op instanceof ArithmeticGrads.Binary bin && bin.canFoldRelu();
+            if (standardRelu && foldable && n.outputCount() == 1) {
+                List<Node> uses = graph.uses(n.output(0));
+                if (uses.size() == 1 && uses.get(0).opType().equals("Relu") && uses.get(0).domain().isEmpty()
+                        && uses.get(0).inputCount() == 1 && uses.get(0).outputCount() == 1 && !graph.outputs().contains(n.output(0))) {
+                    if (op instanceof NormGrads.BatchNorm b) b.fuseRelu();
+                    else ((ArithmeticGrads.Binary) op).fuseRelu();
+                    foldedRelu.put(uses.get(0), n);
+                }
+            }
             nodes.add(n);
             ops.add(op);
             ins.add(in);
@@ -151,9 +178,9 @@ public final class Tape {
     public Tensor[] forward(boolean training) {
         if (forwardNanos != null) {
             for (int i = 0; i < ops.size(); i++) {
-                long t0 = System.nanoTime();
+                long t0 = profileClock.getAsLong();
                 ops.get(i).forward(ins.get(i), outs.get(i), training);
-                forwardNanos[i] += System.nanoTime() - t0;
+                forwardNanos[i] += profileClock.getAsLong() - t0;
             }
             return outputs;
         }
@@ -162,7 +189,14 @@ public final class Tape {
     }
 
     /** Starts accumulating per-node forward and backward wall time (for profiles; see {@link #profile()}). */
-    public void enableProfile() {
+    public void enableProfile() { enableProfile(System::nanoTime); }
+
+    /**
+     * Profiles with the given nanosecond clock: the calling thread's CPU time gives figures that a
+     * busy shared machine does not inflate (single-threaded runs only; workers' time is not counted).
+     */
+    public void enableProfile(java.util.function.LongSupplier clock) {
+        profileClock = clock;
         forwardNanos = new long[ops.size()];
         backwardNanos = new long[ops.size()];
     }
@@ -173,6 +207,31 @@ public final class Tape {
         if (forwardNanos == null) return r;
         for (int i = 0; i < ops.size(); i++) {
             r.add(String.format("%-16s %-20s fwd %8.2f ms  bwd %8.2f ms", nodes.get(i).opType(), nodes.get(i).name(), forwardNanos[i] / 1e6, backwardNanos[i] / 1e6));
+        }
+        return r;
+    }
+
+    /**
+     * Forward and backward milliseconds per op type since {@link #enableProfile()}, slowest first:
+     * where a step's time goes, to pick what to optimize.
+     */
+    public List<String> profileByOp() {
+        List<String> r = new ArrayList<>();
+        if (forwardNanos == null) return r;
+        Map<String, long[]> by = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < ops.size(); i++) {
+            long[] a = by.computeIfAbsent(nodes.get(i).opType(), k -> new long[3]);
+            a[0] += forwardNanos[i];
+            a[1] += backwardNanos[i];
+            a[2]++;
+        }
+        long total = 0;
+        for (long[] a : by.values()) total += a[0] + a[1];
+        List<Map.Entry<String, long[]>> sorted = new ArrayList<>(by.entrySet());
+        sorted.sort((x, y) -> Long.compare(y.getValue()[0] + y.getValue()[1], x.getValue()[0] + x.getValue()[1]));
+        for (var e : sorted) {
+            long[] a = e.getValue();
+            r.add(String.format("%-20s x%-3d fwd %9.2f ms  bwd %9.2f ms  %5.1f%%", e.getKey(), a[2], a[0] / 1e6, a[1] / 1e6, 100.0 * (a[0] + a[1]) / Math.max(1, total)));
         }
         return r;
     }
@@ -192,9 +251,9 @@ public final class Tape {
             boolean any = false;
             for (Tensor t : gOut) any |= t != null;
             if (!any) continue;
-            long t0 = backwardNanos == null ? 0 : System.nanoTime();
+            long t0 = backwardNanos == null ? 0 : profileClock.getAsLong();
             ops.get(i).backward(ins.get(i), outs.get(i), gOut, gIns.get(i));
-            if (backwardNanos != null) backwardNanos[i] += System.nanoTime() - t0;
+            if (backwardNanos != null) backwardNanos[i] += profileClock.getAsLong() - t0;
         }
     }
 

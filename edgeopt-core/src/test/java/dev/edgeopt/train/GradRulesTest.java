@@ -1,5 +1,6 @@
 package dev.edgeopt.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +73,33 @@ class GradRulesTest {
         Tensor x = rand(2, 3, 6, 6);
         Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(3, 1, 3, 3), rand(3)},
                 k("group", "pads", "strides"), Attribute.of(3L), Attribute.ofInts(1, 1, 1, 1), Attribute.ofInts(2, 2));
+        GradCheck.check(g, new Tensor[] {x}, 1);
+    }
+
+    @Test
+    void convDepthwiseStride1AndMultiplier() {
+        Tensor x = rand(3, 2, 5, 6);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(2, 1, 3, 3)}, k("group", "pads"), Attribute.of(2L), Attribute.ofInts(1, 1, 1, 1));
+        GradCheck.check(g, new Tensor[] {x}, 2);
+        // Two output channels per input channel: the grouped GEMM path, not the depthwise loops.
+        Graph m = single("Conv", new Tensor[] {x}, new Tensor[] {rand(4, 1, 3, 3), rand(4)}, k("group", "pads"), Attribute.of(2L), Attribute.ofInts(1, 1, 1, 1));
+        GradCheck.check(m, new Tensor[] {x}, 1);
+    }
+
+    @Test
+    void convSameWidthDilatedAsymmetricPads() {
+        // Output width equals input width at stride 1: the unrolled rows are copied as whole shifted planes.
+        Tensor x = rand(2, 2, 6, 7);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(3, 2, 3, 3), rand(3)},
+                k("pads", "dilations"), Attribute.ofInts(2, 1, 0, 3), Attribute.ofInts(1, 2));
+        GradCheck.check(g, new Tensor[] {x}, 2);
+    }
+
+    @Test
+    void convLargePlanesSeveralChunks() {
+        // 24x24 outputs: one sample per GEMM chunk, so each task runs several chunks.
+        Tensor x = rand(3, 1, 24, 24);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(2, 1, 3, 3)}, k("pads"), Attribute.ofInts(1, 1, 1, 1));
         GradCheck.check(g, new Tensor[] {x}, 1);
     }
 
@@ -243,6 +271,47 @@ class GradRulesTest {
         fc.setAttr("transB", Attribute.of(1L));
         g.addOutput(fc.output(0));
         GradCheck.check(g, new Tensor[] {rand(2, 2, 6, 6)}, 2);
+    }
+
+    @Test
+    void batchNormReluFoldedAndNot() {
+        // bn1 -> relu alone: folded into the BN op. bn2 -> relu and the residual add: not folded.
+        // The add -> relu: folded into the Add.
+        Graph g = new Graph("bnrelu");
+        Value x = GradCheck.input(g, "x", 3, 2, 5, 5);
+        Node c = g.addNode("Conv", "c", List.of(x, g.addInitializer("w", rand(3, 2, 3, 3))), 1);
+        c.setAttr("pads", Attribute.ofInts(1, 1, 1, 1));
+        Node bn1 = g.addNode("BatchNormalization", "bn1", List.of(c.output(0), g.addInitializer("s", rand(3)), g.addInitializer("b", rand(3)),
+                g.addInitializer("m", Tensor.of(new float[3], 3)), g.addInitializer("v", Tensor.of(new float[] {1, 1, 1}, 3))), 1);
+        Node r1 = g.addNode("Relu", "r1", List.of(bn1.output(0)), 1);
+        Node bn2 = g.addNode("BatchNormalization", "bn2", List.of(r1.output(0), g.addInitializer("s2", rand(3)), g.addInitializer("b2", rand(3)),
+                g.addInitializer("m2", Tensor.of(new float[3], 3)), g.addInitializer("v2", Tensor.of(new float[] {1, 1, 1}, 3))), 1);
+        Node r2 = g.addNode("Relu", "r2", List.of(bn2.output(0)), 1);
+        Node add = g.addNode("Add", "add", List.of(r2.output(0), bn2.output(0)), 1);
+        // add -> relu alone: folded into the Add.
+        Node r3 = g.addNode("Relu", "r3", List.of(add.output(0)), 1);
+        Node gap = g.addNode("GlobalAveragePool", "gap", List.of(r3.output(0)), 1);
+        Node fl = g.addNode("Flatten", "fl", List.of(gap.output(0)), 1);
+        g.addOutput(fl.output(0));
+        GradCheck.check(g, new Tensor[] {rand(3, 2, 5, 5)}, 2);
+        // The folded forward is the unfolded one: a rule table without the standard Relu rule object disables folding.
+        GradRules plain = copyWithOwnRelu(GradRules.standard());
+        Tensor in = rand(3, 2, 5, 5);
+        Tape folded = new Tape(g, new Parameters(g), new int[][] {{3, 2, 5, 5}}, ThreadPool.shared(1), 0, false);
+        Tape unfolded = new Tape(g, new Parameters(g), new int[][] {{3, 2, 5, 5}}, ThreadPool.shared(1), 0, false, plain);
+        in.copyTo(folded.input(0));
+        in.copyTo(unfolded.input(0));
+        assertArrayEquals(unfolded.forward(true)[0].floats(), folded.forward(true)[0].floats(), 1e-6f);
+    }
+
+    /** The same rules, but Relu's under a new rule object (which the tape does not fold). */
+    private static GradRules copyWithOwnRelu(GradRules r) {
+        GradRules out = new GradRules();
+        for (String op : r.ops()) {
+            GradRule rule = r.find(op);
+            out.register(op, op.equals("Relu") ? ctx -> rule.create(ctx) : rule);
+        }
+        return out;
     }
 
     @Test

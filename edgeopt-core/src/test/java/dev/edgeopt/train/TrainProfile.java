@@ -3,10 +3,13 @@ package dev.edgeopt.train;
 import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.models.Architectures;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** Per-node time of training steps of a reference architecture (a developer tool, not a test): java ... TrainProfile ARCH THREADS STEPS. */
+/**
+ * Where a training step's time goes, per op type and per node, for a reference architecture (a
+ * developer tool, not a test): {@code java ... TrainProfile ARCH THREADS STEPS}. Steps are timed
+ * with the thread's CPU time as well as wall time, since the machine is shared.
+ */
 public final class TrainProfile {
     public static void main(String[] args) {
         String arch = args.length > 0 ? args[0] : "cnn";
@@ -20,18 +23,33 @@ public final class TrainProfile {
         int[] labels = new int[128];
         for (int i = 0; i < 128; i++) labels[i] = i % 10;
         Optimizer opt = Optimizer.create("adamw", 5e-4f);
-        for (int s = 0; s < steps + 5; s++) {
-            if (s == 5) t.enableProfile();
+        int warm = Math.max(5, steps / 2);
+        long wall = 0, optNanos = 0;
+        var bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = 0;
+        for (int s = 0; s < steps + warm; s++) {
+            if (s == warm) {
+                if (threads == 1) t.enableProfile(bean::getCurrentThreadCpuTime);
+                else t.enableProfile();
+                cpu0 = bean.getCurrentThreadCpuTime();
+            }
             long t0 = System.nanoTime();
             var out = t.forward(true)[0];
             t.zeroGrad();
             p.zeroGrad();
             Losses.softmaxCrossEntropy(out, labels, 0, t.outputGrad(0), null);
             t.backward();
+            long t1 = System.nanoTime();
             opt.step(p, 1e-3f);
-            if (s >= 5 && s % 5 == 0) System.out.printf("step %.1f ms (%.0f img/s)%n", (System.nanoTime() - t0) / 1e6, 128 / ((System.nanoTime() - t0) / 1e9));
+            if (s >= warm) {
+                wall += System.nanoTime() - t0;
+                optNanos += System.nanoTime() - t1;
+            }
         }
+        long cpu = bean.getCurrentThreadCpuTime() - cpu0;
+        System.out.printf("%s %d thread(s): %.0f img/s wall, %.0f img/s by main-thread CPU time; optimizer %.2f ms/step%n",
+                arch, threads, steps * 128 / (wall / 1e9), steps * 128 / (cpu / 1e9), optNanos / 1e6 / steps);
+        t.profileByOp().forEach(System.out::println);
         t.profile().forEach(System.out::println);
-        System.out.println(Arrays.toString(new int[0]));
     }
 }

@@ -77,6 +77,12 @@ class TrainForwardOrtTest {
         check("Conv", new Tensor[] {rand(2, 4, 6, 6)}, new Tensor[] {rand(6, 2, 3, 3)}, "group", Attribute.of(2L), "pads", ints(1, 1, 1, 1));
         check("Conv", new Tensor[] {rand(2, 5, 7, 7)}, new Tensor[] {rand(5, 1, 3, 3), rand(5)}, "group", Attribute.of(5L), "pads", ints(1, 1, 1, 1), "strides", ints(2, 2));
         check("Conv", new Tensor[] {rand(3, 8, 5, 5)}, new Tensor[] {rand(16, 8, 1, 1)});
+        // Stride 1 with output width = input width (whole shifted planes), depthwise stride 1, a
+        // channel multiplier, and planes large enough for one sample per GEMM chunk.
+        check("Conv", new Tensor[] {rand(2, 2, 6, 7)}, new Tensor[] {rand(3, 2, 3, 3), rand(3)}, "pads", ints(2, 1, 0, 3), "dilations", ints(1, 2));
+        check("Conv", new Tensor[] {rand(3, 4, 6, 5)}, new Tensor[] {rand(4, 1, 3, 3), rand(4)}, "group", Attribute.of(4L), "pads", ints(1, 1, 1, 1));
+        check("Conv", new Tensor[] {rand(3, 2, 6, 5)}, new Tensor[] {rand(4, 1, 3, 3)}, "group", Attribute.of(2L), "pads", ints(1, 1, 1, 1));
+        check("Conv", new Tensor[] {rand(5, 3, 24, 24)}, new Tensor[] {rand(8, 3, 3, 3), rand(8)}, "pads", ints(1, 1, 1, 1));
         check("Conv", new Tensor[] {rand(1, 2, 7, 6)}, new Tensor[] {rand(3, 2, 3, 3)}, "auto_pad", Attribute.of("SAME_UPPER"), "strides", ints(2, 2));
         check("Conv", new Tensor[] {rand(1, 2, 7, 6)}, new Tensor[] {rand(3, 2, 2, 2)}, "auto_pad", Attribute.of("SAME_LOWER"), "strides", ints(2, 2));
     }
