@@ -5,7 +5,6 @@ import dev.edgeopt.data.Dataset;
 import dev.edgeopt.engine.Executor;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
-import dev.edgeopt.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -17,7 +16,8 @@ import java.util.Set;
 
 /**
  * Sensitivity-driven mixed precision: the layers whose quantization costs the most accuracy stay
- * float until the int8 model's accuracy drop is within a budget.
+ * float until the int8 model's accuracy drop is within a budget. Quantized candidates are measured
+ * in the integer-only engine ({@link Int8Engine}), the float model in the float one.
  *
  * <p>Accuracy is measured on a validation split of the calibration data set that calibration does
  * not see: the seeded permutation's samples after the calibration ones. Each Conv/Gemm/MatMul's
@@ -63,7 +63,7 @@ public final class MixedPrecision {
         Map<String, Histogram> cache = new HashMap<>();
         PostTrainingQuantizer.Result full = PostTrainingQuantizer.quantize(model, data, options, Set.of(), cache);
         double fAcc = accuracy(full.prepared(), data, val, options.threads());
-        double qAcc = accuracy(full.qdq(), data, val, options.threads());
+        double qAcc = int8Accuracy(full.qdq(), data, val, options.threads());
         double budget = maxDropPoints / 100;
         List<Layer> sens = new ArrayList<>();
         List<Layer> kept = new ArrayList<>();
@@ -74,12 +74,12 @@ public final class MixedPrecision {
             for (Node n : full.prepared().nodes()) if (Set.of("Conv", "Gemm", "MatMul").contains(n.opType())) layers.add(n.name());
             // Baseline: every layer's weights float, activations int8 as before.
             PostTrainingQuantizer.Result none = PostTrainingQuantizer.quantize(model, data, options, new LinkedHashSet<>(layers), cache);
-            double base = accuracy(none.qdq(), data, val, options.threads());
+            double base = int8Accuracy(none.qdq(), data, val, options.threads());
             for (String name : layers) {
                 Set<String> others = new LinkedHashSet<>(layers);
                 others.remove(name);
                 PostTrainingQuantizer.Result r = PostTrainingQuantizer.quantize(model, data, options, others, cache);
-                double a = accuracy(r.qdq(), data, val, options.threads());
+                double a = int8Accuracy(r.qdq(), data, val, options.threads());
                 Node n = full.prepared().nodes().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
                 sens.add(new Layer(name, n.opType(), a, 100 * (base - a)));
             }
@@ -90,7 +90,7 @@ public final class MixedPrecision {
                 floats.add(l.node());
                 kept.add(l);
                 best = PostTrainingQuantizer.quantize(model, data, options, floats, cache);
-                acc = accuracy(best.qdq(), data, val, options.threads());
+                acc = int8Accuracy(best.qdq(), data, val, options.threads());
                 if (fAcc - acc <= budget) break;
             }
         }
@@ -102,20 +102,33 @@ public final class MixedPrecision {
         return new Outcome(r, val.length, fAcc, qAcc, acc, maxDropPoints, sens, kept, ok);
     }
 
-    /** Top-1 accuracy of a classifier graph on the samples {@code idx}. */
+    /** Top-1 accuracy of a float classifier graph on the samples {@code idx}. */
     public static double accuracy(Graph g, Dataset d, int[] idx, int threads) {
-        int ok = 0;
         try (Executor ex = new Executor(g, threads)) {
-            for (int s = 0; s < idx.length; s += Calibrator.BATCH) {
-                int count = Math.min(Calibrator.BATCH, idx.length - s);
-                Tensor y = ex.run(Calibrator.batch(d, idx, s, count))[0];
-                float[] z = y.toFloatArray();
-                int k = z.length / count;
-                for (int i = 0; i < count; i++) {
-                    int a = 0;
-                    for (int j = 1; j < k; j++) if (z[i * k + j] > z[i * k + a]) a = j;
-                    if (a == d.label(idx[s + i])) ok++;
-                }
+            return accuracy(ex, d, idx);
+        }
+    }
+
+    /**
+     * Top-1 accuracy of a QDQ graph in the integer-only engine, the one {@code quantize} reports as
+     * int8 java (layers kept float run as float ops there).
+     */
+    public static double int8Accuracy(Graph qdq, Dataset d, int[] idx, int threads) {
+        try (Int8Engine e = new Int8Engine(qdq, threads)) {
+            return accuracy(e.executor(), d, idx);
+        }
+    }
+
+    private static double accuracy(Executor ex, Dataset d, int[] idx) {
+        int ok = 0;
+        for (int s = 0; s < idx.length; s += Calibrator.BATCH) {
+            int count = Math.min(Calibrator.BATCH, idx.length - s);
+            float[] z = ex.run(Calibrator.batch(d, idx, s, count))[0].toFloatArray();
+            int k = z.length / count;
+            for (int i = 0; i < count; i++) {
+                int a = 0;
+                for (int j = 1; j < k; j++) if (z[i * k + j] > z[i * k + a]) a = j;
+                if (a == d.label(idx[s + i])) ok++;
             }
         }
         return (double) ok / idx.length;

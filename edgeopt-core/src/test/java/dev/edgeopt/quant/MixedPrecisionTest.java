@@ -67,7 +67,7 @@ class MixedPrecisionTest {
         // The reported accuracy is that of the returned graph on the held-out split.
         int[] perm = Dataset.permutation(d.size(), o.seed());
         int[] val = Arrays.copyOfRange(perm, 100, 400);
-        assertEquals(m.finalAccuracy(), MixedPrecision.accuracy(q, d, val, 1));
+        assertEquals(m.finalAccuracy(), MixedPrecision.int8Accuracy(q, d, val, 1));
     }
 
     @Test
