@@ -60,9 +60,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Graph optimizations before timing, the same level for both engines: none, basic or all (default).")
     String graphOpt;
 
-    @Option(names = "--int8", negatable = true, description = {"--int8 runs the Java engine integer-only: the QDQ model is lowered to integer ops",
-        "(lower-qdq) instead of running float kernels between Q/DQ. Default: on for QDQ models (any DequantizeLinear),",
-        "so `bench MODEL.int8.onnx` times the int8 engine beside ORT on the same file; --no-int8 turns it off."})
+    @Option(names = "--int8", negatable = true, description = "Run the Java engine integer-only: the QDQ model is lowered to integer ops (lower-qdq) "
+        + "instead of running float kernels between QuantizeLinear/DequantizeLinear. Default: on for QDQ models (any DequantizeLinear), "
+        + "so `bench MODEL.int8.onnx` times the int8 engine beside ORT on the same file; --no-int8 turns it off.")
     Boolean int8;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the random inputs (default ${DEFAULT-VALUE}).")
