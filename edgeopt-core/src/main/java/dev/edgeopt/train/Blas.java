@@ -113,6 +113,84 @@ public final class Blas {
         }
     }
 
+    /**
+     * Lane-wise partial dot products of row pairs, accumulated into vectors:
+     * {@code acc[accOff + i*accRs + j*accCs + l] += sum over q = l (mod L) of a[aOff + i*lda + q] * b[bOff + j*ldb + q]}
+     * for {@code i < mi, j < nj, q < len} (a tail of {@code len % L} goes into lane 0).
+     *
+     * <p>Both operands reduce along their contiguous dimension (a convolution's weight gradient:
+     * unrolled input rows against output-gradient rows, over pixels), so nothing is transposed or
+     * packed; the lanes are summed once per step by the caller, not once per product, which would
+     * cost as much as the product itself at short lengths.
+     */
+    public static void dotLanes(int mi, int nj, int len, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float[] acc, int accOff, int accRs, int accCs) {
+        int vl = len - len % L;
+        int i = 0;
+        for (; i + 4 <= mi; i += 4) {
+            int j = 0;
+            for (; j + 4 <= nj; j += 4) dot4x4(vl, a, aOff + i * lda, lda, b, bOff + j * ldb, ldb, acc, accOff + i * accRs + j * accCs, accRs, accCs);
+            for (; j < nj; j++) {
+                for (int ii = i; ii < i + 4; ii++) dot1x1(vl, a, aOff + ii * lda, b, bOff + j * ldb, acc, accOff + ii * accRs + j * accCs);
+            }
+        }
+        for (; i < mi; i++) {
+            for (int j = 0; j < nj; j++) dot1x1(vl, a, aOff + i * lda, b, bOff + j * ldb, acc, accOff + i * accRs + j * accCs);
+        }
+        if (vl < len) {
+            for (i = 0; i < mi; i++) {
+                for (int j = 0; j < nj; j++) {
+                    int ao = aOff + i * lda, bo = bOff + j * ldb;
+                    float s = 0f;
+                    for (int q = vl; q < len; q++) s += a[ao + q] * b[bo + q];
+                    acc[accOff + i * accRs + j * accCs] += s;
+                }
+            }
+        }
+    }
+
+    private static void dot1x1(int vl, float[] a, int ao, float[] b, int bo, float[] acc, int d) {
+        FloatVector x = FloatVector.fromArray(S, acc, d);
+        for (int q = 0; q < vl; q += L) x = FloatVector.fromArray(S, a, ao + q).fma(FloatVector.fromArray(S, b, bo + q), x);
+        x.intoArray(acc, d);
+    }
+
+    private static void dot4x4(int vl, float[] a, int ao, int lda, float[] b, int bo, int ldb, float[] acc, int d, int rs, int cs) {
+        FloatVector x00 = FloatVector.zero(S), x01 = x00, x02 = x00, x03 = x00, x10 = x00, x11 = x00, x12 = x00, x13 = x00;
+        FloatVector x20 = x00, x21 = x00, x22 = x00, x23 = x00, x30 = x00, x31 = x00, x32 = x00, x33 = x00;
+        int a1 = ao + lda, a2 = a1 + lda, a3 = a2 + lda, b1 = bo + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        for (int q = 0; q < vl; q += L) {
+            FloatVector u0 = FloatVector.fromArray(S, b, bo + q), u1 = FloatVector.fromArray(S, b, b1 + q);
+            FloatVector u2 = FloatVector.fromArray(S, b, b2 + q), u3 = FloatVector.fromArray(S, b, b3 + q);
+            FloatVector v = FloatVector.fromArray(S, a, ao + q);
+            x00 = v.fma(u0, x00); x01 = v.fma(u1, x01); x02 = v.fma(u2, x02); x03 = v.fma(u3, x03);
+            v = FloatVector.fromArray(S, a, a1 + q);
+            x10 = v.fma(u0, x10); x11 = v.fma(u1, x11); x12 = v.fma(u2, x12); x13 = v.fma(u3, x13);
+            v = FloatVector.fromArray(S, a, a2 + q);
+            x20 = v.fma(u0, x20); x21 = v.fma(u1, x21); x22 = v.fma(u2, x22); x23 = v.fma(u3, x23);
+            v = FloatVector.fromArray(S, a, a3 + q);
+            x30 = v.fma(u0, x30); x31 = v.fma(u1, x31); x32 = v.fma(u2, x32); x33 = v.fma(u3, x33);
+        }
+        // Written out rather than looped over an array of vectors, which C2 would box.
+        int r1 = d + rs, r2 = r1 + rs, r3 = r2 + rs;
+        x00.add(FloatVector.fromArray(S, acc, d)).intoArray(acc, d);
+        x01.add(FloatVector.fromArray(S, acc, d + cs)).intoArray(acc, d + cs);
+        x02.add(FloatVector.fromArray(S, acc, d + 2 * cs)).intoArray(acc, d + 2 * cs);
+        x03.add(FloatVector.fromArray(S, acc, d + 3 * cs)).intoArray(acc, d + 3 * cs);
+        x10.add(FloatVector.fromArray(S, acc, r1)).intoArray(acc, r1);
+        x11.add(FloatVector.fromArray(S, acc, r1 + cs)).intoArray(acc, r1 + cs);
+        x12.add(FloatVector.fromArray(S, acc, r1 + 2 * cs)).intoArray(acc, r1 + 2 * cs);
+        x13.add(FloatVector.fromArray(S, acc, r1 + 3 * cs)).intoArray(acc, r1 + 3 * cs);
+        x20.add(FloatVector.fromArray(S, acc, r2)).intoArray(acc, r2);
+        x21.add(FloatVector.fromArray(S, acc, r2 + cs)).intoArray(acc, r2 + cs);
+        x22.add(FloatVector.fromArray(S, acc, r2 + 2 * cs)).intoArray(acc, r2 + 2 * cs);
+        x23.add(FloatVector.fromArray(S, acc, r2 + 3 * cs)).intoArray(acc, r2 + 3 * cs);
+        x30.add(FloatVector.fromArray(S, acc, r3)).intoArray(acc, r3);
+        x31.add(FloatVector.fromArray(S, acc, r3 + cs)).intoArray(acc, r3 + cs);
+        x32.add(FloatVector.fromArray(S, acc, r3 + 2 * cs)).intoArray(acc, r3 + 2 * cs);
+        x33.add(FloatVector.fromArray(S, acc, r3 + 3 * cs)).intoArray(acc, r3 + 3 * cs);
+    }
+
     /** {@code dst[j*rows + i] = src[srcOff + i*ld + j]} for a rows x cols block (blocked for cache). */
     public static void transpose(float[] src, int srcOff, int ld, int rows, int cols, float[] dst, int dstOff) {
         final int bs = 32;

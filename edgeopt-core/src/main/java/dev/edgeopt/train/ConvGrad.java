@@ -15,8 +15,9 @@ import java.util.Arrays;
  * ragged last register panel (P = 196 or 49) would waste a third of the FMAs:
  * <ul>
  * <li>forward: {@code Y[Mg, S*P] = W_g * cols}, W packed once per step;
- * <li>weight gradient: {@code dW_g^T[K, Mg] += cols * dY^T}, in per-task partial sums that are
- *     added in task order, so a thread count always gives the same bits;
+ * <li>weight gradient: {@code dW_g[Mg, K] += dY * cols^T} as dot products over pixels (both
+ *     operands' contiguous dimension, so nothing is transposed; see {@link Blas#dotLanes}), in
+ *     per-task partial sums that are added in task order, so a thread count always gives the same bits;
  * <li>input gradient: {@code dcols = W_g^T * dY}, then col2im (the adjoint of im2col).
  * </ul>
  * The columns are recomputed in the backward pass rather than kept from the forward one: the
@@ -40,6 +41,11 @@ final class ConvGrad extends TrainOp {
     /** Depthwise geometry: the padded plane (hp x wp), the stride-1 grid's rows, the columns holding input. */
     private final int hp, wp, gridRows, c0, c1;
     private final float[][] cols, dcols, ybufs, dWT, dB;
+    /**
+     * Per-task weight-gradient partials, still split into vector lanes ({@code [m][k][L]}): the
+     * lanes are summed once per step in {@link #backward}, not after every sample chunk.
+     */
+    private final float[][] dWLanes;
     private final SerialGemm[] gemms;
     private final float[] wPack, wTPack;
     private final int packSize;
@@ -104,7 +110,8 @@ final class ConvGrad extends TrainOp {
         cols = new float[tasks][dwise ? planeSize : k * cn];
         dcols = new float[tasks][dwise ? planeSize : k * cn];
         ybufs = new float[tasks][dwise ? gridRows * wp : mg * cn];
-        dWT = new float[tasks][m * k];
+        dWT = new float[tasks][dwise ? m * k : 0];
+        dWLanes = new float[tasks][dwise ? 0 : m * k * Blas.L];
         dB = new float[tasks][m];
         gemms = new SerialGemm[tasks];
         for (int t = 0; t < tasks; t++) gemms[t] = new SerialGemm();
@@ -183,14 +190,13 @@ final class ConvGrad extends TrainOp {
             if (needW && depthwise) {
                 Blas.axpy(m * k, 1f, dWT[t], 0, gW.floats(), gW.offset());
             } else if (needW) {
-                float[] gw = gW.floats(), part = dWT[t];
+                float[] gw = gW.floats(), part = dWLanes[t];
                 int gwo = gW.offset();
-                for (int g = 0; g < groups; g++) {
-                    int base = g * mg * k;
-                    for (int o = 0; o < mg; o++) {
-                        int d = gwo + base + o * k;
-                        for (int kk = 0; kk < k; kk++) gw[d + kk] += part[base + kk * mg + o];
-                    }
+                // Lanes left to right, as Blas.lanes, so the bits never depend on the JIT.
+                for (int i = 0, mk = m * k; i < mk; i++) {
+                    float sum = 0f;
+                    for (int l = 0, b = i * Blas.L; l < Blas.L; l++) sum += part[b + l];
+                    gw[gwo + i] += sum;
                 }
             }
             if (needB) Blas.axpy(m, 1f, dB[t], 0, gB.floats(), gB.offset());
@@ -276,10 +282,10 @@ final class ConvGrad extends TrainOp {
     }
 
     private void backwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), gy = rgy.floats(), col = cols[t], dcol = dcols[t], gyb = ybufs[t], dwt = dWT[t], db = dB[t];
+        float[] x = rx.floats(), gy = rgy.floats(), col = cols[t], dcol = dcols[t], gyb = ybufs[t], dwl = dWLanes[t], db = dB[t];
         int xo = rx.offset(), gyo = rgy.offset();
         SerialGemm gemm = gemms[t];
-        if (needW) Arrays.fill(dwt, 0f);
+        if (needW) Arrays.fill(dwl, 0f);
         if (needB) Arrays.fill(db, 0f);
         for (int s0 = s; s0 < e; s0 += chunk) {
             int ns = Math.min(chunk, e - s0), cn = ns * p;
@@ -289,8 +295,10 @@ final class ConvGrad extends TrainOp {
                 }
                 if (needW) {
                     for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, col, si * p, cn);
-                    // dW_g^T[k, mg] += cols[k, cn] * dY^T[cn, mg]
-                    gemm.gemm(k, mg, cn, col, 0, cn, 1, gyb, 0, 1, cn, dwt, g * mg * k, mg, true);
+                    // dW_g[o, kk] += <dY row o, cols row kk>: both reduce over pixels, their contiguous
+                    // dimension, so neither is transposed into a GEMM panel (that scalar packing cost
+                    // more than the product at 16 channels).
+                    Blas.dotLanes(k, mg, cn, col, 0, cn, gyb, 0, cn, dwl, g * mg * k * Blas.L, Blas.L, k * Blas.L);
                 }
                 if (rgx != null) {
                     gemm.gemmPackedA(k, cn, mg, wTPack, g * packSize, gyb, 0, cn, 1, dcol, 0, cn, false);
