@@ -46,6 +46,7 @@ public final class Main implements Runnable {
     /** The configured command tree; tests and the README check read it. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        reflowDescriptions(cl);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {
             // A usage mistake is bad input too: one line, the way out, exit 1.
@@ -65,6 +66,30 @@ public final class Main implements Runnable {
             throw ex;
         });
         return cl;
+    }
+
+    /**
+     * Descriptions are written in the sources as arrays of source-width lines; picocli prints each
+     * element as its own line and wraps it again at the terminal width, which leaves ragged
+     * half-lines. Joined into one paragraph, picocli wraps them cleanly.
+     */
+    private static void reflowDescriptions(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        String[] d = spec.usageMessage().description();
+        if (d.length > 1) spec.usageMessage().description(String.join(" ", d));
+        for (CommandLine.Model.OptionSpec o : new java.util.ArrayList<>(spec.options())) {
+            if (o.description().length > 1) {
+                spec.remove(o);
+                spec.addOption(o.toBuilder().description(String.join(" ", o.description())).build());
+            }
+        }
+        for (CommandLine.Model.PositionalParamSpec p : new java.util.ArrayList<>(spec.positionalParameters())) {
+            if (p.description().length > 1) {
+                spec.remove(p);
+                spec.addPositional(p.toBuilder().description(String.join(" ", p.description())).build());
+            }
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) reflowDescriptions(sub);
     }
 
     private static EdgeoptException edgeoptCause(Throwable t) {
