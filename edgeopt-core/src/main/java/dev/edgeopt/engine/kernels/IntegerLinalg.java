@@ -12,7 +12,7 @@ import dev.edgeopt.tensor.Tensor;
  * int32. Plain loops (reference kernels): these ops are rare in exported models, and the quantized
  * engine path has its own kernels.
  */
-final class IntegerLinalg {
+public final class IntegerLinalg {
     private IntegerLinalg() {}
 
     private static void require8(KernelContext kc, int i) {
@@ -20,8 +20,6 @@ final class IntegerLinalg {
             throw kc.fail(kc.node().opType() + " input " + i + " must be int8 or uint8, got " + kc.inDtype(i));
         }
     }
-
-    private static int at(byte[] a, int i, boolean unsigned) { return unsigned ? a[i] & 0xFF : a[i]; }
 
     static Kernel matMulInteger(KernelContext kc) {
         for (int i = 0; i < 4; i++) require8(kc, i);
@@ -51,7 +49,7 @@ final class IntegerLinalg {
                         int zb = bzN == 0 ? 0 : (int) in[3].getLong(bzN == 1 ? 0 : j);
                         int acc = 0;
                         for (int kk = 0; kk < k; kk++) {
-                            acc += (at(a, ao + i * k + kk, ua) - za) * (at(b, bo + kk * n + j, ub) - zb);
+                            acc += (QuantMath.at8(a, ao + i * k + kk, ua) - za) * (QuantMath.at8(b, bo + kk * n + j, ub) - zb);
                         }
                         y[yo + (bi * m + i) * n + j] = acc;
                     }
@@ -72,33 +70,13 @@ final class IntegerLinalg {
             int[] y = out[0].ints();
             int xo = in[0].offset(), wo = in[1].offset(), yo = out[0].offset();
             int zx = xzN == 0 ? 0 : (int) in[2].getLong(0);
-            int kk = s.kernelSize();
             for (int n = 0; n < s.n; n++) {
                 for (int co = 0; co < s.m; co++) {
-                    int g = co / s.mg;
                     int zw = wzN == 0 ? 0 : (int) in[3].getLong(wzN == 1 ? 0 : co);
                     for (int od = 0; od < s.od; od++) {
                         for (int oh = 0; oh < s.oh; oh++) {
                             for (int ow = 0; ow < s.ow; ow++) {
-                                int acc = 0;
-                                for (int ci = 0; ci < s.cg; ci++) {
-                                    int xc = xo + (n * s.c + g * s.cg + ci) * s.inPlane();
-                                    int wc = wo + (co * s.cg + ci) * kk;
-                                    for (int kd = 0; kd < s.kd; kd++) {
-                                        int id = od * s.sd - s.pd + kd * s.dd;
-                                        for (int kh = 0; kh < s.kh; kh++) {
-                                            int ih = oh * s.sh - s.ph + kh * s.dh;
-                                            for (int kw = 0; kw < s.kw; kw++) {
-                                                int iw = ow * s.sw - s.pw + kw * s.dw;
-                                                // Padding holds the zero point, i.e. contributes zero.
-                                                if (id < 0 || id >= s.d || ih < 0 || ih >= s.h || iw < 0 || iw >= s.w) continue;
-                                                int xv = at(x, xc + (id * s.h + ih) * s.w + iw, ux) - zx;
-                                                int wv = at(w, wc + (kd * s.kh + kh) * s.kw + kw, uw) - zw;
-                                                acc += xv * wv;
-                                            }
-                                        }
-                                    }
-                                }
+                                int acc = convAccumulate(s, x, xo, ux, zx, w, wo, uw, zw, n, co, od, oh, ow);
                                 y[yo + ((n * s.m + co) * s.od + od) * s.oh * s.ow + oh * s.ow + ow] = acc;
                             }
                         }
@@ -106,5 +84,34 @@ final class IntegerLinalg {
                 }
             }
         };
+    }
+
+    /**
+     * One output element of an integer convolution: the exact int32 sum of
+     * {@code (x - zx) * (w[co] - zw)} over output channel {@code co}'s window at (od, oh, ow) of image n.
+     * Padding holds the zero point, i.e. contributes zero. The reference loop of ConvInteger and
+     * QLinearConv.
+     */
+    public static int convAccumulate(ConvShape s, byte[] x, int xo, boolean ux, int zx, byte[] w, int wo, boolean uw, int zw,
+                                     int n, int co, int od, int oh, int ow) {
+        int g = co / s.mg, kk = s.kernelSize(), acc = 0;
+        for (int ci = 0; ci < s.cg; ci++) {
+            int xc = xo + (n * s.c + g * s.cg + ci) * s.inPlane();
+            int wc = wo + (co * s.cg + ci) * kk;
+            for (int kd = 0; kd < s.kd; kd++) {
+                int id = od * s.sd - s.pd + kd * s.dd;
+                for (int kh = 0; kh < s.kh; kh++) {
+                    int ih = oh * s.sh - s.ph + kh * s.dh;
+                    for (int kw = 0; kw < s.kw; kw++) {
+                        int iw = ow * s.sw - s.pw + kw * s.dw;
+                        if (id < 0 || id >= s.d || ih < 0 || ih >= s.h || iw < 0 || iw >= s.w) continue;
+                        int xv = QuantMath.at8(x, xc + (id * s.h + ih) * s.w + iw, ux) - zx;
+                        int wv = QuantMath.at8(w, wc + (kd * s.kh + kh) * s.kw + kw, uw) - zw;
+                        acc += xv * wv;
+                    }
+                }
+            }
+        }
+        return acc;
     }
 }

@@ -20,6 +20,9 @@ import dev.edgeopt.ir.DType;
 public final class QuantMath {
     private QuantMath() {}
 
+    /** Element i of an int8 or uint8 array (bit patterns in a byte[]) as an int, sign- or zero-extended. */
+    public static int at8(byte[] a, int i, boolean unsigned) { return unsigned ? a[i] & 0xFF : a[i]; }
+
     /** Smallest value of an integer quantized type. */
     public static long qmin(DType t) {
         return switch (t) {

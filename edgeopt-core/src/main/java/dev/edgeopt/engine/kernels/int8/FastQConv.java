@@ -5,6 +5,7 @@ import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
 import dev.edgeopt.engine.ThreadPool;
 import dev.edgeopt.engine.kernels.Activation;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.engine.kernels.conv.ConvShape;
 import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
 import dev.edgeopt.engine.kernels.gemm.GemmJob;
@@ -78,7 +79,7 @@ final class FastQConv implements Kernel {
         int maxW = 0;
         for (int c = 0; c < s.m; c++) {
             for (int i = 0; i < kg; i++) {
-                int v = QParams.at(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
+                int v = QuantMath.at8(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
                 wf[c * kg + i] = v;
                 maxW = Math.max(maxW, Math.abs(v));
             }

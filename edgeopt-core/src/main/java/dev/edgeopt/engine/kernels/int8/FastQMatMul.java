@@ -4,6 +4,7 @@ import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
 import dev.edgeopt.engine.ThreadPool;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.engine.kernels.gemm.GemmJob;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.tensor.Tensor;
@@ -46,7 +47,7 @@ final class FastQMatMul implements Kernel {
         int maxW = 0;
         for (int kk = 0; kk < k; kk++) {
             for (int j = 0; j < n; j++) {
-                int v = QParams.at(b.bytes(), b.offset() + (tb ? j * k + kk : kk * n + j), q.wUnsigned) - q.wZp[j];
+                int v = QuantMath.at8(b.bytes(), b.offset() + (tb ? j * k + kk : kk * n + j), q.wUnsigned) - q.wZp[j];
                 bf[kk * n + j] = v;
                 maxW = Math.max(maxW, Math.abs(v));
             }

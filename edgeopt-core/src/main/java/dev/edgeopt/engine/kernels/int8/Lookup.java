@@ -3,6 +3,7 @@ package dev.edgeopt.engine.kernels.int8;
 import dev.edgeopt.engine.Executor;
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.ir.Attribute;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Graph;
@@ -32,7 +33,7 @@ final class Lookup implements Kernel {
         DType xt = kc.inDtype(0);
         QParam in = QParam.of(kc, 1, 2, xt), out = QParam.of(kc, 3, 4, kc.outDtype(0));
         float[] xs = new float[256];
-        for (int b = 0; b < 256; b++) xs[b] = in.dequantize(QParam.at(new byte[] {(byte) b}, 0, in.unsigned()));
+        for (int b = 0; b < 256; b++) xs[b] = in.dequantize(QuantMath.at8(new byte[] {(byte) b}, 0, in.unsigned()));
         Graph g = new Graph("lut");
         List<Value> ins = new ArrayList<>();
         ins.add(g.addInput("x", TensorType.of(DType.FLOAT, 256)));

@@ -2,6 +2,7 @@ package dev.edgeopt.engine.kernels.int8;
 
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.tensor.Broadcast;
 import dev.edgeopt.tensor.Tensor;
 import java.util.Arrays;
@@ -63,10 +64,10 @@ final class QLinearBinary implements Kernel {
         byte[] p = new byte[1];
         for (int x = 0; x < 256; x++) {
             p[0] = (byte) x;
-            int qa = QParam.at(p, 0, pa.unsigned());
+            int qa = QuantMath.at8(p, 0, pa.unsigned());
             for (int z = 0; z < 256; z++) {
                 p[0] = (byte) z;
-                table[x << 8 | z] = (byte) apply(qa, QParam.at(p, 0, pb.unsigned()));
+                table[x << 8 | z] = (byte) apply(qa, QuantMath.at8(p, 0, pb.unsigned()));
             }
         }
     }

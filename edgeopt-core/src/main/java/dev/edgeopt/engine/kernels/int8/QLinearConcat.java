@@ -2,6 +2,7 @@ package dev.edgeopt.engine.kernels.int8;
 
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.tensor.Tensor;
 
 /**
@@ -36,7 +37,7 @@ final class QLinearConcat implements Kernel {
             Requantize.Multiplier m = Requantize.quantizeMultiplier((double) px.scale() / py.scale());
             byte[] t = new byte[256];
             for (int b = 0; b < 256; b++) {
-                int x = (QParam.at(new byte[] {(byte) b}, 0, px.unsigned()) - px.zeroPoint());
+                int x = (QuantMath.at8(new byte[] {(byte) b}, 0, px.unsigned()) - px.zeroPoint());
                 t[b] = (byte) Requantize.requantize(x, m.multiplier(), m.shift(), py.zeroPoint(), py.qmin(), py.qmax());
             }
             tables[k] = t;

@@ -3,6 +3,8 @@ package dev.edgeopt.engine.kernels.int8;
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.KernelRegistry;
+import dev.edgeopt.engine.kernels.IntegerLinalg;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.engine.kernels.conv.ConvShape;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.TensorType;
@@ -90,30 +92,12 @@ public final class QLinearKernels {
             int kk = s.kernelSize();
             for (int n = 0; n < s.n; n++) {
                 for (int co = 0; co < s.m; co++) {
-                    int g = co / s.mg, zw = q.wZp[co];
+                    int zw = q.wZp[co];
                     int b0 = bias == null ? 0 : bias.ints()[bias.offset() + co];
                     for (int od = 0; od < s.od; od++) {
                         for (int oh = 0; oh < s.oh; oh++) {
                             for (int ow = 0; ow < s.ow; ow++) {
-                                int acc = b0;
-                                for (int ci = 0; ci < s.cg; ci++) {
-                                    int xc = xo + (n * s.c + g * s.cg + ci) * s.inPlane();
-                                    int wc = wo + (co * s.cg + ci) * kk;
-                                    for (int kd = 0; kd < s.kd; kd++) {
-                                        int id = od * s.sd - s.pd + kd * s.dd;
-                                        for (int kh = 0; kh < s.kh; kh++) {
-                                            int ih = oh * s.sh - s.ph + kh * s.dh;
-                                            for (int kw = 0; kw < s.kw; kw++) {
-                                                int iw = ow * s.sw - s.pw + kw * s.dw;
-                                                // Padding holds the zero point, i.e. contributes zero.
-                                                if (id < 0 || id >= s.d || ih < 0 || ih >= s.h || iw < 0 || iw >= s.w) continue;
-                                                int xv = QParams.at(x, xc + (id * s.h + ih) * s.w + iw, q.xUnsigned) - q.xZp;
-                                                int wv = QParams.at(w, wc + (kd * s.kh + kh) * s.kw + kw, q.wUnsigned) - zw;
-                                                acc += xv * wv;
-                                            }
-                                        }
-                                    }
-                                }
+                                int acc = b0 + IntegerLinalg.convAccumulate(s, x, xo, q.xUnsigned, q.xZp, w, wo, q.wUnsigned, zw, n, co, od, oh, ow);
                                 int yi = ((n * s.m + co) * s.od + od) * s.oh * s.ow + oh * s.ow + ow;
                                 store(q, out[0], yi, acc, co);
                             }
@@ -165,8 +149,8 @@ public final class QLinearKernels {
                         int zb = q.wZp[j];
                         int acc = c == null ? 0 : c.ints()[c.offset() + i * cRow + j * cCol];
                         for (int kk = 0; kk < k; kk++) {
-                            int av = QParams.at(a, ao + (ta ? kk * m + i : i * k + kk), q.xUnsigned) - q.xZp;
-                            int bv = QParams.at(b, bo + (tb ? j * k + kk : kk * n + j), q.wUnsigned) - zb;
+                            int av = QuantMath.at8(a, ao + (ta ? kk * m + i : i * k + kk), q.xUnsigned) - q.xZp;
+                            int bv = QuantMath.at8(b, bo + (tb ? j * k + kk : kk * n + j), q.wUnsigned) - zb;
                             acc += av * bv;
                         }
                         store(q, out[0], (bi * m + i) * n + j, acc, j);

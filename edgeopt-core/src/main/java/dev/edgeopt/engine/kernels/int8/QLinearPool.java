@@ -2,6 +2,7 @@ package dev.edgeopt.engine.kernels.int8;
 
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.ops.PoolGeometry;
 import dev.edgeopt.tensor.Tensor;
 import jdk.incubator.vector.ByteVector;
@@ -98,7 +99,7 @@ final class QLinearPool {
                     for (int j = 0; j < ow; j++) {
                         int acc = 0, n = 0;
                         for (int r = h0[i]; r < h1[i]; r++) {
-                            for (int c = w0[j]; c < w1[j]; c++) acc += QParam.at(x, xp + r * w + c, u);
+                            for (int c = w0[j]; c < w1[j]; c++) acc += QuantMath.at8(x, xp + r * w + c, u);
                             n += w1[j] - w0[j];
                         }
                         int count = includePad ? hp[i] * wp[j] : n;

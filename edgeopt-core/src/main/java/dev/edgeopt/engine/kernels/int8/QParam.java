@@ -38,7 +38,4 @@ record QParam(float scale, int zeroPoint, boolean unsigned) {
         }
         return new QParam(scale, zp, t == DType.UINT8);
     }
-
-    /** Element i of an 8-bit array as an int (sign- or zero-extended). */
-    static int at(byte[] a, int i, boolean unsigned) { return unsigned ? a[i] & 0xFF : a[i]; }
 }

@@ -121,7 +121,4 @@ final class QParams {
             shift[c] = q.shift();
         }
     }
-
-    /** Activation value read as int: raw byte, unsigned when uint8. */
-    static int at(byte[] a, int i, boolean unsigned) { return unsigned ? a[i] & 0xFF : a[i]; }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgeopt.engine.Executor;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.ir.Attribute;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Graph;
@@ -197,7 +198,7 @@ class QLinearKernelsOrtTest {
                 byte[] a = g.feeds.get(0).bytes(), b = g.feeds.get(1).bytes();
                 boolean u = t == DType.UINT8;
                 for (int i = 0; i < 1000; i++) {
-                    assertTrue(out.bytes()[i] == (byte) k.apply(QParam.at(a, i, u), QParam.at(b, i, u)), "element " + i);
+                    assertTrue(out.bytes()[i] == (byte) k.apply(QuantMath.at8(a, i, u), QuantMath.at8(b, i, u)), "element " + i);
                 }
             }
         }
