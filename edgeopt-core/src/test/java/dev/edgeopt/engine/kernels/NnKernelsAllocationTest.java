@@ -1,7 +1,5 @@
 package dev.edgeopt.engine.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.KernelRegistry;
