@@ -300,7 +300,11 @@ public final class DepthwiseConv implements Kernel {
         }
     }
 
-    /** {@link #plane3x3} with 16 lanes, for rows of at least 32 outputs: half the loads and loop work per output. */
+    /**
+     * {@link #plane3x3} with 16 lanes, for rows of at least 32 outputs: half the loads and loop work per
+     * output. A copy rather than a species parameter because C2 compiles vector operations to
+     * instructions only when the species is a constant; a passed-in species boxes every vector.
+     */
     private static void plane3x3Wide(float[] pad, int po, int rowLen, int stepRow, int c0, int c1, int c2,
                                  float[] ya, int yo, int oh, int ow, float bias, float[] wa, int wo, float[] tail, boolean spill,
                                  float lo, float hi) {
