@@ -1,5 +1,7 @@
 package dev.edgeopt.engine.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.KernelRegistry;
