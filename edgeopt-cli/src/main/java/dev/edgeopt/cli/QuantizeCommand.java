@@ -158,7 +158,7 @@ final class QuantizeCommand implements Callable<Integer> {
         q.metadata().put("edgeopt.quant.source_sha256", sha256(source));
         q.metadata().put("edgeopt.quant.source", model.getFileName().toString());
         boolean static8 = !dynamic && wo == null;
-        byte[] bytes = OnnxExporter.toBytes(format.equals("qoperator") ? Int8Engine.qoperator(q) : q);
+        byte[] bytes = OnnxExporter.toBytesCompact(format.equals("qoperator") ? Int8Engine.qoperator(q) : q);
         AtomicFile.write(output, bytes);
         for (String w : r.warnings()) err.println("warning: " + w);
 

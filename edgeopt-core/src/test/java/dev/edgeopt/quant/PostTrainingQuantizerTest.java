@@ -2,6 +2,7 @@ package dev.edgeopt.quant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgeopt.EdgeoptException;
@@ -94,7 +95,13 @@ public class PostTrainingQuantizerTest {
                 assertEquals(DType.INT32, bdq.input(0).dtype());
                 Node xdq = n.input(0).producer();
                 float sIn = xdq.input(1).constant().getFloat(0);
-                for (int c = 0; c < ws.size(); c++) assertEquals(sIn * ws.getFloat(c), bdq.input(1).constant().getFloat(c), 0f);
+                // Per channel, the bias scale is not stored: it is Mul(input scale, weight scales).
+                Node mul = bdq.input(1).producer();
+                assertEquals("Mul", mul.opType());
+                assertSame(xdq.input(1), mul.input(0));
+                assertSame(wdq.input(1), mul.input(1));
+                Tensor bs = PostTrainingQuantizer.biasScale(bdq.input(1));
+                for (int c = 0; c < ws.size(); c++) assertEquals(sIn * ws.getFloat(c), bs.getFloat(c), 0f);
                 sawBias = true;
             }
         }

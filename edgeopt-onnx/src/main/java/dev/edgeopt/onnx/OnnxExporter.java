@@ -25,11 +25,19 @@ import java.util.Map;
 /**
  * {@link Graph} to ONNX ModelProto. Constants become initializers; every value's type is written
  * (inputs, outputs and value_info) so other runtimes and viewers see what edgeopt inferred.
+ *
+ * <p>{@link #toBytesCompact} is for files whose size is the point (quantized models): it leaves
+ * out what readers recompute. The types of intermediate values (value_info) go, since ONNX Runtime
+ * and {@link OnnxImporter} infer them from the inputs and initializers; so do the names of
+ * QuantizeLinear/DequantizeLinear nodes, which the tensor each produces already identifies
+ * (ONNX node names are optional; ORT and the importer name unnamed nodes themselves).
  */
 public final class OnnxExporter {
     private OnnxExporter() {}
 
-    public static ModelProto toProto(Graph g) {
+    public static ModelProto toProto(Graph g) { return toProto(g, false); }
+
+    static ModelProto toProto(Graph g, boolean compact) {
         ModelProto.Builder m = ModelProto.newBuilder()
                 .setIrVersion(irVersionFor(g))
                 .setProducerName(g.producerName() == null || g.producerName().isEmpty() ? "edgeopt" : g.producerName())
@@ -46,7 +54,7 @@ public final class OnnxExporter {
         for (Map.Entry<String, String> e : g.metadata().entrySet()) {
             m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
         }
-        m.setGraph(graphProto(g));
+        m.setGraph(graphProto(g, compact));
         return m.build();
     }
 
@@ -60,18 +68,22 @@ public final class OnnxExporter {
         return Math.max(ir, Math.min(g.irVersion(), 10));
     }
 
-    static GraphProto graphProto(Graph g) {
+    static GraphProto graphProto(Graph g) { return graphProto(g, false); }
+
+    static GraphProto graphProto(Graph g, boolean compact) {
         GraphProto.Builder b = GraphProto.newBuilder().setName(g.name());
         for (Value v : g.inputs()) b.addInput(valueInfo(v));
         for (Value v : g.initializers()) b.addInitializer(OnnxTensors.toProto(v.constant(), v.name()));
         for (Node n : g.nodes()) {
             NodeProto.Builder nb = NodeProto.newBuilder().setOpType(n.opType());
-            if (n.name() != null) nb.setName(n.name());
+            boolean qdq = n.domain().isEmpty() && (n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear"));
+            if (n.name() != null && !(compact && qdq)) nb.setName(n.name());
             if (!n.domain().isEmpty()) nb.setDomain(n.domain());
             for (Value v : n.inputs()) nb.addInput(v == null ? "" : v.name());
             for (Value v : n.outputs()) nb.addOutput(v.name());
             for (Map.Entry<String, Attribute> e : n.attributes().entrySet()) nb.addAttribute(attribute(e.getKey(), e.getValue()));
             b.addNode(nb);
+            if (compact) continue;
             for (Value v : n.outputs()) {
                 if (!g.isGraphOutput(v) && v.type() != null && !g.uses(v).isEmpty()) b.addValueInfo(valueInfo(v));
             }
@@ -129,6 +141,9 @@ public final class OnnxExporter {
     }
 
     public static byte[] toBytes(Graph g) { return toProto(g).toByteArray(); }
+
+    /** As {@link #toBytes}, without intermediate value types and Q/DQ node names (see the class comment). */
+    public static byte[] toBytesCompact(Graph g) { return toProto(g, true).toByteArray(); }
 
     /** Writes the model atomically (temporary file, then rename). */
     public static void save(Graph g, Path file) { AtomicFile.write(file, toBytes(g)); }

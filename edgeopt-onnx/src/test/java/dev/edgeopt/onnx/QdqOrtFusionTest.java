@@ -42,7 +42,7 @@ class QdqOrtFusionTest {
             for (boolean perChannel : new boolean[] {true, false}) {
                 PostTrainingQuantizer.Result r = PostTrainingQuantizer.quantize(PostTrainingQuantizerTest.model(arch), PostTrainingQuantizerTest.images(20, 3),
                         PostTrainingQuantizer.Options.defaults().withSamples(20).withPerChannel(perChannel));
-                Map<String, Integer> ops = ortOps(OnnxExporter.toBytes(r.qdq()), tmp.resolve(arch + perChannel + ".opt.onnx"));
+                Map<String, Integer> ops = ortOps(OnnxExporter.toBytesCompact(r.qdq()), tmp.resolve(arch + perChannel + ".opt.onnx"));
                 long convs = r.qdq().nodes().stream().filter(n -> n.opType().equals("Conv")).count();
                 assertEquals(convs, (long) ops.getOrDefault("QLinearConv", 0), arch + " per-channel " + perChannel + ": " + ops);
                 assertEquals(0, ops.getOrDefault("Conv", 0), arch + ": " + ops);
