@@ -29,8 +29,9 @@ import java.util.Map;
  * <p>{@link #toBytesCompact} is for files whose size is the point (quantized models): it leaves
  * out what readers recompute. The types of intermediate values (value_info) go, since ONNX Runtime
  * and {@link OnnxImporter} infer them from the inputs and initializers; so do the names of
- * QuantizeLinear/DequantizeLinear nodes, which the tensor each produces already identifies
- * (ONNX node names are optional; ORT and the importer name unnamed nodes themselves).
+ * QuantizeLinear/DequantizeLinear nodes, which the tensor each produces already identifies, and of
+ * nodes that compute from initializers only (the per-channel bias scale's Mul), which readers fold
+ * at load (ONNX node names are optional; ORT and the importer name unnamed nodes themselves).
  */
 public final class OnnxExporter {
     private OnnxExporter() {}
@@ -76,8 +77,7 @@ public final class OnnxExporter {
         for (Value v : g.initializers()) b.addInitializer(OnnxTensors.toProto(v.constant(), v.name()));
         for (Node n : g.nodes()) {
             NodeProto.Builder nb = NodeProto.newBuilder().setOpType(n.opType());
-            boolean qdq = n.domain().isEmpty() && (n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear"));
-            if (n.name() != null && !(compact && qdq)) nb.setName(n.name());
+            if (n.name() != null && !(compact && unnamedWhenCompact(n))) nb.setName(n.name());
             if (!n.domain().isEmpty()) nb.setDomain(n.domain());
             for (Value v : n.inputs()) nb.addInput(v == null ? "" : v.name());
             for (Value v : n.outputs()) nb.addOutput(v.name());
@@ -90,6 +90,14 @@ public final class OnnxExporter {
         }
         for (Value v : g.outputs()) b.addOutput(valueInfo(v));
         return b.build();
+    }
+
+    /** Q/DQ nodes, and nodes that compute from initializers only (folded by readers at load). */
+    private static boolean unnamedWhenCompact(Node n) {
+        if (n.domain().isEmpty() && (n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear"))) return true;
+        if (n.inputCount() == 0) return false;
+        for (Value v : n.inputs()) if (v != null && !v.isConstant()) return false;
+        return true;
     }
 
     static ValueInfoProto valueInfo(Value v) {
