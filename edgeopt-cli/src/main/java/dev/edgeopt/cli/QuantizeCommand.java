@@ -67,6 +67,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--per-tensor", description = "One weight scale per tensor instead of one per output channel.")
     boolean perTensor;
 
+    @Option(names = "--activations", defaultValue = "int8", paramLabel = "T",
+            description = {"Activation type: int8 (default, TFLite's) or uint8 (ONNX Runtime's on x86, where it converts int8 Q/DQ pairs to uint8",
+                "but skips a Q read by two branches; with int8 it then leaves residual nets' Convs in float)."})
+    String activations;
+
     @Option(names = "--bias-correction", description = "Correct each Conv/Gemm bias by the mean shift quantization causes on calibration samples.")
     boolean biasCorrection;
 
@@ -121,6 +126,11 @@ final class QuantizeCommand implements Callable<Integer> {
             default -> throw new EdgeoptException("--weights-only is fp16 or int8, not " + weightsOnly);
         };
         if (dynamic && wo != null) throw new EdgeoptException("--dynamic and --weights-only exclude each other");
+        dev.edgeopt.ir.DType activationType = switch (activations) {
+            case "int8" -> dev.edgeopt.ir.DType.INT8;
+            case "uint8" -> dev.edgeopt.ir.DType.UINT8;
+            default -> throw new EdgeoptException("--activations is int8 or uint8, not " + activations);
+        };
         if (!format.equals("qdq") && !format.equals("qoperator")) throw new EdgeoptException("--format is qdq or qoperator, not " + format);
         if (format.equals("qoperator") && (dynamic || weightsOnly != null)) throw new EdgeoptException("--format qoperator applies to static int8 quantization, not --dynamic or --weights-only");
         int threads = threadsOption.get();
@@ -144,7 +154,7 @@ final class QuantizeCommand implements Callable<Integer> {
             calibrated = Math.min(calibSamples, train.size());
             err.printf(Locale.ROOT, "calibrating on %d samples of %s (%s)%n", calibrated, train.name(), m);
             err.flush();
-            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, dev.edgeopt.ir.DType.INT8, biasCorrection, cle);
+            PostTrainingQuantizer.Options o = new PostTrainingQuantizer.Options(m, percentile, !perTensor, calibSamples, seed, threads, activationType, biasCorrection, cle);
             if (maxAccuracyDrop != null) {
                 MixedPrecision.Outcome mo = MixedPrecision.quantize(g, train, o, maxAccuracyDrop, valSamples);
                 r = mo.result();

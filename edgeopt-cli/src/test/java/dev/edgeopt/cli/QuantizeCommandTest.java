@@ -111,6 +111,9 @@ class QuantizeCommandTest {
         r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--method", "median");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown calibration method"), r.err());
+        r = CliTest.cli("quantize", m.toString(), "-o", tmp.resolve("x.onnx").toString(), "--activations", "int4");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--activations is int8 or uint8"), r.err());
     }
 
     /** A data directory with train/ and test/ parts holding the same x.npy (n samples) and labels. */

@@ -36,7 +36,7 @@ import java.util.Set;
  *       per output channel by default, behind a DequantizeLinear with that channel's axis;</li>
  *   <li>biases: int32 with scale {@code s_in * s_w[c]} and zero point 0, so the integer kernel adds
  *       them to its accumulator unscaled;</li>
- *   <li>activations: int8 asymmetric, one QuantizeLinear/DequantizeLinear pair per tensor, with
+ *   <li>activations: int8 (or uint8) asymmetric, one QuantizeLinear/DequantizeLinear pair per tensor, with
  *       ranges calibrated by the Java engine. A Relu/Clip that alone consumes a Conv/Gemm/Add
  *       output is fused: only its output is quantized, as TFLite's fused activations do. Data
  *       movement (Reshape, Flatten, MaxPool...) keeps its input's parameters, so it stays exact.</li>
@@ -60,6 +60,8 @@ public final class PostTrainingQuantizer {
         public Options withThreads(int t) { return new Options(method, percentile, perChannel, samples, seed, t, activationType, biasCorrection, crossLayerEqualization); }
 
         public Options withBiasCorrection(boolean b) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, b, crossLayerEqualization); }
+
+        public Options withActivationType(DType t) { return new Options(method, percentile, perChannel, samples, seed, threads, t, biasCorrection, crossLayerEqualization); }
 
         public Options withCrossLayerEqualization(boolean c) { return new Options(method, percentile, perChannel, samples, seed, threads, activationType, biasCorrection, c); }
     }
@@ -273,6 +275,8 @@ public final class PostTrainingQuantizer {
             Node producer = v.producer();
             String nb = producer != null && producer.outputCount() == 1 && !isOut ? producer.name() : base;
             Value scale = scales.computeIfAbsent(Float.floatToIntBits(p.scale()), k -> g.addInitializer(g.uniqueName(nb + ".s"), Tensor.of(new float[] {p.scale()})));
+            // Written even when it is uint8 0, ONNX's default: without it ONNX Runtime 1.23's
+            // optimizer fails on the model ("two nodes with same node name").
             Value zp = zeroPoints.computeIfAbsent(p.dtype() + "/" + p.zeroPoint(), k -> g.addInitializer(
                     g.uniqueName("zp" + (p.dtype() == DType.INT8 ? "" : p.dtype().toString().toLowerCase(Locale.ROOT)) + "_"
                             + (p.zeroPoint() < 0 ? "m" + -p.zeroPoint() : p.zeroPoint())), zeroPoint(p)));

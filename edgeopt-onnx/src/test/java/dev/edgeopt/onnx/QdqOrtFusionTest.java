@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.edgeopt.ir.DType;
 import dev.edgeopt.onnx.proto.OnnxProto;
+import dev.edgeopt.quant.Int8Engine;
 import dev.edgeopt.quant.PostTrainingQuantizer;
 import dev.edgeopt.quant.PostTrainingQuantizerTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -38,15 +41,26 @@ class QdqOrtFusionTest {
 
     @Test
     void ortFusesEveryQuantizedConvAndGemm() throws Exception {
-        for (String arch : new String[] {"cnn", "dscnn"}) {
-            for (boolean perChannel : new boolean[] {true, false}) {
-                PostTrainingQuantizer.Result r = PostTrainingQuantizer.quantize(PostTrainingQuantizerTest.model(arch), PostTrainingQuantizerTest.images(20, 3),
-                        PostTrainingQuantizer.Options.defaults().withSamples(20).withPerChannel(perChannel));
-                Map<String, Integer> ops = ortOps(OnnxExporter.toBytesCompact(r.qdq()), tmp.resolve(arch + perChannel + ".opt.onnx"));
-                long convs = r.qdq().nodes().stream().filter(n -> n.opType().equals("Conv")).count();
-                assertEquals(convs, (long) ops.getOrDefault("QLinearConv", 0), arch + " per-channel " + perChannel + ": " + ops);
-                assertEquals(0, ops.getOrDefault("Conv", 0), arch + ": " + ops);
-                assertEquals(0, ops.getOrDefault("Gemm", 0), arch + ": " + ops);
+        check("cnn", DType.INT8);
+        check("dscnn", DType.INT8);
+        // A value read by a Conv and by a residual Add: with int8 activations ORT's x86 int8->uint8
+        // pass skips its Q (two DQ readers after ORT duplicates the DQ) and 6 of 9 Convs stay
+        // float; with uint8 activations there is nothing to convert and every group fuses.
+        check("resnet8", DType.UINT8);
+    }
+
+    private void check(String arch, DType activations) throws Exception {
+        for (boolean perChannel : new boolean[] {true, false}) {
+            PostTrainingQuantizer.Result r = PostTrainingQuantizer.quantize(PostTrainingQuantizerTest.model(arch), PostTrainingQuantizerTest.images(20, 3),
+                    PostTrainingQuantizer.Options.defaults().withSamples(20).withPerChannel(perChannel).withActivationType(activations));
+            String what = arch + " " + activations + " per-channel " + perChannel;
+            Map<String, Integer> ops = ortOps(OnnxExporter.toBytesCompact(r.qdq()), tmp.resolve(arch + perChannel + ".opt.onnx"));
+            Map<String, Integer> before = r.qdq().opHistogram();
+            assertEquals(before.get("Conv"), ops.getOrDefault("QLinearConv", 0), what + ": " + ops);
+            assertEquals(before.getOrDefault("Add", 0), ops.getOrDefault("QLinearAdd", 0), what + ": " + ops);
+            assertEquals(0, ops.getOrDefault("Conv", 0) + ops.getOrDefault("Gemm", 0) + ops.getOrDefault("Add", 0) + ops.getOrDefault("Mul", 0), what + ": " + ops);
+            try (Int8Engine e = new Int8Engine(r.qdq(), 1)) {
+                assertEquals(List.of(), e.floatOps(), what);
             }
         }
     }
