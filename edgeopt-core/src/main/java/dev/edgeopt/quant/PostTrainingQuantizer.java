@@ -278,7 +278,7 @@ public final class PostTrainingQuantizer {
             // Written even when it is uint8 0, ONNX's default: without it ONNX Runtime 1.23's
             // optimizer fails on the model ("two nodes with same node name").
             Value zp = zeroPoints.computeIfAbsent(p.dtype() + "/" + p.zeroPoint(), k -> g.addInitializer(
-                    g.uniqueName("zp" + (p.dtype() == DType.INT8 ? "" : p.dtype().toString().toLowerCase(Locale.ROOT)) + "_"
+                    g.uniqueName("zp" + (p.dtype() == DType.INT8 ? "" : p.dtype() == DType.UINT8 ? "u8" : p.dtype().toString().toLowerCase(Locale.ROOT)) + "_"
                             + (p.zeroPoint() < 0 ? "m" + -p.zeroPoint() : p.zeroPoint())), zeroPoint(p)));
             Node anchor = v.producer();
             int at = anchor == null ? 0 : g.nodes().indexOf(anchor) + 1;
