@@ -99,6 +99,20 @@ class QuantizeCommandTest {
         assertEquals(1, h.getOrDefault("QuantizeLinear", 0), h.toString());
     }
 
+    @Test void uint8ActivationsAreWrittenAndRunInBothEngines() throws Exception {
+        Path m = tmp.resolve("resnet8.onnx"), out = tmp.resolve("resnet8.u8.onnx");
+        OnnxExporter.save(Architectures.build("resnet8", new int[] {1, 28, 28}, 10, 0.5, 3), m);
+        CliTest.Result r = CliTest.cli("quantize", m.toString(), "-o", out.toString(), "--activations", "uint8", "--calib-samples", "30",
+                "--eval-samples", "40", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        assertEquals("integer-only", j.get("java_engine").asText(), j.toString());
+        assertTrue(j.get("argmax_agreement").asDouble() >= 0.95, j.toString());
+        Graph q = OnnxImporter.load(out);
+        assertEquals("uint8 asymmetric", q.metadata().get("edgeopt.quant.activations"));
+        for (var n : q.nodes()) if (n.opType().equals("QuantizeLinear")) assertEquals(dev.edgeopt.ir.DType.UINT8, n.output(0).dtype(), n.describe());
+    }
+
     @Test void badFormatsAndMethodsAreOneLineErrors() throws Exception {
         Path m = tmp.resolve("mlp.onnx");
         OnnxExporter.save(Architectures.build("mlp", new int[] {1, 28, 28}, 10, 0.25, 3), m);
