@@ -50,6 +50,9 @@ public final class Pipelines {
         p.add(new FoldPad());
         // Activation fusion last: every fold above matches plain Conv/Gemm, not the fused ops.
         p.add(new FuseActivation());
+        // Whole MobileNetV2 blocks last: the pattern is the fused convs above (BN folded, Relu6 in
+        // FusedConv), and nothing after this matches inside a block.
+        p.add(new FuseInvertedResidual());
         p.add(new EliminateDeadCode());
         return new PassManager(p);
     }
@@ -67,6 +70,7 @@ public final class Pipelines {
         for (Pass p : List.of(new RemoveNoOps(), new FoldConstants(), new EliminateDeadCode(), new CollapseTransposes(),
                 new CollapseReshapes(), new FuseHardSwish(), new FuseLayerNorm(), new FuseGelu(), new MatMulAddToGemm(),
                 new FoldBatchNorm(), new FoldBiasAdd(), new FoldChannelScale(), new FoldPad(), new FuseActivation(),
+                new FuseInvertedResidual(),
                 new LowerToStandardOnnx(), new LowerQdq())) {
             m.put(p.name(), p);
         }

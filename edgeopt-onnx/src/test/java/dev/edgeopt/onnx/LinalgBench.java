@@ -218,6 +218,55 @@ class LinalgBench {
     }
 
     /**
+     * Each InvertedResidual block of the optimized mobilenet_v2 as a one-node model against the
+     * same block unfused (Conv/FusedConv chain on the engine's arena), runs alternating, min and
+     * median of each: what the banded kernel saves per block. {@code -Dedgeopt.irblock.bandBytes}
+     * changes the band size.
+     */
+    @Test
+    void mobilenetBlocks() {
+        Graph g = dev.edgeopt.passes.Pipelines.engine(dev.edgeopt.passes.Pipelines.Level.ALL)
+                .run(OnnxImporter.load(TestPaths.sharedModel("mobilenet_v2.onnx"))).graph();
+        int reps = Integer.getInteger("bench.reps", 200);
+        double sumF = 0, sumU = 0;
+        for (Node n : g.nodes()) {
+            if (!n.opType().equals(dev.edgeopt.ops.FusedOps.INVERTED_RESIDUAL)) continue;
+            Graph b = new Graph("block");
+            b.opsetImports().putAll(g.opsetImports());
+            Value x = b.addInput("x", n.input(0).type());
+            List<Value> ins = new ArrayList<>();
+            ins.add(x);
+            for (int i = 1; i < n.inputCount(); i++) ins.add(n.hasInput(i) ? b.addInitializer("w" + i, n.input(i).constant()) : null);
+            Node c = b.insertNode(0, n.opType(), n.domain(), "block", ins, List.of("y"));
+            for (var e : n.attributes().entrySet()) c.setAttr(e.getKey(), e.getValue());
+            c.output(0).setType(n.output(0).type());
+            b.addOutput(c.output(0));
+            Graph u = b.copy();
+            dev.edgeopt.ops.FusedOps.unfuse(u);
+            ShapeInference.annotate(u, null);
+            Tensor in = random(n.input(0).shape().toIntArray(), 5);
+            long[][] t = new long[2][reps];
+            try (Executor ef = new Executor(b, THREADS); Executor eu = new Executor(u, THREADS)) {
+                Executor[] ex = {ef, eu};
+                for (int it = -reps / 2; it < reps; it++) {
+                    for (int e = 0; e < 2; e++) {
+                        long s0 = System.nanoTime();
+                        ex[e].run(in);
+                        if (it >= 0) t[e][it] = System.nanoTime() - s0;
+                    }
+                }
+            }
+            for (long[] a : t) Arrays.sort(a);
+            sumF += t[0][0] / 1e6;
+            sumU += t[1][0] / 1e6;
+            System.out.printf("  %-34s fused min %6.3f med %6.3f | unfused min %6.3f med %6.3f ms  (%.2fx)%n",
+                    n.input(0).shape() + "->" + n.output(0).shape(), t[0][0] / 1e6, t[0][reps / 2] / 1e6, t[1][0] / 1e6, t[1][reps / 2] / 1e6,
+                    t[1][0] / (double) t[0][0]);
+        }
+        System.out.printf("blocks: fused %.3f ms, unfused %.3f ms (sum of minima, %d thread(s))%n", sumF, sumU, THREADS);
+    }
+
+    /**
      * mobilenet_v2 in the Java engine and in ONNX Runtime, one run of each in turn
      * ({@code -Dbench.reps}, default 300, after as many warm-up pairs), so both see the same
      * machine load: min and median wall time and calling-thread CPU time of each, and their

@@ -1,0 +1,254 @@
+package dev.edgeopt.engine.kernels.conv;
+
+import dev.edgeopt.engine.Kernel;
+import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.Scratch;
+import dev.edgeopt.engine.ThreadPool;
+import dev.edgeopt.engine.kernels.Activation;
+import dev.edgeopt.engine.kernels.gemm.SerialGemm;
+import dev.edgeopt.engine.kernels.gemm.Sgemm;
+import dev.edgeopt.ir.DType;
+import dev.edgeopt.ops.ConvGeometry;
+import dev.edgeopt.ops.FusedOps;
+import dev.edgeopt.tensor.Tensor;
+import java.util.function.IntConsumer;
+
+/**
+ * The {@value FusedOps#DOMAIN} {@code InvertedResidual} block (MobileNetV2): an optional 1x1
+ * expansion with a clamp, a 3x3 depthwise conv with a clamp, a linear 1x1 projection and an
+ * optional residual add of the block's input, computed in bands of output rows. Per band, the
+ * expansion writes only the input rows the band's depthwise window reads into a scratch slab
+ * sized for L2, the depthwise conv reads it into a band of its output (also in scratch), and the
+ * projection writes the band's rows of the block output. The expanded and depthwise tensors (4.8
+ * MB at MobileNetV2's first expansion) are never written whole: that round trip is what the
+ * unfused layers spend most of their time on at 112x112 and 56x56.
+ *
+ * <p>Bands are split over the pool in contiguous runs; inside a run each band keeps the expanded
+ * rows it shares with the previous band (two rows at stride 1, one at stride 2) instead of
+ * computing them again, so only the first band of each run recomputes its halo. The arithmetic
+ * is that of the unfused kernels ({@link GemmConv}'s packed GEMM with its register epilogue,
+ * {@link DepthwiseConv}'s 3x3 kernels); only the residual is added before the projection's bias
+ * rather than after it (one rounding apart).
+ */
+public final class InvertedResidual implements Kernel {
+    /** Input indices: X, expansion weight and bias (absent without expansion), depthwise, projection. */
+    public static final int X = 0, W_EXPAND = 1, B_EXPAND = 2, W_DW = 3, B_DW = 4, W_PROJECT = 5, B_PROJECT = 6;
+    /**
+     * Scratch bytes a band's slabs (expanded rows, depthwise rows, packed projection input) may
+     * take. Measured (LinalgBench#mobilenetBlocks): bands sized for the 1 MB L2 were slower than
+     * whole-plane bands on this machine (its 32 MB L3 holds the unbanded tensors, and each band
+     * repeats per-channel setup and ragged GEMM panels), so bands are large and mostly split the
+     * work between threads.
+     */
+    static final long BAND_BYTES = Long.getLong("edgeopt.irblock.bandBytes", 4L << 20);
+    private static final int SPARE = PaddedPlane.SPARE;
+
+    private final int n, cin, mid, cout, h, w, oh, ow;
+    private final boolean expand, residual;
+    private final ConvShape dw;
+    private final PaddedPlane[] planes; // fill geometry of each band
+    private final int band, bands, tasks, cap, rowLen, padRows;
+    private final int[] colOff;
+    private final float[] wExpand, wDw, wProject, bDw;
+    private final float dLo, dHi;
+    private final SerialGemm[] gemms;
+    private final Sgemm.Epilogue[] epExpand, epProject;
+    private final float[][] tails;
+    private final Scratch.Ref eBuf, padBuf, dBuf;
+    private final int eSize, padSize, dSize;
+    private final ThreadPool pool;
+    private final IntConsumer body = this::task;
+    private Tensor x, y;
+
+    public InvertedResidual(KernelContext kc) {
+        for (int i = 0; i < kc.inputCount(); i++) {
+            if (kc.hasInput(i) && kc.inDtype(i) != DType.FLOAT) throw kc.fail("InvertedResidual supports float32 only, input " + i + " is " + kc.inDtype(i));
+        }
+        if (!kc.hasInput(W_DW) || !kc.hasInput(W_PROJECT)) throw kc.fail("needs depthwise and projection weights (inputs 3 and 5)");
+        int[] xs = kc.inShape(X);
+        if (xs.length != 4) throw kc.fail("input must be 4-D [N, C, H, W], got rank " + xs.length);
+        n = xs[0];
+        cin = xs[1];
+        h = xs[2];
+        w = xs[3];
+        expand = kc.hasInput(W_EXPAND);
+        Tensor we = expand ? constant(kc, W_EXPAND) : null, wd = constant(kc, W_DW), wp = constant(kc, W_PROJECT);
+        mid = expand ? we.dim(0) : cin;
+        if (expand && (we.rank() != 4 || we.dim(1) != cin || we.dim(2) != 1 || we.dim(3) != 1)) {
+            throw kc.fail("expansion weight " + java.util.Arrays.toString(we.shape()) + " is not [M, " + cin + ", 1, 1]");
+        }
+        if (wd.rank() != 4 || wd.dim(0) != mid || wd.dim(1) != 1 || wd.dim(2) != 3 || wd.dim(3) != 3) {
+            throw kc.fail("depthwise weight " + java.util.Arrays.toString(wd.shape()) + " is not [" + mid + ", 1, 3, 3]");
+        }
+        cout = wp.dim(0);
+        if (wp.rank() != 4 || wp.dim(1) != mid || wp.dim(2) != 1 || wp.dim(3) != 1) {
+            throw kc.fail("projection weight " + java.util.Arrays.toString(wp.shape()) + " is not [N, " + mid + ", 1, 1]");
+        }
+        ConvGeometry g;
+        try {
+            g = ConvGeometry.conv(kc.node(), new long[] {h, w}, new long[] {3, 3});
+        } catch (ConvGeometry.Invalid e) {
+            throw kc.fail(e.getMessage());
+        }
+        dw = ConvShape.depthwise(kc, g, new int[] {n, mid, h, w});
+        if (dw.dh != 1 || dw.dw != 1) throw kc.fail("depthwise dilations must be 1");
+        if (dw.sh != dw.sw || dw.sh > 2) throw kc.fail("depthwise strides must be 1 or 2 on both axes");
+        oh = dw.oh;
+        ow = dw.ow;
+        residual = kc.attrInt("residual", 0) != 0;
+        if (residual && (cout != cin || oh != h || ow != w)) {
+            throw kc.fail("residual needs the output shape of the input: " + cin + "x" + h + "x" + w + " vs " + cout + "x" + oh + "x" + ow);
+        }
+        float[] eb = clamp(kc, "expand"), db = clamp(kc, "depthwise");
+        dLo = db[0];
+        dHi = db[1];
+        pool = kc.pool();
+
+        wExpand = expand ? packed(we, mid, cin) : null;
+        wProject = packed(wp, cout, mid);
+        wDw = new float[mid * 9];
+        System.arraycopy(wd.floats(), wd.offset(), wDw, 0, wDw.length);
+        bDw = new float[mid];
+        if (kc.hasInput(B_DW)) copyBias(kc, B_DW, bDw);
+
+        // Band height: the slabs of one band (expanded rows, depthwise rows and their packed copy
+        // for the projection) within BAND_BYTES, and at least one band per thread.
+        long perRow = 4L * mid * ((long) dw.sh * w + 2L * ow);
+        int b = (int) Math.max(1, Math.min(oh, BAND_BYTES / perRow));
+        b = Math.min(b, Math.max(1, (oh + kc.threads() - 1) / kc.threads()));
+        band = b;
+        bands = (oh + band - 1) / band;
+        tasks = Math.max(1, Math.min(kc.threads(), n * bands));
+        cap = Math.min(h, (band - 1) * dw.sh + dw.kh);
+        planes = new PaddedPlane[bands];
+        for (int i = 0; i < bands; i++) {
+            int o0 = i * band, o1 = Math.min(oh, o0 + band);
+            int top = o0 * dw.sh - dw.ph, lo = Math.max(0, top), hi = Math.min(h, (o1 - 1) * dw.sh - dw.ph + dw.kh);
+            planes[i] = new PaddedPlane(dw.rows(hi - lo, lo - top, o1 - o0));
+        }
+        rowLen = planes[0].rowLen;
+        colOff = planes[0].colOff;
+        padRows = (band - 1) * dw.sh + dw.kh;
+        eSize = expand ? mid * cap * w + SPARE : 0;
+        padSize = padRows * rowLen + SPARE;
+        dSize = mid * band * ow + SPARE;
+        eBuf = expand ? kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, eSize)) : null;
+        padBuf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, padSize));
+        dBuf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, dSize));
+        gemms = new SerialGemm[tasks];
+        epExpand = new Sgemm.Epilogue[tasks];
+        epProject = new Sgemm.Epilogue[tasks];
+        tails = new float[tasks][SPARE];
+        float[] be = null, bp = null;
+        if (expand && kc.hasInput(B_EXPAND)) copyBias(kc, B_EXPAND, be = new float[mid]);
+        if (kc.hasInput(B_PROJECT)) copyBias(kc, B_PROJECT, bp = new float[cout]);
+        for (int t = 0; t < tasks; t++) {
+            gemms[t] = new SerialGemm();
+            epExpand[t] = new Sgemm.Epilogue();
+            epExpand[t].setActivation(Activation.CLIP, eb[0], eb[1]);
+            epExpand[t].rowBias = be;
+            epProject[t] = new Sgemm.Epilogue();
+            epProject[t].rowBias = bp;
+        }
+    }
+
+    private static Tensor constant(KernelContext kc, int i) {
+        Tensor t = kc.constant(i);
+        if (t == null) throw kc.fail("input " + i + " (a weight) must be constant");
+        return t;
+    }
+
+    private static void copyBias(KernelContext kc, int i, float[] dst) {
+        Tensor t = constant(kc, i);
+        if (t.size() != dst.length) throw kc.fail("bias input " + i + " has " + t.size() + " elements, expected " + dst.length);
+        System.arraycopy(t.floats(), t.offset(), dst, 0, dst.length);
+    }
+
+    private static float[] packed(Tensor wt, int m, int k) {
+        float[] p = new float[Sgemm.packedASize(m, k)];
+        Sgemm.packA(wt.floats(), wt.offset(), k, 1, m, k, 1f, p, 0);
+        return p;
+    }
+
+    /** The clamp bounds of {@code <stage>_activation} (none, Relu or Clip with its params). */
+    private static float[] clamp(KernelContext kc, String stage) {
+        String a = kc.attrString(stage + "_activation", "");
+        float[] p = kc.attrFloats(stage + "_activation_params", new float[0]);
+        return switch (a) {
+            case "" -> new float[] {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
+            case "Relu" -> new float[] {0f, Float.POSITIVE_INFINITY};
+            case "Clip" -> new float[] {p.length > 0 ? p[0] : Float.NEGATIVE_INFINITY, p.length > 1 ? p[1] : Float.POSITIVE_INFINITY};
+            default -> throw kc.fail(stage + "_activation '" + a + "' is not supported (none, Relu or Clip)");
+        };
+    }
+
+    /** Output rows per band (for tests and benchmarks). */
+    public int bandRows() { return band; }
+
+    @Override public void run(Tensor[] in, Tensor[] out) {
+        x = in[X];
+        y = out[0];
+        pool.parallelFor(tasks, body);
+        x = y = null;
+    }
+
+    private void task(int t) {
+        int items = n * bands, per = (items + tasks - 1) / tasks;
+        int i0 = t * per, i1 = Math.min(items, i0 + per);
+        float[] xa = x.floats(), ya = y.floats();
+        float[] ea = expand ? eBuf.floats() : null, pad = padBuf.floats(), da = dBuf.floats();
+        int eo = expand ? eBuf.offset() + t * eSize : 0, po = padBuf.offset() + t * padSize, dOff = dBuf.offset() + t * dSize;
+        SerialGemm gemm = gemms[t];
+        int plane = h * w, oPlane = oh * ow, eStride = cap * w;
+        int prevLo = 0, prevHi = 0;
+        for (int it = i0; it < i1; it++) {
+            int img = it / bands, bi = it % bands;
+            int o0 = bi * band, o1 = Math.min(oh, o0 + band), nb = o1 - o0;
+            int top = o0 * dw.sh - dw.ph, lo = Math.max(0, top), hi = Math.min(h, (o1 - 1) * dw.sh - dw.ph + dw.kh);
+            int xImg = x.offset() + img * cin * plane;
+            float[] src;
+            int srcOff, srcStride;
+            if (expand) {
+                // Expanded rows [lo, hi) at rows [0, hi - lo) of each channel's slab; rows the
+                // previous band of this run computed are moved down, not recomputed.
+                int keep = it > i0 && bi > 0 && prevHi > lo ? prevHi - lo : 0;
+                if (keep > 0 && lo > prevLo) {
+                    for (int m = 0; m < mid; m++) {
+                        int c = eo + m * eStride;
+                        System.arraycopy(ea, c + (lo - prevLo) * w, ea, c, keep * w);
+                    }
+                }
+                int first = lo + keep;
+                if (first < hi) {
+                    gemm.gemmPackedAEp(mid, (hi - first) * w, cin, wExpand, 0, xa, xImg + first * w, plane,
+                            ea, eo + keep * w, eStride, false, epExpand[t]);
+                }
+                prevLo = lo;
+                prevHi = hi;
+                src = ea;
+                srcOff = eo;
+                srcStride = eStride;
+            } else {
+                src = xa;
+                srcOff = xImg + lo * w;
+                srcStride = plane;
+            }
+            // Depthwise: the padding positions are the same for every channel of a band.
+            PaddedPlane pp = planes[bi];
+            java.util.Arrays.fill(pad, po, po + pp.size(), 0f);
+            for (int m = 0; m < mid; m++) {
+                pp.fill(src, srcOff + m * srcStride, pad, po);
+                // Stores past a channel's band land on the next channel's, computed after it, or
+                // on the slab's spare floats.
+                DepthwiseConv.plane3x3Any(pad, po, rowLen, colOff, dw.sh, dw.sw, nb, ow, da, dOff + m * nb * ow,
+                        bDw[m], wDw, m * 9, tails[t], true, dLo, dHi);
+            }
+            // Projection into the band's rows of the output, on top of the input when residual.
+            int yo = y.offset() + img * cout * oPlane + o0 * ow;
+            if (residual) {
+                for (int c = 0; c < cout; c++) System.arraycopy(xa, xImg + c * plane + o0 * w, ya, yo + c * oPlane, nb * ow);
+            }
+            gemm.gemmPackedAEp(cout, nb * ow, mid, wProject, 0, da, dOff, nb * ow, ya, yo, oPlane, residual, epProject[t]);
+        }
+    }
+}
