@@ -38,9 +38,10 @@ public final class InvertedResidual implements Kernel {
      * take. Measured (LinalgBench#mobilenetBlocks): bands sized for the 1 MB L2 were slower than
      * whole-plane bands on this machine (its 32 MB L3 holds the unbanded tensors, and each band
      * repeats per-channel setup and ragged GEMM panels), so bands are large and mostly split the
-     * work between threads.
+     * work between threads. Read when a kernel is created, so tests can force many small bands.
      */
-    static final long BAND_BYTES = Long.getLong("edgeopt.irblock.bandBytes", 4L << 20);
+    public static final String BAND_BYTES_PROPERTY = "edgeopt.irblock.bandBytes";
+    static final long DEFAULT_BAND_BYTES = 4L << 20;
     private static final int SPARE = PaddedPlane.SPARE;
 
     private final int n, cin, mid, cout, h, w, oh, ow;
@@ -114,7 +115,7 @@ public final class InvertedResidual implements Kernel {
         // Band height: the slabs of one band (expanded rows, depthwise rows and their packed copy
         // for the projection) within BAND_BYTES, and at least one band per thread.
         long perRow = 4L * mid * ((long) dw.sh * w + 2L * ow);
-        int b = (int) Math.max(1, Math.min(oh, BAND_BYTES / perRow));
+        int b = (int) Math.max(1, Math.min(oh, Long.getLong(BAND_BYTES_PROPERTY, DEFAULT_BAND_BYTES) / perRow));
         b = Math.min(b, Math.max(1, (oh + kc.threads() - 1) / kc.threads()));
         band = b;
         bands = (oh + band - 1) / band;
@@ -181,9 +182,6 @@ public final class InvertedResidual implements Kernel {
             default -> throw kc.fail(stage + "_activation '" + a + "' is not supported (none, Relu or Clip)");
         };
     }
-
-    /** Output rows per band (for tests and benchmarks). */
-    public int bandRows() { return band; }
 
     @Override public void run(Tensor[] in, Tensor[] out) {
         x = in[X];
