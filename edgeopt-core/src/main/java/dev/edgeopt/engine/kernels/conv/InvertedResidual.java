@@ -48,15 +48,18 @@ public final class InvertedResidual implements Kernel {
     private final boolean expand, residual;
     private final ConvShape dw;
     private final PaddedPlane[] planes; // fill geometry of each band
-    private final int band, bands, tasks, cap, rowLen, padRows;
+    private final int band, bands, tasks, rowLen, padRows;
     private final int[] colOff;
+    /** Positions of a padded row that hold no input (padding, or columns no output reads). */
+    private final int[] padPos;
     private final float[] wExpand, wDw, wProject, bDw;
     private final float dLo, dHi;
     private final SerialGemm[] gemms;
     private final Sgemm.Epilogue[] epExpand, epProject;
     private final float[][] tails;
-    private final Scratch.Ref eBuf, padBuf, dBuf;
-    private final int eSize, padSize, dSize;
+    private final Scratch.Ref eBuf, xBuf, padBuf, dBuf;
+    /** Floats per channel plane of the padded slabs, per task's depthwise output slab. */
+    private final int plane, dSize;
     private final ThreadPool pool;
     private final IntConsumer body = this::task;
     private Tensor x, y;
@@ -120,21 +123,31 @@ public final class InvertedResidual implements Kernel {
         band = b;
         bands = (oh + band - 1) / band;
         tasks = Math.max(1, Math.min(kc.threads(), n * bands));
-        cap = Math.min(h, (band - 1) * dw.sh + dw.kh);
         planes = new PaddedPlane[bands];
         for (int i = 0; i < bands; i++) {
             int o0 = i * band, o1 = Math.min(oh, o0 + band);
             int top = o0 * dw.sh - dw.ph, lo = Math.max(0, top), hi = Math.min(h, (o1 - 1) * dw.sh - dw.ph + dw.kh);
             planes[i] = new PaddedPlane(dw.rows(hi - lo, lo - top, o1 - o0));
         }
-        rowLen = planes[0].rowLen;
-        colOff = planes[0].colOff;
+        PaddedPlane p0 = planes[0];
+        rowLen = p0.rowLen;
+        colOff = p0.colOff;
         padRows = (band - 1) * dw.sh + dw.kh;
-        eSize = expand ? mid * cap * w + SPARE : 0;
-        padSize = padRows * rowLen + SPARE;
+        int valid = Math.min(w, rowLen - dw.pw), nPad = 0;
+        int[] pads = new int[rowLen];
+        for (int pos = 0; pos < rowLen; pos++) {
+            int c = (pos % p0.phaseLen) * dw.sw + pos / p0.phaseLen - dw.pw;
+            if (c < 0 || c >= valid) pads[nPad++] = pos;
+        }
+        padPos = java.util.Arrays.copyOf(pads, nPad);
+        plane = padRows * rowLen + SPARE;
         dSize = mid * band * ow + SPARE;
-        eBuf = expand ? kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, eSize)) : null;
-        padBuf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, padSize));
+        // With an expansion, the expanded band is written straight into padded planes (one per
+        // channel) that the depthwise kernels read in place; without, each input plane is copied
+        // into one padded buffer.
+        eBuf = expand ? kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, mid * plane)) : null;
+        xBuf = expand ? kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, cin * plane)) : null;
+        padBuf = expand ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, plane));
         dBuf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, dSize));
         gemms = new SerialGemm[tasks];
         epExpand = new Sgemm.Epilogue[tasks];
@@ -193,58 +206,72 @@ public final class InvertedResidual implements Kernel {
     private void task(int t) {
         int items = n * bands, per = (items + tasks - 1) / tasks;
         int i0 = t * per, i1 = Math.min(items, i0 + per);
-        float[] xa = x.floats(), ya = y.floats();
-        float[] ea = expand ? eBuf.floats() : null, pad = padBuf.floats(), da = dBuf.floats();
-        int eo = expand ? eBuf.offset() + t * eSize : 0, po = padBuf.offset() + t * padSize, dOff = dBuf.offset() + t * dSize;
+        float[] xa = x.floats(), ya = y.floats(), da = dBuf.floats();
+        int dOff = dBuf.offset() + t * dSize;
         SerialGemm gemm = gemms[t];
-        int plane = h * w, oPlane = oh * ow, eStride = cap * w;
-        int prevLo = 0, prevHi = 0;
+        int xPlane = h * w, oPlane = oh * ow;
+        int prevTop = 0, prevHi = 0;
         for (int it = i0; it < i1; it++) {
             int img = it / bands, bi = it % bands;
             int o0 = bi * band, o1 = Math.min(oh, o0 + band), nb = o1 - o0;
             int top = o0 * dw.sh - dw.ph, lo = Math.max(0, top), hi = Math.min(h, (o1 - 1) * dw.sh - dw.ph + dw.kh);
-            int xImg = x.offset() + img * cin * plane;
-            float[] src;
-            int srcOff, srcStride;
+            int rowsB = (nb - 1) * dw.sh + dw.kh;
+            int xImg = x.offset() + img * cin * xPlane;
+            PaddedPlane pp = planes[bi];
             if (expand) {
-                // Expanded rows [lo, hi) at rows [0, hi - lo) of each channel's slab; rows the
-                // previous band of this run computed are moved down, not recomputed.
+                float[] ea = eBuf.floats(), xp = xBuf.floats();
+                int eo = eBuf.offset() + t * mid * plane, xo = xBuf.offset() + t * cin * plane;
+                // Padded row r of a band holds input row top + r. Rows the previous band of this
+                // run expanded are moved, not recomputed.
                 int keep = it > i0 && bi > 0 && prevHi > lo ? prevHi - lo : 0;
-                if (keep > 0 && lo > prevLo) {
-                    for (int m = 0; m < mid; m++) {
-                        int c = eo + m * eStride;
-                        System.arraycopy(ea, c + (lo - prevLo) * w, ea, c, keep * w);
-                    }
+                int from = (lo - prevTop) * rowLen, to = (lo - top) * rowLen;
+                if (keep > 0 && from != to) {
+                    for (int m = 0; m < mid; m++) System.arraycopy(ea, eo + m * plane + from, ea, eo + m * plane + to, keep * rowLen);
                 }
                 int first = lo + keep;
                 if (first < hi) {
-                    gemm.gemmPackedAEp(mid, (hi - first) * w, cin, wExpand, 0, xa, xImg + first * w, plane,
-                            ea, eo + keep * w, eStride, false, epExpand[t]);
+                    // Expansion commutes with the padded layout's column order: expand the padded
+                    // input rows, then zero what landed on padding (the clamped bias).
+                    for (int k = 0; k < cin; k++) pp.fill(xa, xImg + k * xPlane + lo * w, xp, xo + k * plane);
+                    int r0 = (first - top) * rowLen, nr = hi - first;
+                    gemm.gemmPackedAEp(mid, nr * rowLen, cin, wExpand, 0, xp, xo + r0, plane, ea, eo + r0, plane, false, epExpand[t]);
+                    for (int m = 0; m < mid; m++) {
+                        for (int r = 0, rb = eo + m * plane + r0; r < nr; r++, rb += rowLen) {
+                            for (int q : padPos) ea[rb + q] = 0f;
+                        }
+                    }
                 }
-                prevLo = lo;
+                // Rows above and below the image.
+                if (lo > top || hi - top < rowsB) {
+                    for (int m = 0; m < mid; m++) {
+                        int base = eo + m * plane;
+                        java.util.Arrays.fill(ea, base, base + (lo - top) * rowLen, 0f);
+                        java.util.Arrays.fill(ea, base + (hi - top) * rowLen, base + rowsB * rowLen, 0f);
+                    }
+                }
+                prevTop = top;
                 prevHi = hi;
-                src = ea;
-                srcOff = eo;
-                srcStride = eStride;
+                for (int m = 0; m < mid; m++) {
+                    // Stores past a channel's band land on the next channel's, computed after it,
+                    // or on the slab's spare floats.
+                    DepthwiseConv.plane3x3Any(ea, eo + m * plane, rowLen, colOff, dw.sh, dw.sw, nb, ow, da, dOff + m * nb * ow,
+                            bDw[m], wDw, m * 9, tails[t], true, dLo, dHi);
+                }
             } else {
-                src = xa;
-                srcOff = xImg + lo * w;
-                srcStride = plane;
-            }
-            // Depthwise: the padding positions are the same for every channel of a band.
-            PaddedPlane pp = planes[bi];
-            java.util.Arrays.fill(pad, po, po + pp.size(), 0f);
-            for (int m = 0; m < mid; m++) {
-                pp.fill(src, srcOff + m * srcStride, pad, po);
-                // Stores past a channel's band land on the next channel's, computed after it, or
-                // on the slab's spare floats.
-                DepthwiseConv.plane3x3Any(pad, po, rowLen, colOff, dw.sh, dw.sw, nb, ow, da, dOff + m * nb * ow,
-                        bDw[m], wDw, m * 9, tails[t], true, dLo, dHi);
+                float[] pad = padBuf.floats();
+                int po = padBuf.offset() + t * plane;
+                // The padding positions are the same for every channel of a band.
+                java.util.Arrays.fill(pad, po, po + pp.size(), 0f);
+                for (int m = 0; m < mid; m++) {
+                    pp.fill(xa, xImg + m * xPlane + lo * w, pad, po);
+                    DepthwiseConv.plane3x3Any(pad, po, rowLen, colOff, dw.sh, dw.sw, nb, ow, da, dOff + m * nb * ow,
+                            bDw[m], wDw, m * 9, tails[t], true, dLo, dHi);
+                }
             }
             // Projection into the band's rows of the output, on top of the input when residual.
             int yo = y.offset() + img * cout * oPlane + o0 * ow;
             if (residual) {
-                for (int c = 0; c < cout; c++) System.arraycopy(xa, xImg + c * plane + o0 * w, ya, yo + c * oPlane, nb * ow);
+                for (int c = 0; c < cout; c++) System.arraycopy(xa, xImg + c * xPlane + o0 * w, ya, yo + c * oPlane, nb * ow);
             }
             gemm.gemmPackedAEp(cout, nb * ow, mid, wProject, 0, da, dOff, nb * ow, ya, yo, oPlane, residual, epProject[t]);
         }
