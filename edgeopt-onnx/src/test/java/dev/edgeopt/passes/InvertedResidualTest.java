@@ -58,7 +58,7 @@ class InvertedResidualTest {
     @Test
     void fusesTheBlockIntoOneNodeAndExportsItAsConvClipAdd() {
         Net n = new Net("t", 13, 1);
-        Value x = n.input("x", 1, 8, 10, 10);
+        Value x = n.input("x", 1, 8, 9, 9);
         Graph g = n.out(block(n, x, 8, 30, 8, 1, true, true, 13));
         Graph unfused = Pipelines.defaults().run(g).graph();
         assertEquals(Map.of("FusedConv", 2, "Conv", 1, "Add", 1), unfused.opHistogram());
