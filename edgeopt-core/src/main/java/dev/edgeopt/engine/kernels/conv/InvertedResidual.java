@@ -57,9 +57,9 @@ public final class InvertedResidual implements Kernel {
     private final SerialGemm[] gemms;
     private final Sgemm.Epilogue[] epExpand, epProject;
     private final float[][] tails;
-    private final Scratch.Ref eBuf, xBuf, padBuf, dBuf;
+    private final Scratch.Ref eBuf, xBuf, padBuf, dBuf, yBuf;
     /** Floats per channel plane of the padded slabs, per task's depthwise output slab. */
-    private final int plane, dSize;
+    private final int plane, dSize, yPitch;
     private final ThreadPool pool;
     private final IntConsumer body = this::task;
     private Tensor x, y;
@@ -140,8 +140,13 @@ public final class InvertedResidual implements Kernel {
             if (c < 0 || c >= valid) pads[nPad++] = pos;
         }
         padPos = java.util.Arrays.copyOf(pads, nPad);
-        plane = padRows * rowLen + SPARE;
-        dSize = mid * band * ow + SPARE;
+        // GEMMs run on whole register panels (NR columns): a ragged last panel would go through
+        // the scalar tile copy, a third of the columns on 7x7 maps. The expansion's extra columns
+        // read and write past the band's rows inside the padded slabs, the projection's land in
+        // a slab of their own (yBuf) when the band's pixels are not whole panels.
+        plane = padRows * rowLen + Sgemm.NR + SPARE;
+        dSize = mid * band * ow + Sgemm.NR + SPARE;
+        yPitch = Sgemm.roundUp(band * ow, Sgemm.NR);
         // With an expansion, the expanded band is written straight into padded planes (one per
         // channel) that the depthwise kernels read in place; without, each input plane is copied
         // into one padded buffer.
@@ -149,6 +154,7 @@ public final class InvertedResidual implements Kernel {
         xBuf = expand ? kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, cin * plane)) : null;
         padBuf = expand ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, plane));
         dBuf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, dSize));
+        yBuf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, cout * yPitch));
         gemms = new SerialGemm[tasks];
         epExpand = new Sgemm.Epilogue[tasks];
         epProject = new Sgemm.Epilogue[tasks];
@@ -234,7 +240,7 @@ public final class InvertedResidual implements Kernel {
                     // input rows, then zero what landed on padding (the clamped bias).
                     for (int k = 0; k < cin; k++) pp.fill(xa, xImg + k * xPlane + lo * w, xp, xo + k * plane);
                     int r0 = (first - top) * rowLen, nr = hi - first;
-                    gemm.gemmPackedAEp(mid, nr * rowLen, cin, wExpand, 0, xp, xo + r0, plane, ea, eo + r0, plane, false, epExpand[t]);
+                    gemm.gemmPackedAEp(mid, Sgemm.roundUp(nr * rowLen, Sgemm.NR), cin, wExpand, 0, xp, xo + r0, plane, ea, eo + r0, plane, false, epExpand[t]);
                     for (int m = 0; m < mid; m++) {
                         for (int r = 0, rb = eo + m * plane + r0; r < nr; r++, rb += rowLen) {
                             for (int q : padPos) ea[rb + q] = 0f;
@@ -270,10 +276,26 @@ public final class InvertedResidual implements Kernel {
             }
             // Projection into the band's rows of the output, on top of the input when residual.
             int yo = y.offset() + img * cout * oPlane + o0 * ow;
-            if (residual) {
-                for (int c = 0; c < cout; c++) System.arraycopy(xa, xImg + c * xPlane + o0 * w, ya, yo + c * oPlane, nb * ow);
+            int np = nb * ow;
+            if (np % Sgemm.NR == 0) {
+                if (residual) {
+                    for (int c = 0; c < cout; c++) System.arraycopy(xa, xImg + c * xPlane + o0 * w, ya, yo + c * oPlane, np);
+                }
+                gemm.gemmPackedAEp(cout, np, mid, wProject, 0, da, dOff, np, ya, yo, oPlane, residual, epProject[t]);
+            } else {
+                float[] yb = yBuf.floats();
+                int ybo = yBuf.offset() + t * cout * yPitch;
+                gemm.gemmPackedAEp(cout, Sgemm.roundUp(np, Sgemm.NR), mid, wProject, 0, da, dOff, np, yb, ybo, yPitch, false, epProject[t]);
+                for (int c = 0; c < cout; c++) {
+                    int src = ybo + c * yPitch, dst = yo + c * oPlane;
+                    if (residual) {
+                        int xr = xImg + c * xPlane + o0 * w;
+                        for (int i = 0; i < np; i++) ya[dst + i] = yb[src + i] + xa[xr + i];
+                    } else {
+                        System.arraycopy(yb, src, ya, dst, np);
+                    }
+                }
             }
-            gemm.gemmPackedAEp(cout, nb * ow, mid, wProject, 0, da, dOff, nb * ow, ya, yo, oPlane, residual, epProject[t]);
         }
     }
 }
