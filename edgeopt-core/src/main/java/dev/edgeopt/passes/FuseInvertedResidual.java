@@ -22,9 +22,14 @@ import java.util.Map;
  * Every weight and bias must be constant. {@link LowerToStandardOnnx} writes the node back as the
  * Conv/Clip/Conv/Clip/Conv/Add chain for export.
  *
- * <p>Every block is fused, whatever its size: measured on mobilenet_v2 (LinalgBench#mobilenetBlocks,
- * 1 thread, load 6-7), the fused blocks run 1.1-1.4x faster than the unfused chains from 112x112
- * down to 14x14 outputs and 0.98-1.06x on 7x7 maps.
+ * <p>Not in the default pipelines ({@link Pipelines}): measured inside the whole mobilenet_v2
+ * (LinalgBench#mobilenetFusedVsUnfused, 1 thread, alternating runs, load 6-7), the network with its
+ * blocks fused is no faster than with the FusedConv chains (9.91 vs 9.80 ms median thread CPU
+ * with the stride-2 blocks fused, 8.39 vs 8.33 ms for the blocks' steps with every block fused).
+ * Per block inside the network the stride-2 ones gain 3-16% (the unfused depthwise conv
+ * deinterleaves the whole expanded tensor, the fused kernel expands straight into that layout)
+ * and the stride-1 ones lose 0-7% (the expansion also computes the padding columns, a residual
+ * costs an extra pass over the output). Run it by name ({@code optimize --passes}).
  */
 public final class FuseInvertedResidual implements Pass {
     @Override public String name() { return "fuse-inverted-residual"; }

@@ -54,7 +54,7 @@ class PropertyTest {
         }
     }
 
-    /** The default pipeline on the random networks with a MobileNetV2 block appended: fuse-inverted-residual fires on each. */
+    /** On the random networks with a MobileNetV2 block appended, the default pipeline then fuse-inverted-residual, which fires on each. */
     @Test
     void invertedResidualBlocksOnRandomGraphs() {
         int fused = 0;
