@@ -17,28 +17,31 @@ import java.util.function.IntConsumer;
  * The {@value FusedOps#DOMAIN} {@code InvertedResidual} block (MobileNetV2): an optional 1x1
  * expansion with a clamp, a 3x3 depthwise conv with a clamp, a linear 1x1 projection and an
  * optional residual add of the block's input, computed in bands of output rows. Per band, the
- * expansion writes only the input rows the band's depthwise window reads into a scratch slab
- * sized for L2, the depthwise conv reads it into a band of its output (also in scratch), and the
- * projection writes the band's rows of the block output. The expanded and depthwise tensors (4.8
- * MB at MobileNetV2's first expansion) are never written whole: that round trip is what the
- * unfused layers spend most of their time on at 112x112 and 56x56.
+ * input rows the band's depthwise window reads are copied (few channels) into the padded,
+ * stride-deinterleaved layout of {@link PaddedPlane}; the expansion GEMM runs on those padded rows
+ * and so writes the expanded rows straight into the depthwise conv's padded planes (its values on
+ * padding positions are zeroed after), which the 3x3 kernels read in place; the depthwise output
+ * band is the projection's B operand, and the projection writes the band's rows of the output.
+ * Neither the expanded tensor nor the depthwise output is written whole, and no expanded plane is
+ * copied into the depthwise layout (the unfused depthwise conv copies and, at stride 2,
+ * deinterleaves every plane).
  *
  * <p>Bands are split over the pool in contiguous runs; inside a run each band keeps the expanded
  * rows it shares with the previous band (two rows at stride 1, one at stride 2) instead of
  * computing them again, so only the first band of each run recomputes its halo. The arithmetic
  * is that of the unfused kernels ({@link GemmConv}'s packed GEMM with its register epilogue,
  * {@link DepthwiseConv}'s 3x3 kernels); only the residual is added before the projection's bias
- * rather than after it (one rounding apart).
+ * where the band is whole register panels (one rounding apart).
  */
 public final class InvertedResidual implements Kernel {
     /** Input indices: X, expansion weight and bias (absent without expansion), depthwise, projection. */
     public static final int X = 0, W_EXPAND = 1, B_EXPAND = 2, W_DW = 3, B_DW = 4, W_PROJECT = 5, B_PROJECT = 6;
     /**
      * Scratch bytes a band's slabs (expanded rows, depthwise rows, packed projection input) may
-     * take. Measured (LinalgBench#mobilenetBlocks): bands sized for the 1 MB L2 were slower than
-     * whole-plane bands on this machine (its 32 MB L3 holds the unbanded tensors, and each band
-     * repeats per-channel setup and ragged GEMM panels), so bands are large and mostly split the
-     * work between threads. Read when a kernel is created, so tests can force many small bands.
+     * take. Measured (LinalgBench#mobilenetBlocks): bands sized for the 1 MB L2 were not faster
+     * than whole-plane bands on this machine (its 32 MB L3 holds the unbanded tensors, and each
+     * band repeats per-channel setup and ragged GEMM panels), so bands are large and mostly split
+     * the work between threads. Read when a kernel is created, so tests can force small bands.
      */
     public static final String BAND_BYTES_PROPERTY = "edgeopt.irblock.bandBytes";
     static final long DEFAULT_BAND_BYTES = 4L << 20;
@@ -48,7 +51,7 @@ public final class InvertedResidual implements Kernel {
     private final boolean expand, residual;
     private final ConvShape dw;
     private final PaddedPlane[] planes; // fill geometry of each band
-    private final int band, bands, tasks, rowLen, padRows;
+    private final int band, bands, tasks, rowLen;
     private final int[] colOff;
     /** Positions of a padded row that hold no input (padding, or columns no output reads). */
     private final int[] padPos;
@@ -132,7 +135,7 @@ public final class InvertedResidual implements Kernel {
         PaddedPlane p0 = planes[0];
         rowLen = p0.rowLen;
         colOff = p0.colOff;
-        padRows = (band - 1) * dw.sh + dw.kh;
+        int padRows = (band - 1) * dw.sh + dw.kh;
         int valid = Math.min(w, rowLen - dw.pw), nPad = 0;
         int[] pads = new int[rowLen];
         for (int pos = 0; pos < rowLen; pos++) {
