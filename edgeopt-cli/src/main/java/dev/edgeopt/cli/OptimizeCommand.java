@@ -49,7 +49,8 @@ final class OptimizeCommand implements Callable<Integer> {
             description = {"Comma-separated pass names, or 'default' for the whole pipeline. Passes: remove-noops,",
                 "fold-constants, eliminate-dead-code, collapse-transposes, collapse-reshapes, fuse-hardswish,",
                 "fuse-layernorm, fuse-gelu, matmul-add-to-gemm, fold-batchnorm, fold-bias-add, fold-channel-scale,",
-                "fold-pad, fuse-activation, lower-to-standard-onnx, lower-qdq (QDQ to integer QOperator ops)."})
+                "fold-pad, fuse-activation, fuse-inverted-residual (MobileNetV2 blocks as one node; not in default),",
+                "lower-to-standard-onnx, lower-qdq (QDQ to integer QOperator ops)."})
     String passes;
 
     @Option(names = "--verify", description = "Check the written model with ONNX Runtime against the original; exit 1 beyond --tolerance.")

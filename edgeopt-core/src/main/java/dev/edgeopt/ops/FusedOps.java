@@ -2,8 +2,11 @@ package dev.edgeopt.ops;
 
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.ir.Attribute;
+import dev.edgeopt.ir.Dim;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
+import dev.edgeopt.ir.Shape;
+import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.ir.Value;
 import dev.edgeopt.tensor.Tensor;
 import java.util.ArrayList;
@@ -22,6 +25,14 @@ public final class FusedOps {
     public static final String DOMAIN = "dev.edgeopt";
     public static final String FUSED_CONV = "FusedConv", FUSED_GEMM = "FusedGemm", FUSED_MATMUL = "FusedMatMul";
     public static final String ACTIVATION = "activation", ACTIVATION_PARAMS = "activation_params";
+    /**
+     * MobileNetV2's inverted-residual block as one node: inputs X, expansion weight and bias (1x1
+     * Conv, empty names when the block has no expansion), depthwise weight and bias (3x3, group =
+     * channels), projection weight and bias (1x1); attributes {@code strides} and {@code pads} of
+     * the depthwise conv, {@code expand_activation} and {@code depthwise_activation} ("", "Relu"
+     * or "Clip") with their {@code *_activation_params}, and {@code residual} (1: the output adds X).
+     */
+    public static final String INVERTED_RESIDUAL = "InvertedResidual";
 
     /** The fused op's base op name ("Conv", "Gemm", "MatMul"), or null if {@code n} is not fused. */
     public static String baseOp(Node n) {
@@ -53,6 +64,11 @@ public final class FusedOps {
     public static int unfuse(Graph g) {
         int count = 0;
         for (Node n : new ArrayList<>(g.nodes())) {
+            if (DOMAIN.equals(n.domain()) && n.opType().equals(INVERTED_RESIDUAL)) {
+                unfuseBlock(g, n);
+                count++;
+                continue;
+            }
             String base = baseOp(n);
             if (base == null) continue;
             unfuseOne(g, n, base);
@@ -113,6 +129,79 @@ public final class FusedOps {
         }
         g.replaceAllUses(y, cur);
         g.removeUnusedValues();
+    }
+
+    /**
+     * An InvertedResidual node back as Conv [-> activation] -> Conv (depthwise) [-> activation] ->
+     * Conv [-> Add X], the chain it was fused from; the last node takes over the output's name.
+     */
+    private static void unfuseBlock(Graph g, Node n) {
+        Value y = n.output(0), x = n.input(0);
+        String yName = y.name();
+        g.rename(y, g.uniqueName(yName + "_unfused"));
+        int at = g.nodes().indexOf(n);
+        g.removeNode(n);
+        boolean residual = n.attrInt("residual", 0) != 0;
+        List<Node> chain = new ArrayList<>();
+        Value cur = x;
+        Dim mid = n.input(3).shape().dim(0);
+        if (n.hasInput(1)) {
+            cur = blockStep(g, n, at + chain.size(), chain, "Conv", "_expand", conv(n, 1, 2, cur), Map.of());
+            cur = blockActivation(g, n, at, chain, "expand", cur);
+            setTypes(chain, withChannels(x.type(), mid));
+        }
+        int done = chain.size();
+        Map<String, Attribute> dwAttrs = new java.util.LinkedHashMap<>();
+        dwAttrs.put("group", Attribute.of(n.input(3).shape().dim(0).value()));
+        dwAttrs.put("kernel_shape", Attribute.ofInts(List.of(3L, 3L)));
+        dwAttrs.put("strides", Attribute.of(n.attrInts("strides", new long[] {1, 1})));
+        dwAttrs.put("pads", Attribute.of(n.attrInts("pads", new long[] {0, 0, 0, 0})));
+        cur = blockStep(g, n, at + chain.size(), chain, "Conv", "_dw", conv(n, 3, 4, cur), dwAttrs);
+        cur = blockActivation(g, n, at, chain, "depthwise", cur);
+        setTypes(chain.subList(done, chain.size()), withChannels(y.type(), mid));
+        cur = blockStep(g, n, at + chain.size(), chain, "Conv", "_project", conv(n, 5, 6, cur), Map.of());
+        if (residual) cur = blockStep(g, n, at + chain.size(), chain, "Add", "_add", List.of(cur, x), Map.of());
+        setTypes(chain.subList(chain.size() - (residual ? 2 : 1), chain.size()), y.type());
+        g.replaceAllUses(y, cur);
+        g.removeUnusedValues();
+        g.rename(cur, yName);
+    }
+
+    private static TensorType withChannels(TensorType t, Dim c) {
+        if (t == null || t.shape() == null) return null;
+        Dim[] d = t.shape().dims();
+        d[1] = c;
+        return new TensorType(t.dtype(), Shape.of(d));
+    }
+
+    private static void setTypes(List<Node> nodes, TensorType t) {
+        for (Node m : nodes) m.output(0).setType(t);
+    }
+
+    private static List<Value> conv(Node n, int wi, int bi, Value in) {
+        List<Value> r = new ArrayList<>(List.of(in, n.input(wi)));
+        if (n.hasInput(bi)) r.add(n.input(bi));
+        return r;
+    }
+
+    private static Value blockStep(Graph g, Node n, int at, List<Node> chain, String op, String suffix, List<Value> ins,
+                                   Map<String, Attribute> attrs) {
+        String base = n.name() + suffix;
+        Node m = g.insertNode(at, op, "", g.uniqueName(base), ins, List.of(g.uniqueName(n.output(0).name() + suffix)));
+        for (Map.Entry<String, Attribute> e : attrs.entrySet()) m.setAttr(e.getKey(), e.getValue());
+        chain.add(m);
+        return m.output(0);
+    }
+
+    private static Value blockActivation(Graph g, Node n, int at, List<Node> chain, String stage, Value cur) {
+        String act = n.attrString(stage + "_activation", "");
+        if (act.isEmpty()) return cur;
+        float[] p = n.attrFloats(stage + "_activation_params", new float[0]);
+        Node prev = chain.get(chain.size() - 1);
+        Value out = blockStep(g, n, at + chain.size(), chain, act, "_" + stage + "_" + act.toLowerCase(java.util.Locale.ROOT),
+                activationInputs(g, prev, act, p, cur), Map.of());
+        activationAttrs(n, act, p, out.producer(), g.opset());
+        return out;
     }
 
     private static List<Value> activationInputs(Graph g, Node n, String act, float[] p, Value x) {

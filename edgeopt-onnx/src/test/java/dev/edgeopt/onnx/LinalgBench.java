@@ -218,6 +218,114 @@ class LinalgBench {
     }
 
     /**
+     * Each InvertedResidual block of the optimized mobilenet_v2 as a one-node model against the
+     * same block unfused (the FusedConv/Conv chain the engine runs without the block fusion), runs
+     * alternating, min and median of each. Blocks alone differ from blocks inside the network
+     * (caches, JIT profiles): {@link #mobilenetFusedVsUnfused} is the figure that counts.
+     * {@code -Dedgeopt.irblock.bandBytes} changes the band size.
+     */
+    @Test
+    void mobilenetBlocks() {
+        Graph g = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual())).run(
+                dev.edgeopt.passes.Pipelines.defaults().run(OnnxImporter.load(TestPaths.sharedModel("mobilenet_v2.onnx"))).graph()).graph();
+        int reps = Integer.getInteger("bench.reps", 200);
+        double sumF = 0, sumU = 0;
+        for (Node n : g.nodes()) {
+            if (!n.opType().equals(dev.edgeopt.ops.FusedOps.INVERTED_RESIDUAL)) continue;
+            Graph b = new Graph("block");
+            b.opsetImports().putAll(g.opsetImports());
+            Value x = b.addInput("x", n.input(0).type());
+            List<Value> ins = new ArrayList<>();
+            ins.add(x);
+            for (int i = 1; i < n.inputCount(); i++) ins.add(n.hasInput(i) ? b.addInitializer("w" + i, n.input(i).constant()) : null);
+            Node c = b.insertNode(0, n.opType(), n.domain(), "block", ins, List.of("y"));
+            for (var e : n.attributes().entrySet()) c.setAttr(e.getKey(), e.getValue());
+            c.output(0).setType(n.output(0).type());
+            b.addOutput(c.output(0));
+            Graph u = b.copy();
+            dev.edgeopt.ops.FusedOps.unfuse(u);
+            ShapeInference.annotate(u, null);
+            // The chain as the engine runs it without the block fusion: Relu6 fused into its conv.
+            u = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseActivation())).run(u).graph();
+            Tensor in = random(n.input(0).shape().toIntArray(), 5);
+            long[][] t = new long[2][reps];
+            try (Executor ef = new Executor(b, THREADS); Executor eu = new Executor(u, THREADS)) {
+                Executor[] ex = {ef, eu};
+                for (int it = -reps / 2; it < reps; it++) {
+                    for (int e = 0; e < 2; e++) {
+                        long s0 = System.nanoTime();
+                        ex[e].run(in);
+                        if (it >= 0) t[e][it] = System.nanoTime() - s0;
+                    }
+                }
+            }
+            for (long[] a : t) Arrays.sort(a);
+            sumF += t[0][0] / 1e6;
+            sumU += t[1][0] / 1e6;
+            System.out.printf("  %-34s fused min %6.3f med %6.3f | unfused min %6.3f med %6.3f ms  (%.2fx)%n",
+                    n.input(0).shape() + "->" + n.output(0).shape(), t[0][0] / 1e6, t[0][reps / 2] / 1e6, t[1][0] / 1e6, t[1][reps / 2] / 1e6,
+                    t[1][0] / (double) t[0][0]);
+        }
+        System.out.printf("blocks: fused %.3f ms, unfused %.3f ms (sum of minima, %d thread(s))%n", sumF, sumU, THREADS);
+    }
+
+    /**
+     * The optimized mobilenet_v2 without and with fuse-inverted-residual after it, one run of each in turn
+     * ({@code -Dbench.reps}, default 300): whole-run wall and calling-thread CPU time (min and
+     * median), and per step the median time, summed over the fused blocks and over the rest, so
+     * the blocks' gain is seen in the context of the whole network (caches, JIT profiles).
+     */
+    @Test
+    void mobilenetFusedVsUnfused() {
+        Graph raw = OnnxImporter.load(TestPaths.sharedModel("mobilenet_v2.onnx"));
+        Graph unfused = dev.edgeopt.passes.Pipelines.defaults().run(raw).graph();
+        Graph fused = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual())).run(unfused).graph();
+        Tensor in = random(new int[] {1, 3, 224, 224}, 4);
+        int reps = Integer.getInteger("bench.reps", 300);
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (Executor ef = new Executor(fused, THREADS); Executor eu = new Executor(unfused, THREADS)) {
+            Executor[] ex = {ef, eu};
+            Graph[] gs = {fused, unfused};
+            int[] nSteps = new int[2];
+            for (int e = 0; e < 2; e++) nSteps[e] = ex[e].plan(Map.of(gs[e].inputs().get(0).name(), new int[] {1, 3, 224, 224})).steps().size();
+            long[][][] st = new long[2][reps][];
+            long[][] wall = new long[2][reps], cpu = new long[2][reps];
+            for (int it = -reps; it < reps; it++) {
+                for (int e = 0; e < 2; e++) {
+                    long[] s = new long[nSteps[e]];
+                    long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
+                    ex[e].run(new Tensor[] {in}, s);
+                    if (it >= 0) {
+                        wall[e][it] = System.nanoTime() - w0;
+                        cpu[e][it] = mx.getCurrentThreadCpuTime() - c0;
+                        st[e][it] = s;
+                    }
+                }
+            }
+            String[] names = {"fused", "unfused"};
+            for (int e = 0; e < 2; e++) {
+                var steps = ex[e].plan(Map.of(gs[e].inputs().get(0).name(), new int[] {1, 3, 224, 224})).steps();
+                double blocks = 0, rest = 0;
+                StringBuilder per = new StringBuilder();
+                for (int i = 0; i < nSteps[e]; i++) {
+                    long[] v = new long[reps];
+                    for (int r = 0; r < reps; r++) v[r] = st[e][r][i];
+                    Arrays.sort(v);
+                    Node n = steps.get(i).node();
+                    boolean inBlock = n.opType().equals(dev.edgeopt.ops.FusedOps.INVERTED_RESIDUAL) || n.opType().equals("Add")
+                            || (n.opType().contains("Conv") && !(i == 0) && !(n.output(0).shape().dim(1).value() == 1280));
+                    if (inBlock) blocks += v[reps / 2] / 1e6; else rest += v[reps / 2] / 1e6;
+                    if (Boolean.getBoolean("bench.steps")) per.append(String.format("    %2d %-18s %7.3f%n", i, n.opType(), v[reps / 2] / 1e6));
+                }
+                Arrays.sort(wall[e]);
+                Arrays.sort(cpu[e]);
+                System.out.printf("%-8s wall min %.2f med %.2f; cpu min %.2f med %.2f ms; step medians: blocks %.3f, rest %.3f ms%n%s",
+                        names[e], wall[e][0] / 1e6, wall[e][reps / 2] / 1e6, cpu[e][0] / 1e6, cpu[e][reps / 2] / 1e6, blocks, rest, per);
+            }
+        }
+    }
+
+    /**
      * mobilenet_v2 in the Java engine and in ONNX Runtime, one run of each in turn
      * ({@code -Dbench.reps}, default 300, after as many warm-up pairs), so both see the same
      * machine load: min and median wall time and calling-thread CPU time of each, and their

@@ -15,7 +15,15 @@ final class RandomGraphs {
 
     static final int[] OPSETS = {9, 11, 13, 14};
 
-    static Graph build(long seed) {
+    static Graph build(long seed) { return build(seed, false); }
+
+    /**
+     * {@link #build} with a MobileNetV2 inverted-residual block (seeded: with or without
+     * expansion, stride 1 or 2, residual or not) before the head, for fuse-inverted-residual.
+     */
+    static Graph buildWithBlock(long seed) { return build(seed, true); }
+
+    private static Graph build(long seed, boolean withBlock) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed * 7919 + 1);
         int opset = OPSETS[r.nextInt(OPSETS.length)];
         Net n = new Net("random" + seed, opset, seed);
@@ -60,6 +68,16 @@ final class RandomGraphs {
                     cur = n.conv(n.bn(cur, c), c, c, 1);
                 }
             }
+        }
+        if (withBlock) {
+            // Its own random stream, so the layers above are those of build(seed).
+            java.util.SplittableRandom b = new java.util.SplittableRandom(seed * 31 + 7);
+            boolean expand = b.nextBoolean();
+            int stride = 1 + b.nextInt(2);
+            boolean residual = stride == 1 && b.nextBoolean();
+            int mid = expand ? c * (2 + b.nextInt(4)) : c, cout = residual ? c : 3 + b.nextInt(5);
+            cur = InvertedResidualTest.block(n, cur, c, mid, cout, stride, expand, residual, opset);
+            c = cout;
         }
         Value f = n.op("Flatten", n.op("GlobalAveragePool", cur));
         Value y = n.op("Add", n.op("MatMul", f, n.rand(-1, 1, c, 5)), n.rand(-1, 1, 5));

@@ -36,6 +36,38 @@ public final class ConvShape {
         }
     }
 
+    /** A copy with another group and other input rows, top padding and output rows (for row bands). */
+    private ConvShape(ConvShape o, int group, int h, int ph, int oh) {
+        spatialRank = o.spatialRank;
+        n = o.n;
+        c = o.c;
+        m = o.m;
+        this.group = group;
+        cg = c / group;
+        mg = m / group;
+        d = o.d; this.h = h; w = o.w;
+        od = o.od; this.oh = oh; ow = o.ow;
+        kd = o.kd; kh = o.kh; kw = o.kw;
+        sd = o.sd; sh = o.sh; sw = o.sw;
+        dd = o.dd; dh = o.dh; dw = o.dw;
+        pd = o.pd; this.ph = ph; pw = o.pw;
+    }
+
+    /**
+     * The depthwise conv of a fused block ({@code dev.edgeopt} InvertedResidual): input {@code x}
+     * [N, C, H, W] with the geometry's window, group = C = M.
+     */
+    static ConvShape depthwise(KernelContext kc, ConvGeometry g, int[] x) {
+        ConvShape s = new ConvShape(kc, g, x, x[1], false);
+        return new ConvShape(s, s.c, s.h, s.ph, s.oh);
+    }
+
+    /**
+     * This conv restricted to a band of output rows: {@code h} input rows starting at padded row
+     * {@code ph} (its top padding, 0 inside the image) and {@code oh} output rows.
+     */
+    ConvShape rows(int h, int ph, int oh) { return new ConvShape(this, group, h, ph, oh); }
+
     private static int[] lift(int[] v, int fill) {
         int[] r = {fill, fill, fill};
         System.arraycopy(v, 0, r, 3 - v.length, v.length);

@@ -37,7 +37,7 @@ public final class DepthwiseConv implements Kernel {
     private final IntConsumer body = this::task;
     private final float[] wConst;
     private final float[][] tails;
-    private final boolean wide, clamp;
+    private final boolean clamp;
     private final float lo, hi;
     private final int[] colOff; // where tap kw of output column 0 sits in a padded row
     // Per-run state.
@@ -62,8 +62,6 @@ public final class DepthwiseConv implements Kernel {
         // L spare floats per task: the last vector of a row may read past the row (masked on store).
         buf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, rows * rowLen + SPARE));
         tails = new float[tasks][SPARE];
-        // 16 lanes only where the hardware has them natively and rows are long enough to fill them.
-        wide = FloatVector.SPECIES_PREFERRED.length() >= LW && s.ow >= 2 * LW;
         // None, Relu and Clip are clamps, applied in registers by the 3x3 kernels.
         clamp = act == Activation.NONE || act == Activation.RELU || act == Activation.CLIP;
         lo = act == Activation.RELU ? 0f : act == Activation.CLIP ? p0 : Float.NEGATIVE_INFINITY;
@@ -104,26 +102,40 @@ public final class DepthwiseConv implements Kernel {
             float bias = b == null ? 0f : b.floats()[b.offset() + ch];
             int wo = wOff + ch * taps;
             int yo = y.offset() + pl * s.oh * s.ow;
-            if (s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.oh >= 2 && s.ow >= 12 && FloatVector.SPECIES_PREFERRED.length() >= LW) {
-                int quads = s.oh / 4, done = 4 * quads;
-                if (quads > 0) {
-                    plane3x3Rows4W(pad, po, rowLen, colOff[0], colOff[1], colOff[2], ya, yo, quads, s.ow, bias, wa, wo, tails[t], pl < p1i - 1 || done < s.oh, lo, hi);
-                }
-                if (s.oh - done >= 2) {
-                    plane3x3Rows2W(pad, po + done * rowLen, rowLen, colOff[0], colOff[1], colOff[2], ya, yo + done * s.ow, 1, s.ow, bias, wa, wo, tails[t], pl < p1i - 1 || done + 2 < s.oh, lo, hi);
-                    done += 2;
-                }
-                if (done < s.oh) {
-                    plane3x3Wide(pad, po + done * rowLen, rowLen, rowLen, colOff[0], colOff[1], colOff[2], ya, yo + done * s.ow, 1, s.ow, bias, wa, wo, tails[t], pl < p1i - 1, lo, hi);
-                }
-            } else if (s.kh == 3 && s.kw == 3 && wide) {
-                plane3x3Wide(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1, lo, hi);
-            } else if (s.kh == 3 && s.kw == 3) {
-                plane3x3(pad, po, rowLen, s.sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1, lo, hi);
+            if (s.kh == 3 && s.kw == 3) {
+                plane3x3Any(pad, po, rowLen, colOff, s.sh, s.sw, s.oh, s.ow, ya, yo, bias, wa, wo, tails[t], pl < p1i - 1, lo, hi);
             } else {
                 planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1);
             }
             if (!clamp || !(s.kh == 3 && s.kw == 3)) act.applyInPlace(ya, yo, s.oh * s.ow, p0, p1);
+        }
+    }
+
+    /**
+     * A 3x3 plane, or a band of {@code oh} output rows of one, from its filled padded buffer at
+     * {@code pad[po]}, with bias and the clamp {@code [lo, hi]}: the widest kernel the rows allow.
+     * {@code spill}: whether stores may run past the last row (the caller computes what lies there
+     * afterwards), else the ragged end goes through {@code tail}.
+     */
+    static void plane3x3Any(float[] pad, int po, int rowLen, int[] colOff, int sh, int sw, int oh, int ow,
+                         float[] ya, int yo, float bias, float[] wa, int wo, float[] tail, boolean spill, float lo, float hi) {
+        boolean wide16 = FloatVector.SPECIES_PREFERRED.length() >= LW;
+        if (sh == 1 && sw == 1 && oh >= 2 && ow >= 12 && wide16) {
+            int quads = oh / 4, done = 4 * quads;
+            if (quads > 0) {
+                plane3x3Rows4W(pad, po, rowLen, colOff[0], colOff[1], colOff[2], ya, yo, quads, ow, bias, wa, wo, tail, spill || done < oh, lo, hi);
+            }
+            if (oh - done >= 2) {
+                plane3x3Rows2W(pad, po + done * rowLen, rowLen, colOff[0], colOff[1], colOff[2], ya, yo + done * ow, 1, ow, bias, wa, wo, tail, spill || done + 2 < oh, lo, hi);
+                done += 2;
+            }
+            if (done < oh) {
+                plane3x3Wide(pad, po + done * rowLen, rowLen, rowLen, colOff[0], colOff[1], colOff[2], ya, yo + done * ow, 1, ow, bias, wa, wo, tail, spill, lo, hi);
+            }
+        } else if (wide16 && ow >= 2 * LW) {
+            plane3x3Wide(pad, po, rowLen, sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, oh, ow, bias, wa, wo, tail, spill, lo, hi);
+        } else {
+            plane3x3(pad, po, rowLen, sh * rowLen, colOff[0], colOff[1], colOff[2], ya, yo, oh, ow, bias, wa, wo, tail, spill, lo, hi);
         }
     }
 

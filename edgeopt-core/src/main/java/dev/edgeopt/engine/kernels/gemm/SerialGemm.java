@@ -40,6 +40,47 @@ public final class SerialGemm {
         run(m, n, k, a, aOff, aRs, aCs, false, bp, bpOff, -1, -1, c, cOff, ldc, accumulate);
     }
 
+    /**
+     * {@code C (+)= A * B} then {@code ep} on every tile (bias rows indexed from 0 = A's first
+     * row), with A packed by {@link Sgemm#packA} and B read with unit column stride: the same
+     * loops and register epilogue as one task of {@link GemmJob}, for owners that split work
+     * themselves (a fused block computing one row band per task).
+     */
+    public void gemmPackedAEp(int m, int n, int k, float[] ap, int apOff, float[] b, int bOff, int bRs,
+                              float[] c, int cOff, int ldc, boolean accumulate, Sgemm.Epilogue ep) {
+        if (m <= 0 || n <= 0 || k <= 0) throw new IllegalArgumentException("empty GEMM " + m + "x" + n + "x" + k);
+        Sgemm.Epilogue e = ep.isIdentity() ? null : ep;
+        int mp = Sgemm.roundUp(m, Sgemm.MR);
+        for (int jc = 0; jc < n; jc += Sgemm.NC) {
+            int nc = Math.min(Sgemm.NC, n - jc);
+            for (int pc = 0; pc < k; pc += Sgemm.KC) {
+                int kc = Math.min(Sgemm.KC, k - pc);
+                Sgemm.packBBlock(b, bOff + pc * bRs + jc, bRs, 1, kc, nc, 1f, packB, 0);
+                boolean load = accumulate || pc > 0, last = pc + kc == k;
+                for (int ic = 0; ic < m; ic += Sgemm.MC) {
+                    int mc = Math.min(Sgemm.MC, m - ic);
+                    int apo = apOff + pc * mp + ic * kc;
+                    for (int jr = 0; jr < nc; jr += Sgemm.NR) {
+                        int nr = Math.min(Sgemm.NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += Sgemm.MR) {
+                            int mr = Math.min(Sgemm.MR, mc - ir);
+                            int co = cOff + (ic + ir) * ldc + jc + jr;
+                            boolean epHere = last && e != null;
+                            if (mr > 1 && nr == Sgemm.NR && (epHere ? e.inRegisters : mr < Sgemm.MR)) {
+                                Sgemm.microEp(kc, ap, apo + ir * kc, packB, jr * kc, c, co, ldc, mr, load,
+                                        epHere && e.rowBias != null ? e.rowBias : Sgemm.ZEROS, epHere && e.rowBias != null ? e.rowBiasOff + ic + ir : 0,
+                                        epHere && e.colBias != null ? e.colBias : Sgemm.ZEROS, epHere && e.colBias != null ? e.colBiasOff + jc + jr : 0,
+                                        epHere ? e.lo : Float.NEGATIVE_INFINITY, epHere ? e.hi : Float.POSITIVE_INFINITY);
+                            } else {
+                                Sgemm.micro(kc, ap, apo + ir * kc, packB, jr * kc, c, co, ldc, mr, nr, load, last, e, ic + ir, jc + jr, tile);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** bRs < 0 marks B as already packed (whole-operand layout at bOff). */
     private void run(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, boolean aPacked, float[] b, int bOff, int bRs, int bCs,
                      float[] c, int cOff, int ldc, boolean accumulate) {
