@@ -32,11 +32,31 @@ import java.util.Map;
  * costs an extra pass over the output). Run it by name ({@code optimize --passes}).
  */
 public final class FuseInvertedResidual implements Pass {
-    @Override public String name() { return "fuse-inverted-residual"; }
+    private final boolean everyBlock;
+
+    /** Fuses only the blocks where the fused kernel wins: stride 2 with an expansion (see the class comment). */
+    public FuseInvertedResidual() { this(false); }
+
+    private FuseInvertedResidual(boolean everyBlock) { this.everyBlock = everyBlock; }
+
+    /** Fuses every block the pattern matches, for measuring and testing the kernel on all shapes. */
+    public static FuseInvertedResidual everyBlock() { return new FuseInvertedResidual(true); }
+
+    @Override public String name() { return everyBlock ? "fuse-inverted-residual-all" : "fuse-inverted-residual"; }
 
     @Override public String description() {
-        return "fuse [1x1 Conv+Relu6] -> 3x3 depthwise Conv+Relu6 -> 1x1 Conv [-> Add input] into one banded InvertedResidual node";
+        return everyBlock
+                ? "fuse every [1x1 Conv+Relu6] -> 3x3 depthwise Conv+Relu6 -> 1x1 Conv [-> Add input] into one InvertedResidual node"
+                : "fuse the stride-2 expanding [1x1 Conv+Relu6] -> 3x3 depthwise Conv+Relu6 -> 1x1 Conv blocks into one InvertedResidual node";
     }
+
+    /**
+     * The selection rule: a stride-2 block with an expansion. Only there does the fused kernel save
+     * work the chain does (the strided depthwise conv deinterleaves the whole expanded tensor; the
+     * fused kernel expands straight into that layout); at stride 1 it computes the padding columns
+     * too and a residual costs it an extra pass, so the chain is as fast or faster.
+     */
+    static boolean wins(boolean expand, long stride) { return expand && stride == 2; }
 
     @Override public Graph run(Graph g, PassContext ctx) {
         for (Node p : g.nodes().toArray(new Node[0])) {
@@ -56,6 +76,7 @@ public final class FuseInvertedResidual implements Pass {
             long[] we = expand ? pointwise(ex) : null, wp = pointwise(p);
             long mid = dw.input(1).constant().dim(0);
             if ((expand ? we[1] : mid) != xs.dim(1).value() || (expand && we[0] != mid) || wp[1] != mid) continue;
+            if (!everyBlock && !wins(expand, dw.attrInts("strides", new long[] {1, 1})[0])) continue;
             Value out = p.output(0);
             Node add = Rewrites.soleReader(g, out);
             boolean residual = Rewrites.is(add, "Add") && add.inputCount() == 2 && add.input(0) != add.input(1)
