@@ -70,7 +70,7 @@ public final class Pipelines {
         for (Pass p : List.of(new RemoveNoOps(), new FoldConstants(), new EliminateDeadCode(), new CollapseTransposes(),
                 new CollapseReshapes(), new FuseHardSwish(), new FuseLayerNorm(), new FuseGelu(), new MatMulAddToGemm(),
                 new FoldBatchNorm(), new FoldBiasAdd(), new FoldChannelScale(), new FoldPad(), new FuseActivation(),
-                new FuseInvertedResidual(), FuseInvertedResidual.everyBlock(),
+                new FuseInvertedResidual(),
                 new LowerToStandardOnnx(), new LowerQdq())) {
             m.put(p.name(), p);
         }

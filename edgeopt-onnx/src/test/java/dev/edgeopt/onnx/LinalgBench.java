@@ -226,7 +226,7 @@ class LinalgBench {
      */
     @Test
     void mobilenetBlocks() {
-        Graph g = new dev.edgeopt.passes.PassManager(List.of(dev.edgeopt.passes.FuseInvertedResidual.everyBlock())).run(
+        Graph g = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual())).run(
                 dev.edgeopt.passes.Pipelines.defaults().run(OnnxImporter.load(TestPaths.sharedModel("mobilenet_v2.onnx"))).graph()).graph();
         int reps = Integer.getInteger("bench.reps", 200);
         double sumF = 0, sumU = 0;
@@ -283,13 +283,28 @@ class LinalgBench {
         Graph unfused = dev.edgeopt.passes.Pipelines.engine(dev.edgeopt.passes.Pipelines.Level.ALL).run(raw).graph();
         // The default pipeline may already hold the selective pass: strip the blocks back to chains first.
         unfused = unfusedBlocks(unfused);
-        Graph selected = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual())).run(unfused).graph();
-        Graph all = new dev.edgeopt.passes.PassManager(List.of(dev.edgeopt.passes.FuseInvertedResidual.everyBlock())).run(unfused).graph();
+        Graph selected = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual(
+                dev.edgeopt.passes.FuseInvertedResidual.STRIDE2))).run(unfused).graph();
+        Graph all = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual())).run(unfused).graph();
+        // -Dbench.irMaxH / irMinH: a further variant, the selected blocks whose input is at most maxH
+        // high, plus every block whose input is at least minH high.
+        int maxH = Integer.getInteger("bench.irMaxH", 0), minH = Integer.getInteger("bench.irMinH", Integer.MAX_VALUE);
+        Graph capped = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual(
+                (e, s, h) -> (dev.edgeopt.passes.FuseInvertedResidual.STRIDE2.fuse(e, s, h) && h <= maxH) || h >= minH))).run(unfused).graph();
         Tensor in = random(new int[] {1, 3, 224, 224}, 4);
         int reps = Integer.getInteger("bench.reps", 300);
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        Graph[] gs = {unfused, selected, all};
-        String[] names = {"unfused", "selected", "all"};
+        Graph[] every = {unfused, selected, all, capped};
+        String[] allNames = {"unfused", "selected", "all", "h<=" + maxH + "|h>=" + minH};
+        // -Dbench.variants=0,1 runs only those (fewer networks in turn share the caches less).
+        int[] pick = java.util.Arrays.stream(System.getProperty("bench.variants", maxH > 0 ? "0,1,2,3" : "0,1,2").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        Graph[] gs = new Graph[pick.length];
+        String[] names = new String[pick.length];
+        for (int i = 0; i < pick.length; i++) {
+            gs[i] = every[pick[i]];
+            names[i] = allNames[pick[i]];
+        }
         int k = gs.length;
         Executor[] ex = new Executor[k];
         try {

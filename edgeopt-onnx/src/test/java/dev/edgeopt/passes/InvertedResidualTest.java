@@ -52,8 +52,8 @@ class InvertedResidualTest {
     /** The default pipeline (without fuse-inverted-residual): BN folded, Relu6 in FusedConv. */
     static Graph unfused(Graph g) { return Pipelines.defaults().run(g).graph(); }
 
-    /** The default pipeline, then the block fusion of every block. */
-    static PassManager.Result optimize(Graph g) { return OrtCheck.apply(Pipelines.defaults().run(g).graph(), FuseInvertedResidual.everyBlock()); }
+    /** The default pipeline, then the block fusion. */
+    static PassManager.Result optimize(Graph g) { return OrtCheck.apply(Pipelines.defaults().run(g).graph(), new FuseInvertedResidual()); }
 
     @Test
     void fusesTheBlockIntoOneNodeAndExportsItAsConvClipAdd() {
@@ -62,7 +62,7 @@ class InvertedResidualTest {
         Graph g = n.out(block(n, x, 8, 30, 8, 1, true, true, 13));
         Graph unfused = unfused(g);
         assertEquals(Map.of("FusedConv", 2, "Conv", 1, "Add", 1), unfused.opHistogram());
-        PassManager.Result r = OrtCheck.apply(unfused, FuseInvertedResidual.everyBlock());
+        PassManager.Result r = OrtCheck.apply(unfused, new FuseInvertedResidual());
         assertEquals(Map.of(IR, 1), r.graph().opHistogram());
         Node b = r.graph().nodes().get(0);
         assertEquals(FusedOps.DOMAIN, b.domain());
@@ -110,7 +110,7 @@ class InvertedResidualTest {
         Value x = n.input("x", 1, cin, h, w);
         Graph g = n.out(block(n, x, cin, mid, cout, stride, expand, residual, opset));
         Graph unfused = unfused(g);
-        PassManager.Result r = OrtCheck.apply(unfused, FuseInvertedResidual.everyBlock());
+        PassManager.Result r = OrtCheck.apply(unfused, new FuseInvertedResidual());
         assertEquals(Map.of(IR, 1), r.graph().opHistogram(), "no fusion: " + r.steps());
         assertEquals(residual ? 1L : 0L, r.graph().nodes().get(0).attrInt("residual", 0));
         Map<String, Tensor> in = Equivalence.randomInputs(g, 3, 1);
@@ -136,9 +136,9 @@ class InvertedResidualTest {
     }
 
     /**
-     * The selection rule: of a stride-2 block without expansion, a stride-1 residual block, a
-     * stride-1 block without residual and a stride-2 expanding block, the pass fuses only the
-     * last; every-block fuses all four. Both match the original in ONNX Runtime. (The unexpanded
+     * A selection rule: of a stride-2 block without expansion, a stride-1 residual block, a
+     * stride-1 block without residual and a stride-2 expanding block, the pass with the STRIDE2
+     * rule fuses only the last; without a rule it fuses all four. Both match the original in ONNX Runtime. (The unexpanded
      * block comes first: after another block, that block's unclamped projection would be its
      * expansion.)
      */
@@ -151,7 +151,7 @@ class InvertedResidualTest {
         y = block(n, y, 8, 24, 12, 1, true, false, 13);
         Graph g = n.out(block(n, y, 12, 36, 16, 2, true, false, 13));
         Graph unfused = unfused(g);
-        PassManager.Result r = OrtCheck.apply(unfused, new FuseInvertedResidual());
+        PassManager.Result r = OrtCheck.apply(unfused, new FuseInvertedResidual(FuseInvertedResidual.STRIDE2));
         assertEquals(1, r.context().changes().size(), r.steps().toString());
         List<Node> fused = r.graph().nodes().stream().filter(b -> b.opType().equals(IR)).toList();
         assertEquals(1, fused.size());
@@ -160,7 +160,7 @@ class InvertedResidualTest {
         assertEquals(16, fused.get(0).output(0).shape().dim(1).value(), "the last block's projection");
         // The stride-1 and unexpanded blocks stay as their FusedConv/Conv/Add chains.
         assertEquals(Map.of(IR, 1, "FusedConv", 5, "Conv", 3, "Add", 1), r.graph().opHistogram());
-        PassManager.Result all = OrtCheck.apply(unfused, FuseInvertedResidual.everyBlock());
+        PassManager.Result all = OrtCheck.apply(unfused, new FuseInvertedResidual());
         assertEquals(Map.of(IR, 4), all.graph().opHistogram());
         OrtCheck.assertSame(g, r.graph(), 1e-5);
         OrtCheck.assertSame(g, all.graph(), 1e-5);
@@ -195,7 +195,7 @@ class InvertedResidualTest {
         Graph g2 = m.out(m.op("Conv", a("pads", new long[] {1, 1, 1, 1}), d3, m.rand(-1, 1, 4, 4, 3, 3)));
         for (Graph g : List.of(g1, g2)) {
             Graph before = unfused(g);
-            PassManager.Result r = OrtCheck.apply(before, FuseInvertedResidual.everyBlock());
+            PassManager.Result r = OrtCheck.apply(before, new FuseInvertedResidual());
             assertEquals(before.opHistogram(), r.graph().opHistogram());
             assertTrue(r.context().changes().isEmpty());
         }
