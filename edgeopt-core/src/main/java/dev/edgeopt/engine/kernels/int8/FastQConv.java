@@ -76,16 +76,11 @@ final class FastQConv implements Kernel {
         p = s.outPlane();
         mg = s.mg;
         wf = new float[s.m * kg];
-        int maxW = 0;
         for (int c = 0; c < s.m; c++) {
-            for (int i = 0; i < kg; i++) {
-                int v = QuantMath.at8(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
-                wf[c * kg + i] = v;
-                maxW = Math.max(maxW, Math.abs(v));
-            }
+            for (int i = 0; i < kg; i++) wf[c * kg + i] = QuantMath.at8(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
         }
-        int run = ExactFloat.maxRun(ExactFloat.maxDistance(q.xUnsigned, q.xZp), maxW);
-        if (DepthwiseConv.applies(s) && s.kernelSize() <= run) {
+        int need = ExactFloat.chunks(wf, 0, s.m, kg, kg, 1, ExactFloat.maxDistance(q.xUnsigned, q.xZp));
+        if (DepthwiseConv.applies(s) && need == 1) {
             pointwise = false;
             grouped = true;
             chunks = 1;
@@ -105,7 +100,7 @@ final class FastQConv implements Kernel {
             cb = 0;
             pointwise = s.pointwise();
             grouped = s.group > 1;
-            chunks = (kg + run - 1) / run;
+            chunks = need;
             k0 = new int[chunks + 1];
             for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) kg * h / chunks);
             // Column blocks whose float results (mg x pb) stay in cache until requantized, and at
