@@ -3,7 +3,6 @@ package dev.edgeopt.engine.kernels.int8;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,9 +24,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class ExactFloat {
     private ExactFloat() {}
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
 
     // The widest vectors for the input conversion (16 lanes with AVX-512: 30% faster than 8).
     private static final VectorSpecies<Float> FP = FloatVector.SPECIES_PREFERRED;
@@ -72,17 +68,15 @@ final class ExactFloat {
 
     /**
      * {@code dst[i] = (int) src[i] + add} (or {@code +=} when {@code accumulate}) for exact integer
-     * sums; vectorized, as C2 leaves the plain float-to-int loop scalar.
+     * sums; plain loops, which C2 vectorizes and which cannot allocate (a Vector API form
+     * sometimes boxed a vector per call in whole models).
      */
     static void toInt(float[] src, int so, int[] dst, int d, int n, int add, boolean accumulate) {
-        int i = 0;
-        IntVector av = IntVector.broadcast(I, add);
-        for (; i + F.length() <= n; i += F.length()) {
-            IntVector v = ((IntVector) FloatVector.fromArray(F, src, so + i).convertShape(VectorOperators.F2I, I, 0)).add(av);
-            if (accumulate) v = v.add(IntVector.fromArray(I, dst, d + i));
-            v.intoArray(dst, d + i);
+        if (accumulate) {
+            for (int i = 0; i < n; i++) dst[d + i] += (int) src[so + i] + add;
+        } else {
+            for (int i = 0; i < n; i++) dst[d + i] = (int) src[so + i] + add;
         }
-        for (; i < n; i++) dst[d + i] = (int) src[so + i] + add + (accumulate ? dst[d + i] : 0);
     }
 
     /** {@code dst[i] = x - zp} for int8 ({@code unsigned} false) or uint8 bytes; vectorized. */
@@ -96,43 +90,5 @@ final class ExactFloat {
         }
         int mask = unsigned ? 0xFF : -1;
         for (; i < n; i++) dst[d + i] = (src[so + i] & mask) - zp;
-    }
-
-    /**
-     * One output row in one pass: for each i, the int32 accumulator {@code bias + sum over chunks h
-     * of (int) src[so + h * chunkStride + i]}, requantized into {@code dst} with
-     * {@link Requantize#lanes} (the scalar {@link Requantize#requantize} for the tail), so the
-     * accumulators never go through memory.
-     */
-    static void requantizeRow(float[] src, int so, int chunks, int chunkStride, int bias, byte[] dst, int d, int n,
-                              int multiplier, int shift, int zeroPoint, int lo, int hi) {
-        int i = 0;
-        if (shift >= -31 && shift <= 30) { // always so from quantizeMultiplier; the scalar form rejects others
-            int t = 31 - shift;
-            LongVector m = LongVector.broadcast(Requantize.LONG_SPECIES, multiplier), round = LongVector.broadcast(Requantize.LONG_SPECIES, 1L << (t - 1));
-            IntVector b = IntVector.broadcast(I, bias);
-            LongVector zp = LongVector.broadcast(Requantize.LONG_SPECIES, zeroPoint), vlo = LongVector.broadcast(Requantize.LONG_SPECIES, lo),
-                    vhi = LongVector.broadcast(Requantize.LONG_SPECIES, hi);
-            if (chunks == 1) { // the usual case, without an inner loop that would keep C2 from unrolling this one
-                for (; i + F.length() <= n; i += F.length()) {
-                    IntVector acc = ((IntVector) FloatVector.fromArray(F, src, so + i).convertShape(VectorOperators.F2I, I, 0)).add(b);
-                    IntVector y = Requantize.lanes(acc, m, round, t, zp, vlo, vhi);
-                    ((ByteVector) y.convertShape(VectorOperators.I2B, Requantize.BYTE_SPECIES, 0)).intoArray(dst, d + i);
-                }
-            }
-            for (; i + F.length() <= n; i += F.length()) {
-                IntVector acc = b;
-                for (int h = 0; h < chunks; h++) {
-                    acc = acc.add((IntVector) FloatVector.fromArray(F, src, so + h * chunkStride + i).convertShape(VectorOperators.F2I, I, 0));
-                }
-                IntVector y = Requantize.lanes(acc, m, round, t, zp, vlo, vhi);
-                ((ByteVector) y.convertShape(VectorOperators.I2B, Requantize.BYTE_SPECIES, 0)).intoArray(dst, d + i);
-            }
-        }
-        for (; i < n; i++) {
-            int acc = bias;
-            for (int h = 0; h < chunks; h++) acc += (int) src[so + h * chunkStride + i];
-            dst[d + i] = (byte) Requantize.requantize(acc, multiplier, shift, zeroPoint, lo, hi);
-        }
     }
 }

@@ -277,7 +277,7 @@ final class FastQConv implements Kernel {
             }
             for (int r = 0; r < mg; r++) {
                 int c = curG * mg + r;
-                ExactFloat.requantizeRow(cb, cbuf.offset() + r * p + c0, chunks, mg * p, bias == null ? 0 : bias[c], ya,
+                Requantize.requantizeSums(cb, cbuf.offset() + r * p + c0, chunks, mg * p, bias == null ? 0 : bias[c], ya,
                         y.offset() + (curN * s.m + c) * p + c0, w, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
             }
         }
@@ -293,7 +293,7 @@ final class FastQConv implements Kernel {
             int c = c0 + r;
             int yo = y.offset() + (curN * s.m + c) * p;
             int src = cbuf.offset() + r * p;
-            ExactFloat.requantizeRow(cbf, src, chunks, mg * p, bias == null ? 0 : bias[c], ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+            Requantize.requantizeSums(cbf, src, chunks, mg * p, bias == null ? 0 : bias[c], ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
         }
     }
 }

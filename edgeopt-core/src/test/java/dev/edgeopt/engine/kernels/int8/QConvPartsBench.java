@@ -62,7 +62,7 @@ class QConvPartsBench {
             double tf = best(() -> ExactFloat.toFloat(x, 0, xf, 0, k * p, false, 3));
             double tg = best(job::run);
             double tr = best(() -> {
-                for (int r = 0; r < m; r++) ExactFloat.requantizeRow(yf, r * p, 1, 0, 5, y, r * p, p, 1 << 30, -7, 1, -128, 127);
+                for (int r = 0; r < m; r++) Requantize.requantizeSums(yf, r * p, 1, 0, 5, y, r * p, p, 1 << 30, -7, 1, -128, 127);
             });
             System.out.printf("%-20s %9.1f %9.1f %9.1f %9.1f %9.1f%n", k + " -> " + m + " @ " + p, tk, tf, tg, tr, tf + tg + tr);
         }
