@@ -268,10 +268,10 @@ class QLinearOrtTest {
         fastEqualsReference(conv(72, DType.UINT8, new int[] {1, 16, 11, 12}, 16, 16, 3, 3, true, true).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1));
         fastEqualsReference(conv(73, DType.INT8, new int[] {2, 8, 10, 9}, 12, 4, 3, 1, true, false).ints("dilations", 2, 1).ints("pads", 1, 0, 1, 0));
         fastEqualsReference(conv(74, DType.UINT8, new int[] {1, 12, 9, 9}, 12, 12, 3, 3, true, true).ints("dilations", 2, 2).ints("pads", 2, 2, 2, 2));
-        // Outputs too large for cache: the column-blocked path (with a narrower last block), 1x1
-        // and 3x3 with chunks.
+        // Outputs larger than the cache (once a column-blocked path, now one GEMM per chunk), 1x1
+        // and 3x3 with chunks, grouped.
         fastEqualsReference(conv(78, DType.INT8, new int[] {2, 8, 64, 64}, 40, 1, 1, 1, true, true));
-        fastEqualsReference(conv(81, DType.UINT8, new int[] {1, 8, 64, 64}, 80, 2, 1, 1, true, true)); // grouped, blocked
+        fastEqualsReference(conv(81, DType.UINT8, new int[] {1, 8, 64, 64}, 80, 2, 1, 1, true, true)); // grouped, large
         Case blocked = conv(79, DType.UINT8, new int[] {1, 64, 40, 40}, 96, 1, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
         blocked.inputs.set(2, zp(DType.UINT8, 0));
         fastEqualsReference(blocked);

@@ -30,18 +30,14 @@ final class FastQConv implements Kernel {
     private final int tasks, kg, p, mg, chunks;
     private final int[] k0; // chunk starts, chunks + 1 entries
     /**
-     * GEMM path: per task t and chunk h, a one-thread job for a block of {@link #pb} output columns
-     * ({@code jobs}) and one for the narrower last block ({@code tailJobs}); A (the weights) is packed
-     * per block from {@link #wf}, a small cost next to the block's MACs.
-     */
-    private final GemmJob[][] jobs, tailJobs;
-    private final int pb, blocks;
-    /**
-     * When the float results of a group fit in cache (up to {@link #BLOCK_BYTES}): one job per chunk
-     * over all columns, A packed once at creation unless grouped, parallel inside the job.
+     * GEMM path: one job per chunk over all columns of a group, A (the weights) packed once at
+     * creation unless grouped, parallel inside the job. Column blocks whose float results stayed
+     * in cache until requantized (one single-thread job per task and block, A packed per block)
+     * were slower on one thread: mobilenet_v2's 24 -> 144 @ 56x56 took 527 us blocked against 363
+     * whole (QConvPartsBench), the requantization reading the float results from memory at about
+     * the speed it reads them from cache.
      */
     private final GemmJob[] wholeJobs;
-    private static final int BLOCK_BYTES = 512 * 1024;
     private final float[] wf;
     private final boolean pointwise, grouped;
     /**
@@ -53,8 +49,7 @@ final class FastQConv implements Kernel {
     private final int cb;
     private Tensor[][] dwIn, dwOut; // per block: {x view, w view} and {y view}, made on the first run
     private final Scratch.Ref xf, col, cbuf;
-    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask,
-            blockBody = this::blockTask;
+    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask;
     // Per-run state read by the parallel bodies.
     private byte[] x;
     private int xOff, curN, curG;
@@ -85,9 +80,7 @@ final class FastQConv implements Kernel {
             grouped = true;
             chunks = 1;
             k0 = new int[] {0, kg};
-            jobs = tailJobs = null;
             wholeJobs = null;
-            pb = blocks = 0;
             col = null;
             // About 256 KB of float input and output per block.
             cb = Math.max(1, Math.min(s.c, 65536 / Math.max(1, s.inPlane() + p)));
@@ -103,27 +96,9 @@ final class FastQConv implements Kernel {
             chunks = need;
             k0 = new int[chunks + 1];
             for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) kg * h / chunks);
-            // Column blocks whose float results (mg x pb) stay in cache until requantized, and at
-            // least one block per task.
-            int nr = dev.edgeopt.engine.kernels.gemm.Sgemm.NR;
-            int perTask = dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp((p + tasks - 1) / tasks, nr);
-            pb = Math.min(p, Math.min(perTask, dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp(Math.max(1, 32768 / mg), nr)));
-            blocks = (p + pb - 1) / pb;
-            int tail = p - (blocks - 1) * pb;
-            boolean block = (long) mg * p * 4 > BLOCK_BYTES;
-            KernelContext one = kc.derive(new TensorType[0], new TensorType[0], null, ThreadPool.shared(1));
-            jobs = new GemmJob[block ? tasks : 0][chunks];
-            tailJobs = new GemmJob[block ? tasks : 0][chunks];
-            wholeJobs = block ? null : new GemmJob[chunks];
-            for (int h = 0; !block && h < chunks; h++) {
+            wholeJobs = new GemmJob[chunks];
+            for (int h = 0; h < chunks; h++) {
                 wholeJobs[h] = new GemmJob(kc, mg, p, k0[h + 1] - k0[h], grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
-            }
-            for (int t = 0; block && t < tasks; t++) {
-                for (int h = 0; h < chunks; h++) {
-                    int len = k0[h + 1] - k0[h];
-                    jobs[t][h] = new GemmJob(one, mg, pb, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
-                    tailJobs[t][h] = tail == pb ? jobs[t][h] : new GemmJob(one, mg, tail, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
-                }
             }
             xf = pointwise ? kc.scratch(DType.FLOAT, s.c * p) : null;
             col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
@@ -180,10 +155,6 @@ final class FastQConv implements Kernel {
                 for (int g = 0; g < s.group; g++) {
                     curG = g;
                     if (!pointwise) pool.parallelFor(tasks, im2colBody);
-                    if (wholeJobs == null) {
-                        pool.parallelFor(tasks, blockBody);
-                        continue;
-                    }
                     for (int h = 0; h < chunks; h++) {
                         GemmJob j = wholeJobs[h];
                         if (grouped) {
@@ -251,34 +222,6 @@ final class FastQConv implements Kernel {
                     for (int ow = lo, src0 = row + offW; ow < hi; ow++) dst[o + ow] = (x[src0 + ow * sw] & mask) - zp;
                     java.util.Arrays.fill(dst, o + hi, o + s.ow, 0f);
                 }
-            }
-        }
-    }
-
-    /** Column blocks of group curG of image curN: the GEMM chunks, then requantization of the block. */
-    private void blockTask(int t) {
-        int per = (blocks + tasks - 1) / tasks, b0 = Math.min(blocks, t * per), b1 = Math.min(blocks, b0 + per);
-        float[] src = pointwise ? xf.floats() : col.floats();
-        int srcOff = pointwise ? xf.offset() + curG * s.cg * p : col.offset();
-        float[] cb = cbuf.floats();
-        byte[] ya = y.bytes();
-        for (int bi = b0; bi < b1; bi++) {
-            int c0 = bi * pb, w = Math.min(pb, p - c0);
-            GemmJob[] js = w == pb ? jobs[t] : tailJobs[t];
-            for (int h = 0; h < chunks; h++) {
-                GemmJob j = js[h];
-                j.a = wf;
-                j.aOff = curG * mg * kg + k0[h];
-                j.b = src;
-                j.bOff = srcOff + k0[h] * p + c0;
-                j.c = cb;
-                j.cOff = cbuf.offset() + h * mg * p + c0;
-                j.task(0);
-            }
-            for (int r = 0; r < mg; r++) {
-                int c = curG * mg + r;
-                Requantize.requantizeSums(cb, cbuf.offset() + r * p + c0, chunks, mg * p, bias == null ? 0 : bias[c], ya,
-                        y.offset() + (curN * s.m + c) * p + c0, w, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
             }
         }
     }
