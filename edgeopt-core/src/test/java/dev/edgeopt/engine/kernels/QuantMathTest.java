@@ -43,13 +43,18 @@ class QuantMathTest {
         x[5] = Float.NaN;
         x[13] = Float.POSITIVE_INFINITY;
         x[21] = Float.NEGATIVE_INFINITY;
+        x[n - 7] = Float.NaN;
+        x[n - 500] = Float.NEGATIVE_INFINITY;
         for (float scale : new float[] {1f, 0.5f, 0.0137f, 3.3f, 1e-30f}) {
             for (int[] t : new int[][] {{-128, 127, 0}, {-128, 127, -128}, {-128, 127, 17}, {0, 255, 0}, {0, 255, 255}, {0, 255, 128}}) {
-                byte[] v = new byte[n];
-                QuantMath.quantizeBytes(x, 0, v, 0, n, scale, t[2], t[0], t[1]);
-                for (int i = 0; i < n; i++) {
-                    long want = QuantMath.quantize(x[i], scale, t[2], t[0], t[1]);
-                    assertEquals((byte) want, v[i], "x=" + x[i] + " scale " + scale + " zp " + t[2]);
+                // n values (the vector path and its tail) and a run below VECTOR_MIN (the plain loop).
+                for (int len : new int[] {n, 1000}) {
+                    byte[] v = new byte[len];
+                    QuantMath.quantizeBytes(x, n - len, v, 0, len, scale, t[2], t[0], t[1]);
+                    for (int i = 0; i < len; i++) {
+                        long want = QuantMath.quantize(x[n - len + i], scale, t[2], t[0], t[1]);
+                        assertEquals((byte) want, v[i], "x=" + x[n - len + i] + " scale " + scale + " zp " + t[2] + " n " + len);
+                    }
                 }
             }
         }

@@ -30,6 +30,10 @@ final class ExactFloat {
     private static final VectorSpecies<Integer> IP = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Byte> BP = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(FP.vectorBitSize() / 4));
 
+    private static final VectorSpecies<Float> FH = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> IH = IntVector.SPECIES_256;
+    private static final VectorSpecies<Byte> BH = ByteVector.SPECIES_64;
+
     static final int LIMIT = 1 << 24;
 
     /**
@@ -87,6 +91,14 @@ final class ExactFloat {
             IntVector v = (IntVector) ByteVector.fromArray(BP, src, so + i).convertShape(VectorOperators.B2I, IP, 0);
             if (unsigned) v = v.and(0xFF);
             ((FloatVector) v.sub(z).convertShape(VectorOperators.I2F, FP, 0)).intoArray(dst, d + i);
+        }
+        if (BP.length() > BH.length()) { // im2col rows are short (28 or 14 wide): an 8-lane step before the scalar tail
+            IntVector zh = IntVector.broadcast(IH, zp);
+            for (; i + BH.length() <= n; i += BH.length()) {
+                IntVector v = (IntVector) ByteVector.fromArray(BH, src, so + i).convertShape(VectorOperators.B2I, IH, 0);
+                if (unsigned) v = v.and(0xFF);
+                ((FloatVector) v.sub(zh).convertShape(VectorOperators.I2F, FH, 0)).intoArray(dst, d + i);
+            }
         }
         int mask = unsigned ? 0xFF : -1;
         for (; i < n; i++) dst[d + i] = (src[so + i] & mask) - zp;
