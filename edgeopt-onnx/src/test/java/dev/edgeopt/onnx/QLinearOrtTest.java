@@ -275,6 +275,13 @@ class QLinearOrtTest {
         Case blocked = conv(79, DType.UINT8, new int[] {1, 64, 40, 40}, 96, 1, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
         blocked.inputs.set(2, zp(DType.UINT8, 0));
         fastEqualsReference(blocked);
+        // Stems (few input channels): the fp32 direct conv on the image in float, two images, stride 2 and 1.
+        Case stem = conv(82, DType.INT8, new int[] {2, 3, 40, 40}, 8, 1, 3, 3, true, true).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1);
+        fastEqualsReference(stem);
+        stem.check();
+        Case stem1 = conv(83, DType.UINT8, new int[] {1, 2, 20, 21}, 6, 1, 3, 3, true, true).ints("pads", 0, 1, 2, 1);
+        fastEqualsReference(stem1);
+        stem1.check();
         // Depthwise on large planes: channel blocks of 8 and a last block of 4, two images.
         Case dw = conv(80, DType.INT8, new int[] {2, 20, 64, 64}, 20, 20, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
         fastEqualsReference(dw);

@@ -8,6 +8,7 @@ import dev.edgeopt.engine.kernels.Activation;
 import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.engine.kernels.conv.ConvShape;
 import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
+import dev.edgeopt.engine.kernels.conv.DirectConv;
 import dev.edgeopt.engine.kernels.gemm.GemmJob;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.TensorType;
@@ -38,6 +39,14 @@ final class FastQConv implements Kernel {
      * the speed it reads them from cache.
      */
     private final GemmJob[] wholeJobs;
+    /**
+     * A network's stem (few input channels, e.g. 3x3 over RGB): the fp32 {@link DirectConv} on the
+     * image in float, as the fp32 engine runs it, instead of im2col and a GEMM whose K is too short
+     * (mobilenet_v2's first conv: 704 us through im2col against 333 for fp32). Null otherwise.
+     */
+    private final DirectConv direct;
+    private final int[] directIn, directOut; // the float views' shapes (one image)
+    private Tensor[] dIn, dOut; // made on the first run
     private final float[] wf;
     private final boolean pointwise, grouped;
     /**
@@ -81,6 +90,8 @@ final class FastQConv implements Kernel {
             chunks = 1;
             k0 = new int[] {0, kg};
             wholeJobs = null;
+            direct = null;
+            directIn = directOut = null;
             col = null;
             // About 256 KB of float input and output per block.
             cb = Math.max(1, Math.min(s.c, 65536 / Math.max(1, s.inPlane() + p)));
@@ -96,14 +107,31 @@ final class FastQConv implements Kernel {
             chunks = need;
             k0 = new int[chunks + 1];
             for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) kg * h / chunks);
-            wholeJobs = new GemmJob[chunks];
-            for (int h = 0; h < chunks; h++) {
+            directIn = kc.inShape(0).clone();
+            directIn[0] = 1;
+            directOut = kc.outShape(0).clone();
+            directOut[0] = 1;
+            KernelContext dk = chunks == 1 && !pointwise && !grouped ? directContext(kc) : null;
+            ConvShape ds = dk == null ? null : ConvShape.conv(dk);
+            direct = ds != null && DirectConv.applies(dk, ds, Activation.NONE) ? new DirectConv(dk, ds, Activation.NONE, 0f, 0f) : null;
+            wholeJobs = new GemmJob[direct != null ? 0 : chunks];
+            for (int h = 0; h < wholeJobs.length; h++) {
                 wholeJobs[h] = new GemmJob(kc, mg, p, k0[h + 1] - k0[h], grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
             }
-            xf = pointwise ? kc.scratch(DType.FLOAT, s.c * p) : null;
-            col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
+            boolean image = pointwise || direct != null; // the whole image in float (pointwise: in-plane = out-plane)
+            xf = image ? kc.scratch(DType.FLOAT, Math.multiplyExact(s.c, s.inPlane())) : null;
+            col = image ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
             cbuf = kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
         }
+    }
+
+    /** The fp32 conv's context for one image, with {@link #wf} as its constant weights. */
+    private KernelContext directContext(KernelContext kc) {
+        dev.edgeopt.ir.Node copy = new dev.edgeopt.ir.Graph("direct").addNode("Conv", kc.node().name(), java.util.List.of(), 1);
+        kc.node().attributes().forEach(copy::setAttr);
+        int[] ws = kc.inShape(3).clone();
+        return kc.derive(copy, new TensorType[] {TensorType.of(DType.FLOAT, directIn), TensorType.of(DType.FLOAT, ws)},
+                new TensorType[] {TensorType.of(DType.FLOAT, directOut)}, new Tensor[] {null, Tensor.view(DType.FLOAT, ws, wf, 0)}, kc.pool());
     }
 
     /** The fp32 depthwise kernel for {@code c} channels of one image, weights read per run. */
@@ -151,6 +179,17 @@ final class FastQConv implements Kernel {
         } else {
             for (int n = 0; n < s.n; n++) {
                 curN = n;
+                if (direct != null) {
+                    if (dIn == null) { // scratch arrays exist from the first run on and never move
+                        dIn = new Tensor[] {Tensor.view(DType.FLOAT, directIn, xf.array(), xf.offset())};
+                        dOut = new Tensor[] {Tensor.view(DType.FLOAT, directOut, cbuf.array(), cbuf.offset())};
+                    }
+                    curG = 0;
+                    pool.parallelFor(tasks, convertBody);
+                    direct.run(dIn, dOut);
+                    pool.parallelFor(tasks, requantBody);
+                    continue;
+                }
                 if (pointwise) pool.parallelFor(tasks, convertBody);
                 for (int g = 0; g < s.group; g++) {
                     curG = g;

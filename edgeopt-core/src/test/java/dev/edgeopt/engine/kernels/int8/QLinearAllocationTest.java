@@ -89,6 +89,10 @@ class QLinearAllocationTest {
             java.util.Arrays.fill(dw[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", dw, TensorType.of(DType.INT8, 1, 16, 12, 12), threads,
                     "group", 16L, "pads", new long[] {1, 1, 1, 1});
+            Tensor[] stem = conv(DType.INT8, new int[] {1, 3, 32, 32}, 8, 1, 3, 3); // the direct-conv path
+            java.util.Arrays.fill(stem[4].floats(), 0.001f);
+            assertSteadyStateAllocatesNothing("", "QLinearConv", stem, TensorType.of(DType.INT8, 1, 8, 16, 16), threads,
+                    "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1});
             Tensor[] full = conv(DType.INT8, new int[] {1, 8, 12, 12}, 12, 2, 3, 3);
             java.util.Arrays.fill(full[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", full, TensorType.of(DType.INT8, 1, 12, 6, 6), threads,
