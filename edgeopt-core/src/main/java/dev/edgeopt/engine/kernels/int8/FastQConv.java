@@ -9,6 +9,7 @@ import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.engine.kernels.conv.ConvShape;
 import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
 import dev.edgeopt.engine.kernels.conv.DirectConv;
+import dev.edgeopt.engine.kernels.conv.GemmConv;
 import dev.edgeopt.engine.kernels.gemm.GemmJob;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.TensorType;
@@ -18,9 +19,11 @@ import java.util.function.IntConsumer;
 /**
  * QLinearConv with constant weights and parameters, computed exactly through the fp32 kernels (see
  * {@link ExactFloat}): the input becomes {@code x - x_zp} in float (padding is then 0), the weights
- * {@code w - w_zp[c]} once at creation; the GEMM (1x1 directly, other windows through im2col) or
- * the depthwise kernel sums the products, split along K into runs that stay exact; the epilogue
- * casts back to int32, adds the bias and requantizes with {@link Requantize}'s vector form.
+ * {@code w - w_zp[c]} once at creation. The products are summed by the fp32 engine's own kernel
+ * for the shape when K needs one exact chunk: depthwise, {@link DirectConv} (stems) or
+ * {@link GemmConv}; otherwise (K split into chunks that stay exact, or groups) by a GEMM per chunk
+ * here (1x1 directly, other windows through im2col). The epilogue casts back to int32, adds the
+ * bias and requantizes with {@link Requantize}'s row form.
  * Work is spread over the pool; scratch holds every buffer, so a run allocates nothing.
  */
 final class FastQConv implements Kernel {
@@ -40,12 +43,13 @@ final class FastQConv implements Kernel {
      */
     private final GemmJob[] wholeJobs;
     /**
-     * A network's stem (few input channels, e.g. 3x3 over RGB): the fp32 {@link DirectConv} on the
-     * image in float, as the fp32 engine runs it, instead of im2col and a GEMM whose K is too short
-     * (mobilenet_v2's first conv: 704 us through im2col against 333 for fp32). Null otherwise.
+     * With one chunk and one group: the fp32 engine's own conv kernel on the image in float, as the
+     * fp32 engine runs it (a stem's {@link DirectConv}, else {@link GemmConv} with its im2col and
+     * its transposed form for small maps), then the requantization. mobilenet_v2's first conv took
+     * 704 us through this class's im2col and GEMM against 333 for fp32, 422 this way. Null otherwise.
      */
-    private final DirectConv direct;
-    private final int[] directIn, directOut; // the float views' shapes (one image)
+    private final Kernel direct;
+    private final int[] directIn, directW, directOut; // the float views' shapes (one image)
     private Tensor[] dIn, dOut; // made on the first run
     private final float[] wf;
     private final boolean pointwise, grouped;
@@ -91,7 +95,7 @@ final class FastQConv implements Kernel {
             k0 = new int[] {0, kg};
             wholeJobs = null;
             direct = null;
-            directIn = directOut = null;
+            directIn = directW = directOut = null;
             col = null;
             // About 256 KB of float input and output per block.
             cb = Math.max(1, Math.min(s.c, 65536 / Math.max(1, s.inPlane() + p)));
@@ -111,9 +115,11 @@ final class FastQConv implements Kernel {
             directIn[0] = 1;
             directOut = kc.outShape(0).clone();
             directOut[0] = 1;
-            KernelContext dk = chunks == 1 && !pointwise && !grouped ? directContext(kc) : null;
+            directW = kc.inShape(3).clone();
+            KernelContext dk = chunks == 1 && !grouped ? directContext(kc) : null;
             ConvShape ds = dk == null ? null : ConvShape.conv(dk);
-            direct = ds != null && DirectConv.applies(dk, ds, Activation.NONE) ? new DirectConv(dk, ds, Activation.NONE, 0f, 0f) : null;
+            direct = ds == null ? null
+                    : DirectConv.applies(dk, ds, Activation.NONE) ? new DirectConv(dk, ds, Activation.NONE, 0f, 0f) : new GemmConv(dk, ds, Activation.NONE, 0f, 0f);
             wholeJobs = new GemmJob[direct != null ? 0 : chunks];
             for (int h = 0; h < wholeJobs.length; h++) {
                 wholeJobs[h] = new GemmJob(kc, mg, p, k0[h + 1] - k0[h], grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
@@ -129,9 +135,8 @@ final class FastQConv implements Kernel {
     private KernelContext directContext(KernelContext kc) {
         dev.edgeopt.ir.Node copy = new dev.edgeopt.ir.Graph("direct").addNode("Conv", kc.node().name(), java.util.List.of(), 1);
         kc.node().attributes().forEach(copy::setAttr);
-        int[] ws = kc.inShape(3).clone();
-        return kc.derive(copy, new TensorType[] {TensorType.of(DType.FLOAT, directIn), TensorType.of(DType.FLOAT, ws)},
-                new TensorType[] {TensorType.of(DType.FLOAT, directOut)}, new Tensor[] {null, Tensor.view(DType.FLOAT, ws, wf, 0)}, kc.pool());
+        return kc.derive(copy, new TensorType[] {TensorType.of(DType.FLOAT, directIn), TensorType.of(DType.FLOAT, directW)},
+                new TensorType[] {TensorType.of(DType.FLOAT, directOut)}, new Tensor[] {null, Tensor.view(DType.FLOAT, directW, wf, 0)}, kc.pool());
     }
 
     /** The fp32 depthwise kernel for {@code c} channels of one image, weights read per run. */
@@ -181,7 +186,7 @@ final class FastQConv implements Kernel {
                 curN = n;
                 if (direct != null) {
                     if (dIn == null) { // scratch arrays exist from the first run on and never move
-                        dIn = new Tensor[] {Tensor.view(DType.FLOAT, directIn, xf.array(), xf.offset())};
+                        dIn = new Tensor[] {Tensor.view(DType.FLOAT, directIn, xf.array(), xf.offset()), Tensor.view(DType.FLOAT, directW, wf, 0)};
                         dOut = new Tensor[] {Tensor.view(DType.FLOAT, directOut, cbuf.array(), cbuf.offset())};
                     }
                     curG = 0;
