@@ -5,6 +5,9 @@ import dev.edgeopt.engine.kernels.gemm.SerialGemm;
 import dev.edgeopt.engine.kernels.gemm.Sgemm;
 import dev.edgeopt.tensor.Tensor;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Conv (2-D, NCHW) forward and gradient: grouped, depthwise, strided, padded and dilated.
@@ -30,15 +33,36 @@ final class ConvGrad extends TrainOp {
         r.register("Conv", ConvGrad::new);
     }
 
+    private static final VectorSpecies<Float> S = Blas.S;
+    private static final int L = Blas.L;
+    /** Lane indices 0, 2, 4, ... into the concatenation of two vectors (for {@link FloatVector#selectFrom(jdk.incubator.vector.Vector, jdk.incubator.vector.Vector)}). */
+    private static final FloatVector EVEN = FloatVector.fromArray(S, evenIndices(), 0);
+
+    private static float[] evenIndices() {
+        float[] a = new float[L];
+        for (int i = 0; i < L; i++) a[i] = 2 * i;
+        return a;
+    }
+
     /** Columns per GEMM: enough that the last ragged register panel is a small fraction, small enough for L2. */
     private static final int TARGET_COLUMNS = 1024;
 
     private final ThreadPool pool;
     private final int n, c, h, w, m, groups, cg, mg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, k, p, chunk;
     private final boolean direct, hasBias, depthwise;
+    /**
+     * Phase planes for unrolling (see {@link #splitPhases}): hq x wq each, phaseSize floats for cg
+     * channels; which row and column phases some tap reads, the phase-plane columns holding input
+     * per column phase, and each unrolled row's source offset at output pixel (0, 0).
+     */
+    private final int hq, wq, phaseSize;
     /** Stride 1 with output width = input width: an unrolled row is the input plane shifted, copied in one run. */
     private final boolean flat;
-    /** Depthwise geometry: the padded plane (hp x wp), the stride-1 grid's rows, the columns holding input. */
+    private final boolean[] rowPhase, colPhase;
+    private final int[] colLo, colHi, tapSrc;
+    /** Per task: the phase-split input of one sample. */
+    private final float[][] phases;
+    /** The padded plane the windows reach (hp x wp); depthwise: the stride-1 grid's rows, the columns holding input. */
     private final int hp, wp, gridRows, c0, c1;
     private final float[][] cols, dcols, ybufs, dWT, dB;
     /**
@@ -107,8 +131,8 @@ final class ConvGrad extends TrainOp {
         c0 = Math.max(0, pw);
         c1 = Math.min(wp, pw + w);
         int planeSize = hp * wp + ekw1;
-        cols = new float[tasks][dwise ? planeSize : k * cn];
-        dcols = new float[tasks][dwise ? planeSize : k * cn];
+        cols = new float[tasks][dwise ? planeSize : k * cn + L];
+        dcols = new float[tasks][dwise ? planeSize : k * cn + L];
         ybufs = new float[tasks][dwise ? gridRows * wp : mg * cn];
         dWT = new float[tasks][dwise ? m * k : 0];
         dWLanes = new float[tasks][dwise ? 0 : m * k * Blas.L];
@@ -117,6 +141,31 @@ final class ConvGrad extends TrainOp {
         for (int t = 0; t < tasks; t++) gemms[t] = new SerialGemm();
         depthwise = groups > 1 && cg == 1 && mg == 1;
         flat = sh == 1 && sw == 1 && ow == w;
+        hq = (hp + sh - 1) / sh;
+        wq = (wp + sw - 1) / sw;
+        rowPhase = new boolean[sh];
+        colPhase = new boolean[sw];
+        for (int a = 0; a < kh; a++) rowPhase[a * dh % sh] = true;
+        for (int bb = 0; bb < kw; bb++) colPhase[bb * dw % sw] = true;
+        // Column phase px holds padded columns cq*sw + px; those with input are pw <= C < min(wp, pw + w).
+        colLo = new int[sw];
+        colHi = new int[sw];
+        for (int px = 0; px < sw; px++) {
+            if (!colPhase[px]) continue;
+            colLo[px] = Math.max(0, (pw - px + sw - 1) / sw);
+            colHi[px] = Math.max(colLo[px], (Math.min(wp, pw + w) - px + sw - 1) / sw);
+        }
+        tapSrc = new int[k];
+        for (int ci = 0, kk = 0; ci < cg; ci++) {
+            for (int a = 0; a < kh; a++) {
+                for (int bb = 0; bb < kw; bb++, kk++) {
+                    tapSrc[kk] = ((ci * sh + a * dh % sh) * sw + bb * dw % sw) * hq * wq + a * dh / sh * wq + bb * dw / sw;
+                }
+            }
+        }
+        phaseSize = cg * sh * sw * hq * wq;
+        // L floats of slack: a row's masked tail is read and written as a whole vector.
+        phases = new float[tasks][depthwise || direct ? 0 : phaseSize + L];
         packSize = depthwise ? 0 : Math.max(Sgemm.packedASize(mg, k), Sgemm.packedASize(k, mg));
         wPack = new float[groups * packSize];
         wTPack = new float[groups * packSize];
@@ -138,13 +187,13 @@ final class ConvGrad extends TrainOp {
     }
 
     private void forwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), y = ry.floats(), col = cols[t], yb = ybufs[t];
+        float[] x = rx.floats(), y = ry.floats(), col = cols[t], yb = ybufs[t], xq = phases[t];
         int xo = rx.offset(), yo = ry.offset();
         SerialGemm gemm = gemms[t];
         for (int s0 = s; s0 < e; s0 += chunk) {
             int ns = Math.min(chunk, e - s0), cn = ns * p;
             for (int g = 0; g < groups; g++) {
-                for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, col, si * p, cn);
+                for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, xq, col, si * p, cn);
                 if (ns == 1) {
                     gemm.gemmPackedA(mg, p, k, wPack, g * packSize, col, 0, cn, 1, y, yo + (s0 * m + g * mg) * p, p, false);
                     continue;
@@ -282,7 +331,7 @@ final class ConvGrad extends TrainOp {
     }
 
     private void backwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), gy = rgy.floats(), col = cols[t], dcol = dcols[t], gyb = ybufs[t], dwl = dWLanes[t], db = dB[t];
+        float[] x = rx.floats(), gy = rgy.floats(), col = cols[t], dcol = dcols[t], gyb = ybufs[t], dwl = dWLanes[t], db = dB[t], xq = phases[t];
         int xo = rx.offset(), gyo = rgy.offset();
         SerialGemm gemm = gemms[t];
         if (needW) Arrays.fill(dwl, 0f);
@@ -294,7 +343,7 @@ final class ConvGrad extends TrainOp {
                     for (int o = 0; o < mg; o++) System.arraycopy(gy, gyo + ((s0 + si) * m + g * mg + o) * p, gyb, o * cn + si * p, p);
                 }
                 if (needW) {
-                    for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, col, si * p, cn);
+                    for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, xq, col, si * p, cn);
                     // dW_g[o, kk] += <dY row o, cols row kk>: both reduce over pixels, their contiguous
                     // dimension, so neither is transposed into a GEMM panel (that scalar packing cost
                     // more than the product at 16 channels).
@@ -315,11 +364,14 @@ final class ConvGrad extends TrainOp {
     }
 
     /** Writes one sample's columns at {@code col[row*ld + colOff + q]}; a 1x1 stride-1 conv's columns are its input planes. */
-    private void unroll(float[] x, int xs, float[] col, int colOff, int ld) {
+    private void unroll(float[] x, int xs, float[] xq, float[] col, int colOff, int ld) {
         if (direct) {
             for (int ci = 0; ci < cg; ci++) System.arraycopy(x, xs + ci * p, col, ci * ld + colOff, p);
+        } else if (flat) {
+            im2colFlat(x, xs, col, colOff, ld);
         } else {
-            im2col(x, xs, col, colOff, ld);
+            splitPhases(x, xs, xq);
+            im2col(xq, col, colOff, ld);
         }
     }
 
@@ -332,8 +384,61 @@ final class ConvGrad extends TrainOp {
         }
     }
 
-    /** col[((ci*kh + a)*kw + b)*ld + colOff + oy*ow + ox] = x[ci][oy*sh - ph + a*dh][ox*sw - pw + b*dw], zero outside. */
-    private void im2col(float[] x, int xs, float[] col, int colOff, int ld) {
+    /**
+     * Copies the cg planes at {@code x[xs]} into zero-padded planes split by stride phase: padded
+     * pixel (R, C) goes to phase plane (R mod sh, C mod sw) at (R div sh, C div sw). Every tap
+     * (a, b) then reads, for output row oy, one contiguous run of ow pixels of one phase plane at
+     * tapSrc + oy*wq ({@link #im2col}): no padding tests and no strided gathers per element, which
+     * made unrolling a stride-2 layer cost as much as its product. Only the phases some tap reads
+     * are filled (a 1x1 stride-2 shortcut reads one of four). Stride-1 layers as wide as their
+     * input keep {@link #im2colFlat}, one copy per tap, which measured faster there.
+     */
+    private void splitPhases(float[] x, int xs, float[] xq) {
+        Arrays.fill(xq, 0, phaseSize, 0f);
+        for (int ci = 0; ci < cg; ci++) {
+            for (int iy = 0; iy < h; iy++) {
+                int r = iy + ph;
+                if (r >= hp) break;
+                int py = r % sh;
+                if (!rowPhase[py]) continue;
+                int src = xs + (ci * h + iy) * w, dst = (ci * sh + py) * sw * hq * wq + r / sh * wq;
+                if (sw == 1) {
+                    if (colHi[0] > colLo[0]) System.arraycopy(x, src + colLo[0] - pw, xq, dst + colLo[0], colHi[0] - colLo[0]);
+                    continue;
+                }
+                for (int px = 0; px < sw; px++) {
+                    int d = dst + px * hq * wq, sx = src + px - pw, cq = colLo[px], end = colHi[px];
+                    if (sw == 2) {
+                        // Every other pixel, L at a time: one two-vector permute of 2L consecutive pixels.
+                        for (; cq < end && sx + cq * 2 + 2 * L <= x.length; cq += L) {
+                            VectorMask<Float> m = S.indexInRange(cq, end);
+                            int o = sx + cq * 2;
+                            EVEN.selectFrom(FloatVector.fromArray(S, x, o), FloatVector.fromArray(S, x, o + L)).intoArray(xq, d + cq, m);
+                        }
+                    }
+                    for (; cq < end; cq++) xq[d + cq] = x[sx + cq * sw];
+                }
+            }
+        }
+    }
+
+    /** col[kk*ld + colOff + oy*ow + ox] = xq[tapSrc[kk] + oy*wq + ox]: one run of ow floats per tap and output row. */
+    private void im2col(float[] xq, float[] col, int colOff, int ld) {
+        for (int kk = 0; kk < k; kk++) {
+            int src = tapSrc[kk], dst = kk * ld + colOff;
+            for (int oy = 0; oy < oh; oy++, src += wq, dst += ow) {
+                int q = 0;
+                for (; q + L <= ow; q += L) FloatVector.fromArray(S, xq, src + q).intoArray(col, dst + q);
+                if (q < ow) {
+                    VectorMask<Float> m = S.indexInRange(q, ow);
+                    FloatVector.fromArray(S, xq, src + q, m).intoArray(col, dst + q, m);
+                }
+            }
+        }
+    }
+
+    /** The flat case of the unrolling: col[((ci*kh + a)*kw + b)*ld + colOff + q] = x[ci] shifted by the tap, borders zeroed. */
+    private void im2colFlat(float[] x, int xs, float[] col, int colOff, int ld) {
         int row = 0;
         for (int ci = 0; ci < cg; ci++) {
             int plane = xs + ci * h * w;
@@ -341,38 +446,22 @@ final class ConvGrad extends TrainOp {
                 for (int bb = 0; bb < kw; bb++, row++) {
                     int base = colOff + row * ld;
                     int ix0 = bb * dw - pw;
-                    // ox range with 0 <= ox*sw + ix0 < w
-                    int lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
-                    int hi = ix0 >= w ? 0 : Math.min(ow, (w - 1 - ix0) / sw + 1);
+                    // ox range with 0 <= ox + ix0 < w
+                    int lo = ix0 >= 0 ? 0 : -ix0;
+                    int hi = ix0 >= w ? 0 : Math.min(ow, w - ix0);
                     if (hi < lo) hi = lo;
-                    if (flat) {
-                        // Output rows are input rows shifted: one copy of the valid span, then the
-                        // padding columns (which the copy filled with wrapped neighbours) cleared.
-                        int oy0 = Math.min(oh, Math.max(0, ph - a * dh)), oy1 = Math.min(oh, Math.max(oy0, h + ph - a * dh));
-                        if (hi <= lo || oy0 >= oy1) {
-                            Arrays.fill(col, base, base + p, 0f);
-                            continue;
-                        }
-                        int q0 = oy0 * ow + lo, q1 = (oy1 - 1) * ow + hi;
-                        Arrays.fill(col, base, base + q0, 0f);
-                        Arrays.fill(col, base + q1, base + p, 0f);
-                        System.arraycopy(x, plane + q0 + (a * dh - ph) * w + ix0, col, base + q0, q1 - q0);
-                        if (lo > 0 || hi < ow) clearBorders(col, base, oy0, oy1, lo, hi);
+                    // Output rows are input rows shifted: one copy of the valid span, then the
+                    // padding columns (which the copy filled with wrapped neighbours) cleared.
+                    int oy0 = Math.min(oh, Math.max(0, ph - a * dh)), oy1 = Math.min(oh, Math.max(oy0, h + ph - a * dh));
+                    if (hi <= lo || oy0 >= oy1) {
+                        Arrays.fill(col, base, base + p, 0f);
                         continue;
                     }
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * sh - ph + a * dh;
-                        int d = base + oy * ow;
-                        if (iy < 0 || iy >= h) {
-                            Arrays.fill(col, d, d + ow, 0f);
-                            continue;
-                        }
-                        int src = plane + iy * w + ix0;
-                        for (int ox = 0; ox < lo; ox++) col[d + ox] = 0f;
-                        if (sw == 1) System.arraycopy(x, src + lo, col, d + lo, hi - lo);
-                        else for (int ox = lo; ox < hi; ox++) col[d + ox] = x[src + ox * sw];
-                        for (int ox = hi; ox < ow; ox++) col[d + ox] = 0f;
-                    }
+                    int q0 = oy0 * ow + lo, q1 = (oy1 - 1) * ow + hi;
+                    Arrays.fill(col, base, base + q0, 0f);
+                    Arrays.fill(col, base + q1, base + p, 0f);
+                    System.arraycopy(x, plane + q0 + (a * dh - ph) * w + ix0, col, base + q0, q1 - q0);
+                    if (lo > 0 || hi < ow) clearBorders(col, base, oy0, oy1, lo, hi);
                 }
             }
         }

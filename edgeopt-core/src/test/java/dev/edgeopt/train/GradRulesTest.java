@@ -104,6 +104,20 @@ class GradRulesTest {
     }
 
     @Test
+    void convStride2PhasePlanes() {
+        // Stride 2 unrolls from phase-split planes: 40 columns give 20 per phase, a full vector
+        // of the two-vector permute and a masked tail; 3 samples on 2 threads; asymmetric pads.
+        Tensor x = rand(3, 3, 9, 40);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(4, 3, 3, 3), rand(4)},
+                k("pads", "strides"), Attribute.ofInts(1, 0, 0, 1), Attribute.ofInts(2, 2));
+        GradCheck.check(g, new Tensor[] {x}, 2);
+        // A 1x1 stride-2 shortcut reads one phase of four; odd sizes leave the last row and column unread.
+        Tensor y = rand(2, 3, 7, 9);
+        Graph s = single("Conv", new Tensor[] {y}, new Tensor[] {rand(2, 3, 1, 1), rand(2)}, k("strides"), Attribute.ofInts(2, 2));
+        GradCheck.check(s, new Tensor[] {y}, 1);
+    }
+
+    @Test
     void convPointwise() {
         Tensor x = rand(3, 5, 4, 4);
         Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(7, 5, 1, 1), rand(7)});
