@@ -77,6 +77,8 @@ final class ConvGrad extends TrainOp {
     // Per-run operands read by the parallel bodies.
     private Tensor rx, rw, rb, ry, rgy, rgx;
     private boolean needW, needB;
+    /** The input gradient is cleared by the backward tasks (see {@link TrainOp#acceptFirstWrite}). */
+    private boolean clearGx;
 
     ConvGrad(TrainContext ctx) {
         ctx.requireFloat(0, 1, 2);
@@ -172,6 +174,11 @@ final class ConvGrad extends TrainOp {
         forwardLoop = new Parallel.Loop(pool, depthwise ? this::depthwiseForwardTask : this::forwardTask);
         backwardLoop = new Parallel.Loop(pool, depthwise ? this::depthwiseBackwardTask : this::backwardTask);
         ctx.setOutput(0, new int[] {n, m, oh, ow});
+    }
+
+    @Override public boolean acceptFirstWrite(int input) {
+        if (input == 0) clearGx = true;
+        return clearGx;
     }
 
     @Override public void forward(Tensor[] in, Tensor[] out, boolean training) {
@@ -286,6 +293,7 @@ final class ConvGrad extends TrainOp {
         float[] xp = cols[t], g1 = ybufs[t], gxp = dcols[t];
         int xo = rx.offset(), gyo = rgy.offset(), wo = rw.offset(), len = gridRows * wp;
         float[] gx = rgx == null ? null : rgx.floats();
+        if (gx != null && clearGx) Arrays.fill(gx, rgx.offset() + s * c * h * w, rgx.offset() + e * c * h * w, 0f);
         if (needW) Arrays.fill(dwp, 0f);
         if (needB) Arrays.fill(db, 0f);
         for (int i = s; i < e; i++) {
@@ -336,6 +344,7 @@ final class ConvGrad extends TrainOp {
         SerialGemm gemm = gemms[t];
         if (needW) Arrays.fill(dwl, 0f);
         if (needB) Arrays.fill(db, 0f);
+        if (rgx != null && clearGx) Arrays.fill(rgx.floats(), rgx.offset() + s * c * h * w, rgx.offset() + e * c * h * w, 0f);
         for (int s0 = s; s0 < e; s0 += chunk) {
             int ns = Math.min(chunk, e - s0), cn = ns * p;
             for (int g = 0; g < groups; g++) {

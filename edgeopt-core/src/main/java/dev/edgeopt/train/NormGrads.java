@@ -30,6 +30,8 @@ final class NormGrads {
         private final Parallel.Loop forwardLoop, backwardLoop;
         /** Set by the tape when a Relu that alone reads this output is folded in (see {@link Tape}). */
         private boolean relu;
+        /** The input gradient is cleared by the backward tasks (see {@link TrainOp#acceptFirstWrite}). */
+        private boolean clearGx;
         // Per-run state read by the parallel bodies.
         private Tensor[] rin, rout, rgOut, rgIn;
         private boolean rtraining;
@@ -65,6 +67,11 @@ final class NormGrads {
         void fuseRelu() { relu = true; }
 
         @Override public boolean differentiable(int input) { return input <= 2; }
+
+        @Override public boolean acceptFirstWrite(int input) {
+            if (input == 0) clearGx = true;
+            return clearGx;
+        }
 
         @Override public void forward(Tensor[] in, Tensor[] out, boolean training) {
             rin = in;
@@ -152,6 +159,7 @@ final class NormGrads {
                         float ag = k * count, ax = -k * dGamma * is, c0 = k * (dGamma * is * mu - dBeta);
                         for (int i = 0; i < n; i++) {
                             int base = (i * c + ch) * hw;
+                            if (clearGx) Arrays.fill(gx, gxo + base, gxo + base + hw, 0f);
                             if (relu) Blas.bnBackwardMasked(hw, gy, gyo + base, y, yo + base, ag, x, xo + base, ax, c0, gx, gxo + base);
                             else Blas.bnBackward(hw, gy, gyo + base, ag, x, xo + base, ax, c0, gx, gxo + base);
                         }
