@@ -35,15 +35,6 @@ final class ConvGrad extends TrainOp {
 
     private static final VectorSpecies<Float> S = Blas.S;
     private static final int L = Blas.L;
-    /** Lane indices 0, 2, 4, ... into the concatenation of two vectors (for {@link FloatVector#selectFrom(jdk.incubator.vector.Vector, jdk.incubator.vector.Vector)}). */
-    private static final FloatVector EVEN = FloatVector.fromArray(S, evenIndices(), 0);
-
-    private static float[] evenIndices() {
-        float[] a = new float[L];
-        for (int i = 0; i < L; i++) a[i] = 2 * i;
-        return a;
-    }
-
     /** Columns per GEMM: enough that the last ragged register panel is a small fraction, small enough for L2. */
     private static final int TARGET_COLUMNS = 1024;
 
@@ -56,14 +47,18 @@ final class ConvGrad extends TrainOp {
      * per column phase, and each unrolled row's source offset at output pixel (0, 0).
      */
     private final int hq, wq, phaseSize;
+    /** Depthwise: the output grid ({@code oh x wq}) rounded up to whole vectors. */
+    private final int gridLen;
     /** Stride 1 with output width = input width: an unrolled row is the input plane shifted, copied in one run. */
     private final boolean flat;
     private final boolean[] rowPhase, colPhase;
     private final int[] colLo, colHi, tapSrc;
+    /** Per input row: its offset in a channel's phase planes, or -1 when no tap reads it. */
+    private final int[] rowOff;
     /** Per task: the phase-split input of one sample. */
     private final float[][] phases;
-    /** The padded plane the windows reach (hp x wp); depthwise: the stride-1 grid's rows, the columns holding input. */
-    private final int hp, wp, gridRows, c0, c1;
+    /** The padded plane the windows reach (hp x wp). */
+    private final int hp, wp;
     private final float[][] cols, dcols, ybufs, dWT, dB;
     /**
      * Per-task weight-gradient partials, still split into vector lanes ({@code [m][k][L]}): the
@@ -128,14 +123,18 @@ final class ConvGrad extends TrainOp {
         int ekh1 = (kh - 1) * dh + 1, ekw1 = (kw - 1) * dw + 1;
         hp = (oh - 1) * sh + ekh1;
         wp = (ow - 1) * sw + ekw1;
-        gridRows = (oh - 1) * sh + 1;
-        // Padded-plane columns holding input: [c0, c1) (input columns c - pw).
-        c0 = Math.max(0, pw);
-        c1 = Math.min(wp, pw + w);
-        int planeSize = hp * wp + ekw1;
-        cols = new float[tasks][dwise ? planeSize : k * cn + L];
-        dcols = new float[tasks][dwise ? planeSize : k * cn + L];
-        ybufs = new float[tasks][dwise ? gridRows * wp : mg * cn];
+        hq = (hp + sh - 1) / sh;
+        wq = (wp + sw - 1) / sw;
+        phaseSize = cg * sh * sw * hq * wq;
+        // Slack past the phase planes: a row's masked tail is read as a whole vector, and a
+        // depthwise tap's run over the grid's junk columns ends up to wq past the last plane.
+        int phaseBuffer = phaseSize + wq + 3 * L;
+        cols = new float[tasks][dwise ? 0 : k * cn + L];
+        dcols = new float[tasks][dwise ? phaseBuffer : k * cn + L];
+        // Whole vectors: the runs are short (56 floats for 7x7 outputs at stride 2) and a scalar
+        // tail would cost as much as the vectors.
+        gridLen = Sgemm.roundUp(oh * wq, L);
+        ybufs = new float[tasks][dwise ? gridLen : mg * cn];
         dWT = new float[tasks][dwise ? m * k : 0];
         dWLanes = new float[tasks][dwise ? 0 : m * k * Blas.L];
         dB = new float[tasks][m];
@@ -143,8 +142,6 @@ final class ConvGrad extends TrainOp {
         for (int t = 0; t < tasks; t++) gemms[t] = new SerialGemm();
         depthwise = groups > 1 && cg == 1 && mg == 1;
         flat = sh == 1 && sw == 1 && ow == w;
-        hq = (hp + sh - 1) / sh;
-        wq = (wp + sw - 1) / sw;
         rowPhase = new boolean[sh];
         colPhase = new boolean[sw];
         for (int a = 0; a < kh; a++) rowPhase[a * dh % sh] = true;
@@ -157,6 +154,11 @@ final class ConvGrad extends TrainOp {
             colLo[px] = Math.max(0, (pw - px + sw - 1) / sw);
             colHi[px] = Math.max(colLo[px], (Math.min(wp, pw + w) - px + sw - 1) / sw);
         }
+        rowOff = new int[h];
+        for (int iy = 0; iy < h; iy++) {
+            int r = iy + ph;
+            rowOff[iy] = r < hp && rowPhase[r % sh] ? r % sh * sw * hq * wq + r / sh * wq : -1;
+        }
         tapSrc = new int[k];
         for (int ci = 0, kk = 0; ci < cg; ci++) {
             for (int a = 0; a < kh; a++) {
@@ -165,9 +167,7 @@ final class ConvGrad extends TrainOp {
                 }
             }
         }
-        phaseSize = cg * sh * sw * hq * wq;
-        // L floats of slack: a row's masked tail is read and written as a whole vector.
-        phases = new float[tasks][depthwise || direct ? 0 : phaseSize + L];
+        phases = new float[tasks][direct ? 0 : phaseBuffer];
         packSize = depthwise ? 0 : Math.max(Sgemm.packedASize(mg, k), Sgemm.packedASize(k, mg));
         wPack = new float[groups * packSize];
         wTPack = new float[groups * packSize];
@@ -260,81 +260,75 @@ final class ConvGrad extends TrainOp {
     }
 
     /**
-     * Depthwise planes run on a zero-padded copy of the input plane, {@code Hp x Wp}, so each tap
-     * is one long vector axpy (or dot product) over the whole plane rather than a short one per
-     * output row: the outputs are first computed on the stride-1 grid at the padded width (the
-     * columns past the output's are junk and never read), then every stride-th one is taken.
-     * The backward pass scatters dY onto the same grid (zeros elsewhere, which also cancels the
-     * junk columns) and runs the adjoints.
+     * Depthwise planes run on the sample's phase-split padded plane ({@link #splitPhases}), so each
+     * tap is one long vector axpy (or dot product) over the whole output grid, {@code oh x wq}
+     * rounded up to whole vectors,
+     * rather than a short one per output row: grid column c of row oy reads phase-plane pixel
+     * tapSrc + oy*wq + c, and the columns past ow are junk that is never kept. A strided layer
+     * thus computes its own outputs (plus junk columns), not the whole stride-1 grid. The backward
+     * pass puts dY on the same grid (zeros in the junk columns, which cancels them), runs the
+     * adjoints into phase planes of the input gradient and adds those back ({@link #mergePhases}).
      */
     private void depthwiseForwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), y = ry.floats(), wt = rw.floats(), xp = cols[t], y1 = ybufs[t];
-        int xo = rx.offset(), yo = ry.offset(), wo = rw.offset(), len = gridRows * wp;
+        float[] x = rx.floats(), y = ry.floats(), wt = rw.floats(), xq = phases[t], y1 = ybufs[t];
+        int xo = rx.offset(), yo = ry.offset(), wo = rw.offset(), len = gridLen;
         float[] b = rb == null ? null : rb.floats();
         for (int i = s; i < e; i++) {
             for (int ch = 0; ch < c; ch++) {
-                pad(x, xo + (i * c + ch) * h * w, xp);
+                splitPhases(x, xo + (i * c + ch) * h * w, xq);
                 Arrays.fill(y1, 0, len, 0f);
-                for (int a = 0; a < kh; a++) {
-                    for (int bb = 0; bb < kw; bb++) Blas.axpy(len, wt[wo + (ch * kh + a) * kw + bb], xp, a * dh * wp + bb * dw, y1, 0);
-                }
+                for (int kk = 0; kk < k; kk++) Blas.axpy(len, wt[wo + ch * k + kk], xq, tapSrc[kk], y1, 0);
                 int ys = yo + (i * c + ch) * p;
                 float bv = b == null ? 0f : b[rb.offset() + ch];
-                for (int oy = 0; oy < oh; oy++) {
-                    int src = oy * sh * wp, d = ys + oy * ow;
-                    for (int ox = 0; ox < ow; ox++) y[d + ox] = y1[src + ox * sw] + bv;
-                }
+                for (int oy = 0; oy < oh; oy++) Blas.scaleShift(ow, y1, oy * wq, 1f, bv, y, ys + oy * ow);
             }
         }
     }
 
     private void depthwiseBackwardTask(int t, int s, int e) {
         float[] x = rx.floats(), gy = rgy.floats(), wt = rw.floats(), dwp = dWT[t], db = dB[t];
-        float[] xp = cols[t], g1 = ybufs[t], gxp = dcols[t];
-        int xo = rx.offset(), gyo = rgy.offset(), wo = rw.offset(), len = gridRows * wp;
+        float[] xq = phases[t], g1 = ybufs[t], gq = dcols[t];
+        int xo = rx.offset(), gyo = rgy.offset(), wo = rw.offset(), len = gridLen;
         float[] gx = rgx == null ? null : rgx.floats();
         if (gx != null && clearGx) Arrays.fill(gx, rgx.offset() + s * c * h * w, rgx.offset() + e * c * h * w, 0f);
         if (needW) Arrays.fill(dwp, 0f);
         if (needB) Arrays.fill(db, 0f);
+        // The junk columns [ow, wq) of each grid row stay zero: only the first ow are written below.
+        Arrays.fill(g1, 0f);
         for (int i = s; i < e; i++) {
             for (int ch = 0; ch < c; ch++) {
                 int gs = gyo + (i * c + ch) * p;
                 if (needB) db[ch] += Blas.sum(gy, gs, p);
-                Arrays.fill(g1, 0, len, 0f);
-                for (int oy = 0; oy < oh; oy++) {
-                    int d = oy * sh * wp, src = gs + oy * ow;
-                    for (int ox = 0; ox < ow; ox++) g1[d + ox * sw] = gy[src + ox];
-                }
+                for (int oy = 0; oy < oh; oy++) System.arraycopy(gy, gs + oy * ow, g1, oy * wq, ow);
                 if (needW) {
-                    pad(x, xo + (i * c + ch) * h * w, xp);
-                    for (int a = 0; a < kh; a++) {
-                        for (int bb = 0; bb < kw; bb++) dwp[(ch * kh + a) * kw + bb] += Blas.dot(len, g1, 0, xp, a * dh * wp + bb * dw);
-                    }
+                    splitPhases(x, xo + (i * c + ch) * h * w, xq);
+                    for (int kk = 0; kk < k; kk++) dwp[ch * k + kk] += Blas.dot(len, g1, 0, xq, tapSrc[kk]);
                 }
                 if (gx != null) {
-                    Arrays.fill(gxp, 0f);
-                    for (int a = 0; a < kh; a++) {
-                        for (int bb = 0; bb < kw; bb++) Blas.axpy(len, wt[wo + (ch * kh + a) * kw + bb], g1, 0, gxp, a * dh * wp + bb * dw);
-                    }
-                    int gxs = rgx.offset() + (i * c + ch) * h * w;
-                    for (int iy = 0; iy < h; iy++) {
-                        int r = iy + ph;
-                        if (r >= hp || c1 <= c0) continue;
-                        Blas.axpy(c1 - c0, 1f, gxp, r * wp + c0, gx, gxs + iy * w + c0 - pw);
-                    }
+                    Arrays.fill(gq, 0, phaseSize, 0f);
+                    for (int kk = 0; kk < k; kk++) Blas.axpy(len, wt[wo + ch * k + kk], g1, 0, gq, tapSrc[kk]);
+                    mergePhases(gq, gx, rgx.offset() + (i * c + ch) * h * w);
                 }
             }
         }
     }
 
-    /** Copies an input plane into the zero-padded {@code hp x wp} plane (clipped to the columns and rows the windows reach). */
-    private void pad(float[] x, int xs, float[] xp) {
-        Arrays.fill(xp, 0f);
-        if (c1 <= c0) return;
-        for (int iy = 0; iy < h; iy++) {
-            int r = iy + ph;
-            if (r >= hp) break;
-            System.arraycopy(x, xs + iy * w + c0 - pw, xp, r * wp + c0, c1 - c0);
+    /** The adjoint of {@link #splitPhases}: adds the phase planes' input pixels into the gradient planes at {@code gx[gxs]}. */
+    private void mergePhases(float[] gq, float[] gx, int gxs) {
+        for (int ci = 0; ci < cg; ci++) {
+            for (int iy = 0; iy < h; iy++) {
+                int ro = rowOff[iy];
+                if (ro < 0) continue;
+                int dst = gxs + (ci * h + iy) * w, src = ci * sh * sw * hq * wq + ro;
+                if (sw == 1) {
+                    if (colHi[0] > colLo[0]) Blas.axpy(colHi[0] - colLo[0], 1f, gq, src + colLo[0], gx, dst + colLo[0] - pw);
+                    continue;
+                }
+                for (int px = 0; px < sw; px++) {
+                    int sq = src + px * hq * wq, dx = dst + px - pw;
+                    for (int cq = colLo[px]; cq < colHi[px]; cq++) gx[dx + cq * sw] += gq[sq + cq];
+                }
+            }
         }
     }
 
@@ -403,29 +397,23 @@ final class ConvGrad extends TrainOp {
      * input keep {@link #im2colFlat}, one copy per tap, which measured faster there.
      */
     private void splitPhases(float[] x, int xs, float[] xq) {
-        Arrays.fill(xq, 0, phaseSize, 0f);
+        // No clearing: the same pixels are written every time, so the padding stays zero.
         for (int ci = 0; ci < cg; ci++) {
             for (int iy = 0; iy < h; iy++) {
-                int r = iy + ph;
-                if (r >= hp) break;
-                int py = r % sh;
-                if (!rowPhase[py]) continue;
-                int src = xs + (ci * h + iy) * w, dst = (ci * sh + py) * sw * hq * wq + r / sh * wq;
+                int ro = rowOff[iy];
+                if (ro < 0) continue;
+                int src = xs + (ci * h + iy) * w, dst = ci * sh * sw * hq * wq + ro;
                 if (sw == 1) {
                     if (colHi[0] > colLo[0]) System.arraycopy(x, src + colLo[0] - pw, xq, dst + colLo[0], colHi[0] - colLo[0]);
                     continue;
                 }
                 for (int px = 0; px < sw; px++) {
-                    int d = dst + px * hq * wq, sx = src + px - pw, cq = colLo[px], end = colHi[px];
+                    int d = dst + px * hq * wq, sx = src + px - pw, end = colHi[px];
                     if (sw == 2) {
-                        // Every other pixel, L at a time: one two-vector permute of 2L consecutive pixels.
-                        for (; cq < end && sx + cq * 2 + 2 * L <= x.length; cq += L) {
-                            VectorMask<Float> m = S.indexInRange(cq, end);
-                            int o = sx + cq * 2;
-                            EVEN.selectFrom(FloatVector.fromArray(S, x, o), FloatVector.fromArray(S, x, o + L)).intoArray(xq, d + cq, m);
-                        }
+                        for (int cq = colLo[px]; cq < end; cq++) xq[d + cq] = x[sx + 2 * cq];
+                    } else {
+                        for (int cq = colLo[px]; cq < end; cq++) xq[d + cq] = x[sx + cq * sw];
                     }
-                    for (; cq < end; cq++) xq[d + cq] = x[sx + cq * sw];
                 }
             }
         }

@@ -77,6 +77,16 @@ class GradRulesTest {
     }
 
     @Test
+    void convDepthwiseStridedDilatedPhasePlanes() {
+        // Depthwise taps run over phase planes: stride 2 in rows (one row phase read with dilation 2),
+        // stride 3 in columns, asymmetric pads, bias, 2 threads.
+        Tensor x = rand(2, 3, 9, 11);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(3, 1, 3, 3), rand(3)},
+                k("group", "strides", "dilations", "pads"), Attribute.of(3L), Attribute.ofInts(2, 3), Attribute.ofInts(2, 1), Attribute.ofInts(1, 0, 2, 1));
+        GradCheck.check(g, new Tensor[] {x}, 2);
+    }
+
+    @Test
     void convDepthwiseStride1AndMultiplier() {
         Tensor x = rand(3, 2, 5, 6);
         Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(2, 1, 3, 3)}, k("group", "pads"), Attribute.of(2L), Attribute.ofInts(1, 1, 1, 1));
@@ -105,8 +115,8 @@ class GradRulesTest {
 
     @Test
     void convStride2PhasePlanes() {
-        // Stride 2 unrolls from phase-split planes: 40 columns give 20 per phase, a full vector
-        // of the two-vector permute and a masked tail; 3 samples on 2 threads; asymmetric pads.
+        // Stride 2 unrolls from phase-split planes: 20 columns per phase, output rows of 20 (a
+        // whole vector and a masked tail in im2col); 3 samples on 2 threads; asymmetric pads.
         Tensor x = rand(3, 3, 9, 40);
         Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(4, 3, 3, 3), rand(4)},
                 k("pads", "strides"), Attribute.ofInts(1, 0, 0, 1), Attribute.ofInts(2, 2));
