@@ -193,6 +193,35 @@ class GradRulesTest {
         assertEquals((1 - rm) / Math.sqrt(rv + 1e-5), inf.floats()[0], 1e-5);
     }
 
+    @Test
+    void batchNormStatisticsFarFromZero() {
+        // Mean 1000, spread 0.01: the batch variance must not cancel (a one-pass E[x^2] - E[x]^2
+        // in float loses every digit of it). Checked against double.
+        int n = 8, c = 2, hw = 25;
+        float[] xs = new float[n * c * hw];
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) (1000 + 0.01 * (rnd.nextDouble() * 2 - 1) + (i / hw % c) * 3);
+        Graph g = single("BatchNormalization", new Tensor[] {Tensor.of(xs, n, c, 5, 5)},
+                new Tensor[] {Tensor.of(new float[] {1, 1}, 2), Tensor.of(new float[2], 2), Tensor.of(new float[2], 2), Tensor.of(new float[] {1, 1}, 2)},
+                k("epsilon"), Attribute.of(1e-9f));
+        Parameters p = new Parameters(g);
+        Tape t = new Tape(g, p, new int[][] {{n, c, 5, 5}}, ThreadPool.shared(2), 0, false);
+        Tensor.of(xs, n, c, 5, 5).copyTo(t.input(0));
+        float[] y = t.forward(true)[0].floats();
+        for (int ch = 0; ch < c; ch++) {
+            double mean = 0, var = 0;
+            for (int i = 0; i < n; i++) for (int q = 0; q < hw; q++) mean += xs[(i * c + ch) * hw + q];
+            mean /= n * hw;
+            for (int i = 0; i < n; i++) for (int q = 0; q < hw; q++) var += Math.pow(xs[(i * c + ch) * hw + q] - mean, 2);
+            var /= n * hw;
+            for (int i = 0; i < n; i++) {
+                for (int q = 0; q < hw; q++) {
+                    int j = (i * c + ch) * hw + q;
+                    assertEquals((xs[j] - mean) / Math.sqrt(var + 1e-9), y[j], 2e-2, "channel " + ch + " element " + j);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh"})
     void activations(String op) {
