@@ -68,9 +68,9 @@ final class ConvGrad extends TrainOp {
     private final SerialGemm[] gemms;
     private final float[] wPack, wTPack;
     private final int packSize;
-    private final Parallel.Loop forwardLoop, backwardLoop;
+    private final Parallel.Loop forwardLoop, backwardLoop, reduceLoop;
     // Per-run operands read by the parallel bodies.
-    private Tensor rx, rw, rb, ry, rgy, rgx;
+    private Tensor rx, rw, rb, ry, rgy, rgx, rgw;
     private boolean needW, needB;
     /** The input gradient is cleared by the backward tasks (see {@link TrainOp#acceptFirstWrite}). */
     private boolean clearGx;
@@ -173,6 +173,7 @@ final class ConvGrad extends TrainOp {
         wTPack = new float[groups * packSize];
         forwardLoop = new Parallel.Loop(pool, depthwise ? this::depthwiseForwardTask : this::forwardTask);
         backwardLoop = new Parallel.Loop(pool, depthwise ? this::depthwiseBackwardTask : this::backwardTask);
+        reduceLoop = new Parallel.Loop(pool, this::reduceTask);
         ctx.setOutput(0, new int[] {n, m, oh, ow});
     }
 
@@ -242,19 +243,13 @@ final class ConvGrad extends TrainOp {
         backwardLoop.run(n);
         rx = rw = rgy = rgx = null;
         int tasks = Parallel.tasks(pool, n);
+        if (needW && !depthwise) {
+            rgw = gW;
+            reduceLoop.run(m * k);
+            rgw = null;
+        }
         for (int t = 0; t < tasks; t++) {
-            if (needW && depthwise) {
-                Blas.axpy(m * k, 1f, dWT[t], 0, gW.floats(), gW.offset());
-            } else if (needW) {
-                float[] gw = gW.floats(), part = dWLanes[t];
-                int gwo = gW.offset();
-                // Lanes left to right, as Blas.lanes, so the bits never depend on the JIT.
-                for (int i = 0, mk = m * k; i < mk; i++) {
-                    float sum = 0f;
-                    for (int l = 0, b = i * Blas.L; l < Blas.L; l++) sum += part[b + l];
-                    gw[gwo + i] += sum;
-                }
-            }
+            if (needW && depthwise) Blas.axpy(m * k, 1f, dWT[t], 0, gW.floats(), gW.offset());
             if (needB) Blas.axpy(m, 1f, dB[t], 0, gB.floats(), gB.offset());
         }
     }
@@ -329,6 +324,26 @@ final class ConvGrad extends TrainOp {
                     for (int cq = colLo[px]; cq < colHi[px]; cq++) gx[dx + cq * sw] += gq[sq + cq];
                 }
             }
+        }
+    }
+
+    /**
+     * Adds the tasks' weight-gradient partials for elements [s, e): per element, task by task and
+     * each task's lanes left to right (as Blas.lanes), so the bits never depend on the JIT or on
+     * how the elements are split. Over the pool: serial, it was a few MB per step on one thread.
+     */
+    private void reduceTask(int t, int s, int e) {
+        float[] gw = rgw.floats();
+        int gwo = rgw.offset(), tasks = dWLanes.length;
+        for (int i = s; i < e; i++) {
+            float acc = gw[gwo + i];
+            for (int tt = 0; tt < tasks; tt++) {
+                float[] part = dWLanes[tt];
+                float sum = 0f;
+                for (int l = 0, b = i * L; l < L; l++) sum += part[b + l];
+                acc += sum;
+            }
+            gw[gwo + i] = acc;
         }
     }
 
