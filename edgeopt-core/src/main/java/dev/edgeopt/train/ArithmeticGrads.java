@@ -27,6 +27,15 @@ final class ArithmeticGrads {
         private final int[] ma, mb; // null when the input has the output's shape
         /** Set by the tape when a Relu that alone reads this Add's output is folded in (residual blocks). */
         private boolean relu;
+        /**
+         * An equal-shape Add or Sub runs over the pool in contiguous ranges (residual blocks'
+         * activations are MBs; serial, they did not shrink with threads), and clears input
+         * gradients it is handed the first write of (see {@link TrainOp#acceptFirstWrite}).
+         */
+        private final boolean ranged;
+        private boolean clearA, clearB;
+        private final Parallel.Loop forwardLoop, backwardLoop;
+        private Tensor[] rin, rout, rgOut, rgIn;
 
         Binary(TrainContext ctx, Kind kind) {
             ctx.requireFloat(0, 1);
@@ -40,7 +49,40 @@ final class ArithmeticGrads {
             len = Tensor.numel(os);
             ma = Arrays.equals(a, os) ? null : Broadcast.indexMap(a, os);
             mb = Arrays.equals(b, os) ? null : Broadcast.indexMap(b, os);
+            ranged = ma == null && mb == null && (kind == Kind.ADD || kind == Kind.SUB);
+            forwardLoop = new Parallel.Loop(ctx.pool(), this::forwardRange);
+            backwardLoop = new Parallel.Loop(ctx.pool(), this::backwardRange);
             ctx.setOutput(0, os);
+        }
+
+        @Override public boolean acceptFirstWrite(int input) {
+            if (!ranged) return false;
+            if (input == 0) clearA = true;
+            else clearB = true;
+            return true;
+        }
+
+        private void forwardRange(int t, int s, int e) {
+            Tensor[] in = rin;
+            float[] y = rout[0].floats();
+            int yo = rout[0].offset() + s;
+            System.arraycopy(in[0].floats(), in[0].offset() + s, y, yo, e - s);
+            Blas.axpy(e - s, kind == Kind.ADD ? 1f : -1f, in[1].floats(), in[1].offset() + s, y, yo);
+            if (relu) Blas.reluInPlace(e - s, y, yo);
+        }
+
+        private void backwardRange(int t, int s, int e) {
+            float[] gy = rgOut[0].floats(), y = rout[0].floats();
+            int go = rgOut[0].offset() + s, yo = rout[0].offset() + s;
+            for (int i = 0; i < 2; i++) {
+                Tensor g = rgIn[i];
+                if (g == null) continue;
+                float[] ga = g.floats();
+                int o = g.offset() + s;
+                if (i == 0 ? clearA : clearB) Arrays.fill(ga, o, o + e - s, 0f);
+                if (relu) Blas.maskedAdd(e - s, gy, go, y, yo, ga, o);
+                else Blas.axpy(e - s, i == 1 && kind == Kind.SUB ? -1f : 1f, gy, go, ga, o);
+            }
         }
 
         /** Whether a following Relu can be folded in: an Add of equal shapes. */
@@ -55,18 +97,18 @@ final class ArithmeticGrads {
         @Override public void forward(Tensor[] in, Tensor[] out, boolean training) {
             float[] a = in[0].floats(), b = in[1].floats(), y = out[0].floats();
             int ao = in[0].offset(), bo = in[1].offset(), yo = out[0].offset();
-            if (relu) {
-                System.arraycopy(a, ao, y, yo, len);
-                Blas.axpy(len, 1f, b, bo, y, yo);
-                Blas.reluInPlace(len, y, yo);
+            if (ranged) {
+                rin = in;
+                rout = out;
+                forwardLoop.run(len);
+                rin = rout = null;
                 return;
             }
             if (ma == null && mb == null) {
                 switch (kind) {
-                    case ADD -> { System.arraycopy(a, ao, y, yo, len); Blas.axpy(len, 1f, b, bo, y, yo); }
-                    case SUB -> { System.arraycopy(a, ao, y, yo, len); Blas.axpy(len, -1f, b, bo, y, yo); }
                     case MUL -> { for (int i = 0; i < len; i++) y[yo + i] = a[ao + i] * b[bo + i]; }
                     case DIV -> { for (int i = 0; i < len; i++) y[yo + i] = a[ao + i] / b[bo + i]; }
+                    default -> throw new IllegalStateException("Add and Sub of equal shapes are ranged");
                 }
                 return;
             }
@@ -85,11 +127,12 @@ final class ArithmeticGrads {
             float[] a = in[0].floats(), b = in[1].floats(), gy = gOut[0].floats();
             int ao = in[0].offset(), bo = in[1].offset(), go = gOut[0].offset();
             Tensor gA = gIn[0], gB = gIn[1];
-            if (relu) {
-                float[] y = out[0].floats();
-                int yo = out[0].offset();
-                if (gA != null) Blas.maskedAdd(len, gy, go, y, yo, gA.floats(), gA.offset());
-                if (gB != null) Blas.maskedAdd(len, gy, go, y, yo, gB.floats(), gB.offset());
+            if (ranged) {
+                rout = out;
+                rgOut = gOut;
+                rgIn = gIn;
+                backwardLoop.run(len);
+                rout = rgOut = rgIn = null;
                 return;
             }
             if (gA != null) {

@@ -268,20 +268,22 @@ public final class Blas {
     /**
      * {@code out[0] = sum(g)}, {@code out[1] = sum(g * x)} over a run, in one pass (BatchNormalization's
      * backward reductions), each in the association order of {@link #sum} and {@link #dot}. With
-     * {@code y != null}, only where y > 0 (a folded Relu).
+     * {@code relu}, only where {@code x * ra + rb > 0}: where {@link #scaleShiftRelu} output a
+     * positive value (a folded Relu), recomputed with the same operations (fused in the vector
+     * part, separate in the tail) so the mask is bit for bit the forward's, without reading the output.
      */
-    public static void sumAndDot(int n, float[] g, int go, float[] x, int xo, float[] y, int yo, float[] out) {
+    public static void sumAndDot(int n, float[] g, int go, float[] x, int xo, boolean relu, float ra, float rb, float[] out) {
         int i = 0;
         FloatVector s0 = FloatVector.zero(S), s1 = s0, zero = s0;
         for (; i + L <= n; i += L) {
-            FloatVector gv = FloatVector.fromArray(S, g, go + i);
-            if (y != null) gv = zero.blend(gv, FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f));
+            FloatVector gv = FloatVector.fromArray(S, g, go + i), xv = FloatVector.fromArray(S, x, xo + i);
+            if (relu) gv = zero.blend(gv, xv.fma(ra, rb).compare(VectorOperators.GT, 0f));
             s0 = s0.add(gv);
-            s1 = gv.fma(FloatVector.fromArray(S, x, xo + i), s1);
+            s1 = gv.fma(xv, s1);
         }
         float a = lanes(s0), b = lanes(s1);
         for (; i < n; i++) {
-            if (y != null && !(y[yo + i] > 0f)) continue;
+            if (relu && !(x[xo + i] * ra + rb > 0f)) continue;
             a += g[go + i];
             b += g[go + i] * x[xo + i];
         }
@@ -308,16 +310,20 @@ public final class Blas {
         for (; i < n; i++) y[yo + i] = Math.max(0f, y[yo + i]);
     }
 
-    /** gx += ag * g' + ax * x + c over a run, with g' = g where y > 0, else 0 (BatchNormalization + Relu). */
-    public static void bnBackwardMasked(int n, float[] g, int go, float[] y, int yo, float ag, float[] x, int xo, float ax, float c, float[] gx, int gxo) {
+    /**
+     * gx += ag * g' + ax * x + c over a run, with g' = g where {@code x * ra + rb > 0}, else 0
+     * (BatchNormalization + Relu; the mask as in {@link #sumAndDot}).
+     */
+    public static void bnBackwardMasked(int n, float[] g, int go, float ra, float rb, float ag, float[] x, int xo, float ax, float c, float[] gx, int gxo) {
         int i = 0;
         FloatVector zero = FloatVector.zero(S);
         for (; i + L <= n; i += L) {
-            FloatVector gv = zero.blend(FloatVector.fromArray(S, g, go + i), FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.GT, 0f));
-            FloatVector v = gv.fma(FloatVector.broadcast(S, ag), FloatVector.fromArray(S, x, xo + i).fma(ax, c));
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector gv = zero.blend(FloatVector.fromArray(S, g, go + i), xv.fma(ra, rb).compare(VectorOperators.GT, 0f));
+            FloatVector v = gv.fma(FloatVector.broadcast(S, ag), xv.fma(ax, c));
             v.add(FloatVector.fromArray(S, gx, gxo + i)).intoArray(gx, gxo + i);
         }
-        for (; i < n; i++) gx[gxo + i] += ag * (y[yo + i] > 0f ? g[go + i] : 0f) + ax * x[xo + i] + c;
+        for (; i < n; i++) gx[gxo + i] += ag * (x[xo + i] * ra + rb > 0f ? g[go + i] : 0f) + ax * x[xo + i] + c;
     }
 
     /** gx += ag * g + ax * x + c over a run (BatchNormalization's input gradient). */

@@ -5,6 +5,9 @@ import dev.edgeopt.engine.kernels.gemm.SerialGemm;
 import dev.edgeopt.engine.kernels.gemm.Sgemm;
 import dev.edgeopt.tensor.Tensor;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Conv (2-D, NCHW) forward and gradient: grouped, depthwise, strided, padded and dilated.
@@ -30,16 +33,32 @@ final class ConvGrad extends TrainOp {
         r.register("Conv", ConvGrad::new);
     }
 
+    private static final VectorSpecies<Float> S = Blas.S;
+    private static final int L = Blas.L;
     /** Columns per GEMM: enough that the last ragged register panel is a small fraction, small enough for L2. */
     private static final int TARGET_COLUMNS = 1024;
 
     private final ThreadPool pool;
     private final int n, c, h, w, m, groups, cg, mg, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, k, p, chunk;
     private final boolean direct, hasBias, depthwise;
+    /**
+     * Phase planes for unrolling (see {@link #splitPhases}): hq x wq each, phaseSize floats for cg
+     * channels; which row and column phases some tap reads, the phase-plane columns holding input
+     * per column phase, and each unrolled row's source offset at output pixel (0, 0).
+     */
+    private final int hq, wq, phaseSize;
+    /** Depthwise: the output grid ({@code oh x wq}) rounded up to whole vectors. */
+    private final int gridLen;
     /** Stride 1 with output width = input width: an unrolled row is the input plane shifted, copied in one run. */
     private final boolean flat;
-    /** Depthwise geometry: the padded plane (hp x wp), the stride-1 grid's rows, the columns holding input. */
-    private final int hp, wp, gridRows, c0, c1;
+    private final boolean[] rowPhase, colPhase;
+    private final int[] colLo, colHi, tapSrc;
+    /** Per input row: its offset in a channel's phase planes, or -1 when no tap reads it. */
+    private final int[] rowOff;
+    /** Per task: the phase-split input of one sample. */
+    private final float[][] phases;
+    /** The padded plane the windows reach (hp x wp). */
+    private final int hp, wp;
     private final float[][] cols, dcols, ybufs, dWT, dB;
     /**
      * Per-task weight-gradient partials, still split into vector lanes ({@code [m][k][L]}): the
@@ -49,10 +68,12 @@ final class ConvGrad extends TrainOp {
     private final SerialGemm[] gemms;
     private final float[] wPack, wTPack;
     private final int packSize;
-    private final Parallel.Loop forwardLoop, backwardLoop;
+    private final Parallel.Loop forwardLoop, backwardLoop, reduceLoop;
     // Per-run operands read by the parallel bodies.
-    private Tensor rx, rw, rb, ry, rgy, rgx;
+    private Tensor rx, rw, rb, ry, rgy, rgx, rgw;
     private boolean needW, needB;
+    /** The input gradient is cleared by the backward tasks (see {@link TrainOp#acceptFirstWrite}). */
+    private boolean clearGx;
 
     ConvGrad(TrainContext ctx) {
         ctx.requireFloat(0, 1, 2);
@@ -102,14 +123,18 @@ final class ConvGrad extends TrainOp {
         int ekh1 = (kh - 1) * dh + 1, ekw1 = (kw - 1) * dw + 1;
         hp = (oh - 1) * sh + ekh1;
         wp = (ow - 1) * sw + ekw1;
-        gridRows = (oh - 1) * sh + 1;
-        // Padded-plane columns holding input: [c0, c1) (input columns c - pw).
-        c0 = Math.max(0, pw);
-        c1 = Math.min(wp, pw + w);
-        int planeSize = hp * wp + ekw1;
-        cols = new float[tasks][dwise ? planeSize : k * cn];
-        dcols = new float[tasks][dwise ? planeSize : k * cn];
-        ybufs = new float[tasks][dwise ? gridRows * wp : mg * cn];
+        hq = (hp + sh - 1) / sh;
+        wq = (wp + sw - 1) / sw;
+        phaseSize = cg * sh * sw * hq * wq;
+        // Slack past the phase planes: a row's masked tail is read as a whole vector, and a
+        // depthwise tap's run over the grid's junk columns ends up to wq past the last plane.
+        int phaseBuffer = phaseSize + wq + 3 * L;
+        cols = new float[tasks][dwise ? 0 : k * cn + L];
+        dcols = new float[tasks][dwise ? phaseBuffer : k * cn + L];
+        // Whole vectors: the runs are short (56 floats for 7x7 outputs at stride 2) and a scalar
+        // tail would cost as much as the vectors.
+        gridLen = Sgemm.roundUp(oh * wq, L);
+        ybufs = new float[tasks][dwise ? gridLen : mg * cn];
         dWT = new float[tasks][dwise ? m * k : 0];
         dWLanes = new float[tasks][dwise ? 0 : m * k * Blas.L];
         dB = new float[tasks][m];
@@ -117,12 +142,44 @@ final class ConvGrad extends TrainOp {
         for (int t = 0; t < tasks; t++) gemms[t] = new SerialGemm();
         depthwise = groups > 1 && cg == 1 && mg == 1;
         flat = sh == 1 && sw == 1 && ow == w;
+        rowPhase = new boolean[sh];
+        colPhase = new boolean[sw];
+        for (int a = 0; a < kh; a++) rowPhase[a * dh % sh] = true;
+        for (int bb = 0; bb < kw; bb++) colPhase[bb * dw % sw] = true;
+        // Column phase px holds padded columns cq*sw + px; those with input are pw <= C < min(wp, pw + w).
+        colLo = new int[sw];
+        colHi = new int[sw];
+        for (int px = 0; px < sw; px++) {
+            if (!colPhase[px]) continue;
+            colLo[px] = Math.max(0, (pw - px + sw - 1) / sw);
+            colHi[px] = Math.max(colLo[px], (Math.min(wp, pw + w) - px + sw - 1) / sw);
+        }
+        rowOff = new int[h];
+        for (int iy = 0; iy < h; iy++) {
+            int r = iy + ph;
+            rowOff[iy] = r < hp && rowPhase[r % sh] ? r % sh * sw * hq * wq + r / sh * wq : -1;
+        }
+        tapSrc = new int[k];
+        for (int ci = 0, kk = 0; ci < cg; ci++) {
+            for (int a = 0; a < kh; a++) {
+                for (int bb = 0; bb < kw; bb++, kk++) {
+                    tapSrc[kk] = ((ci * sh + a * dh % sh) * sw + bb * dw % sw) * hq * wq + a * dh / sh * wq + bb * dw / sw;
+                }
+            }
+        }
+        phases = new float[tasks][direct ? 0 : phaseBuffer];
         packSize = depthwise ? 0 : Math.max(Sgemm.packedASize(mg, k), Sgemm.packedASize(k, mg));
         wPack = new float[groups * packSize];
         wTPack = new float[groups * packSize];
         forwardLoop = new Parallel.Loop(pool, depthwise ? this::depthwiseForwardTask : this::forwardTask);
         backwardLoop = new Parallel.Loop(pool, depthwise ? this::depthwiseBackwardTask : this::backwardTask);
+        reduceLoop = new Parallel.Loop(pool, this::reduceTask);
         ctx.setOutput(0, new int[] {n, m, oh, ow});
+    }
+
+    @Override public boolean acceptFirstWrite(int input) {
+        if (input == 0) clearGx = true;
+        return clearGx;
     }
 
     @Override public void forward(Tensor[] in, Tensor[] out, boolean training) {
@@ -138,13 +195,13 @@ final class ConvGrad extends TrainOp {
     }
 
     private void forwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), y = ry.floats(), col = cols[t], yb = ybufs[t];
+        float[] x = rx.floats(), y = ry.floats(), col = cols[t], yb = ybufs[t], xq = phases[t];
         int xo = rx.offset(), yo = ry.offset();
         SerialGemm gemm = gemms[t];
         for (int s0 = s; s0 < e; s0 += chunk) {
             int ns = Math.min(chunk, e - s0), cn = ns * p;
             for (int g = 0; g < groups; g++) {
-                for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, col, si * p, cn);
+                for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, xq, col, si * p, cn);
                 if (ns == 1) {
                     gemm.gemmPackedA(mg, p, k, wPack, g * packSize, col, 0, cn, 1, y, yo + (s0 * m + g * mg) * p, p, false);
                     continue;
@@ -186,107 +243,117 @@ final class ConvGrad extends TrainOp {
         backwardLoop.run(n);
         rx = rw = rgy = rgx = null;
         int tasks = Parallel.tasks(pool, n);
+        if (needW && !depthwise) {
+            rgw = gW;
+            reduceLoop.run(m * k);
+            rgw = null;
+        }
         for (int t = 0; t < tasks; t++) {
-            if (needW && depthwise) {
-                Blas.axpy(m * k, 1f, dWT[t], 0, gW.floats(), gW.offset());
-            } else if (needW) {
-                float[] gw = gW.floats(), part = dWLanes[t];
-                int gwo = gW.offset();
-                // Lanes left to right, as Blas.lanes, so the bits never depend on the JIT.
-                for (int i = 0, mk = m * k; i < mk; i++) {
-                    float sum = 0f;
-                    for (int l = 0, b = i * Blas.L; l < Blas.L; l++) sum += part[b + l];
-                    gw[gwo + i] += sum;
-                }
-            }
+            if (needW && depthwise) Blas.axpy(m * k, 1f, dWT[t], 0, gW.floats(), gW.offset());
             if (needB) Blas.axpy(m, 1f, dB[t], 0, gB.floats(), gB.offset());
         }
     }
 
     /**
-     * Depthwise planes run on a zero-padded copy of the input plane, {@code Hp x Wp}, so each tap
-     * is one long vector axpy (or dot product) over the whole plane rather than a short one per
-     * output row: the outputs are first computed on the stride-1 grid at the padded width (the
-     * columns past the output's are junk and never read), then every stride-th one is taken.
-     * The backward pass scatters dY onto the same grid (zeros elsewhere, which also cancels the
-     * junk columns) and runs the adjoints.
+     * Depthwise planes run on the sample's phase-split padded plane ({@link #splitPhases}), so each
+     * tap is one long vector axpy (or dot product) over the whole output grid, {@code oh x wq}
+     * rounded up to whole vectors,
+     * rather than a short one per output row: grid column c of row oy reads phase-plane pixel
+     * tapSrc + oy*wq + c, and the columns past ow are junk that is never kept. A strided layer
+     * thus computes its own outputs (plus junk columns), not the whole stride-1 grid. The backward
+     * pass puts dY on the same grid (zeros in the junk columns, which cancels them), runs the
+     * adjoints into phase planes of the input gradient and adds those back ({@link #mergePhases}).
      */
     private void depthwiseForwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), y = ry.floats(), wt = rw.floats(), xp = cols[t], y1 = ybufs[t];
-        int xo = rx.offset(), yo = ry.offset(), wo = rw.offset(), len = gridRows * wp;
+        float[] x = rx.floats(), y = ry.floats(), wt = rw.floats(), xq = phases[t], y1 = ybufs[t];
+        int xo = rx.offset(), yo = ry.offset(), wo = rw.offset(), len = gridLen;
         float[] b = rb == null ? null : rb.floats();
         for (int i = s; i < e; i++) {
             for (int ch = 0; ch < c; ch++) {
-                pad(x, xo + (i * c + ch) * h * w, xp);
+                splitPhases(x, xo + (i * c + ch) * h * w, xq);
                 Arrays.fill(y1, 0, len, 0f);
-                for (int a = 0; a < kh; a++) {
-                    for (int bb = 0; bb < kw; bb++) Blas.axpy(len, wt[wo + (ch * kh + a) * kw + bb], xp, a * dh * wp + bb * dw, y1, 0);
-                }
+                for (int kk = 0; kk < k; kk++) Blas.axpy(len, wt[wo + ch * k + kk], xq, tapSrc[kk], y1, 0);
                 int ys = yo + (i * c + ch) * p;
                 float bv = b == null ? 0f : b[rb.offset() + ch];
-                for (int oy = 0; oy < oh; oy++) {
-                    int src = oy * sh * wp, d = ys + oy * ow;
-                    for (int ox = 0; ox < ow; ox++) y[d + ox] = y1[src + ox * sw] + bv;
-                }
+                for (int oy = 0; oy < oh; oy++) Blas.scaleShift(ow, y1, oy * wq, 1f, bv, y, ys + oy * ow);
             }
         }
     }
 
     private void depthwiseBackwardTask(int t, int s, int e) {
         float[] x = rx.floats(), gy = rgy.floats(), wt = rw.floats(), dwp = dWT[t], db = dB[t];
-        float[] xp = cols[t], g1 = ybufs[t], gxp = dcols[t];
-        int xo = rx.offset(), gyo = rgy.offset(), wo = rw.offset(), len = gridRows * wp;
+        float[] xq = phases[t], g1 = ybufs[t], gq = dcols[t];
+        int xo = rx.offset(), gyo = rgy.offset(), wo = rw.offset(), len = gridLen;
         float[] gx = rgx == null ? null : rgx.floats();
+        if (gx != null && clearGx) Arrays.fill(gx, rgx.offset() + s * c * h * w, rgx.offset() + e * c * h * w, 0f);
         if (needW) Arrays.fill(dwp, 0f);
         if (needB) Arrays.fill(db, 0f);
+        // The junk columns [ow, wq) of each grid row stay zero: only the first ow are written below.
+        Arrays.fill(g1, 0f);
         for (int i = s; i < e; i++) {
             for (int ch = 0; ch < c; ch++) {
                 int gs = gyo + (i * c + ch) * p;
                 if (needB) db[ch] += Blas.sum(gy, gs, p);
-                Arrays.fill(g1, 0, len, 0f);
-                for (int oy = 0; oy < oh; oy++) {
-                    int d = oy * sh * wp, src = gs + oy * ow;
-                    for (int ox = 0; ox < ow; ox++) g1[d + ox * sw] = gy[src + ox];
-                }
+                for (int oy = 0; oy < oh; oy++) System.arraycopy(gy, gs + oy * ow, g1, oy * wq, ow);
                 if (needW) {
-                    pad(x, xo + (i * c + ch) * h * w, xp);
-                    for (int a = 0; a < kh; a++) {
-                        for (int bb = 0; bb < kw; bb++) dwp[(ch * kh + a) * kw + bb] += Blas.dot(len, g1, 0, xp, a * dh * wp + bb * dw);
-                    }
+                    splitPhases(x, xo + (i * c + ch) * h * w, xq);
+                    for (int kk = 0; kk < k; kk++) dwp[ch * k + kk] += Blas.dot(len, g1, 0, xq, tapSrc[kk]);
                 }
                 if (gx != null) {
-                    Arrays.fill(gxp, 0f);
-                    for (int a = 0; a < kh; a++) {
-                        for (int bb = 0; bb < kw; bb++) Blas.axpy(len, wt[wo + (ch * kh + a) * kw + bb], g1, 0, gxp, a * dh * wp + bb * dw);
-                    }
-                    int gxs = rgx.offset() + (i * c + ch) * h * w;
-                    for (int iy = 0; iy < h; iy++) {
-                        int r = iy + ph;
-                        if (r >= hp || c1 <= c0) continue;
-                        Blas.axpy(c1 - c0, 1f, gxp, r * wp + c0, gx, gxs + iy * w + c0 - pw);
-                    }
+                    Arrays.fill(gq, 0, phaseSize, 0f);
+                    for (int kk = 0; kk < k; kk++) Blas.axpy(len, wt[wo + ch * k + kk], g1, 0, gq, tapSrc[kk]);
+                    mergePhases(gq, gx, rgx.offset() + (i * c + ch) * h * w);
                 }
             }
         }
     }
 
-    /** Copies an input plane into the zero-padded {@code hp x wp} plane (clipped to the columns and rows the windows reach). */
-    private void pad(float[] x, int xs, float[] xp) {
-        Arrays.fill(xp, 0f);
-        if (c1 <= c0) return;
-        for (int iy = 0; iy < h; iy++) {
-            int r = iy + ph;
-            if (r >= hp) break;
-            System.arraycopy(x, xs + iy * w + c0 - pw, xp, r * wp + c0, c1 - c0);
+    /** The adjoint of {@link #splitPhases}: adds the phase planes' input pixels into the gradient planes at {@code gx[gxs]}. */
+    private void mergePhases(float[] gq, float[] gx, int gxs) {
+        for (int ci = 0; ci < cg; ci++) {
+            for (int iy = 0; iy < h; iy++) {
+                int ro = rowOff[iy];
+                if (ro < 0) continue;
+                int dst = gxs + (ci * h + iy) * w, src = ci * sh * sw * hq * wq + ro;
+                if (sw == 1) {
+                    if (colHi[0] > colLo[0]) Blas.axpy(colHi[0] - colLo[0], 1f, gq, src + colLo[0], gx, dst + colLo[0] - pw);
+                    continue;
+                }
+                for (int px = 0; px < sw; px++) {
+                    int sq = src + px * hq * wq, dx = dst + px - pw;
+                    for (int cq = colLo[px]; cq < colHi[px]; cq++) gx[dx + cq * sw] += gq[sq + cq];
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds the tasks' weight-gradient partials for elements [s, e): per element, task by task and
+     * each task's lanes left to right (as Blas.lanes), so the bits never depend on the JIT or on
+     * how the elements are split. Over the pool: serial, it was a few MB per step on one thread.
+     */
+    private void reduceTask(int t, int s, int e) {
+        float[] gw = rgw.floats();
+        int gwo = rgw.offset(), tasks = dWLanes.length;
+        for (int i = s; i < e; i++) {
+            float acc = gw[gwo + i];
+            for (int tt = 0; tt < tasks; tt++) {
+                float[] part = dWLanes[tt];
+                float sum = 0f;
+                for (int l = 0, b = i * L; l < L; l++) sum += part[b + l];
+                acc += sum;
+            }
+            gw[gwo + i] = acc;
         }
     }
 
     private void backwardTask(int t, int s, int e) {
-        float[] x = rx.floats(), gy = rgy.floats(), col = cols[t], dcol = dcols[t], gyb = ybufs[t], dwl = dWLanes[t], db = dB[t];
+        float[] x = rx.floats(), gy = rgy.floats(), col = cols[t], dcol = dcols[t], gyb = ybufs[t], dwl = dWLanes[t], db = dB[t], xq = phases[t];
         int xo = rx.offset(), gyo = rgy.offset();
         SerialGemm gemm = gemms[t];
         if (needW) Arrays.fill(dwl, 0f);
         if (needB) Arrays.fill(db, 0f);
+        if (rgx != null && clearGx) Arrays.fill(rgx.floats(), rgx.offset() + s * c * h * w, rgx.offset() + e * c * h * w, 0f);
         for (int s0 = s; s0 < e; s0 += chunk) {
             int ns = Math.min(chunk, e - s0), cn = ns * p;
             for (int g = 0; g < groups; g++) {
@@ -294,7 +361,7 @@ final class ConvGrad extends TrainOp {
                     for (int o = 0; o < mg; o++) System.arraycopy(gy, gyo + ((s0 + si) * m + g * mg + o) * p, gyb, o * cn + si * p, p);
                 }
                 if (needW) {
-                    for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, col, si * p, cn);
+                    for (int si = 0; si < ns; si++) unroll(x, xo + ((s0 + si) * c + g * cg) * h * w, xq, col, si * p, cn);
                     // dW_g[o, kk] += <dY row o, cols row kk>: both reduce over pixels, their contiguous
                     // dimension, so neither is transposed into a GEMM panel (that scalar packing cost
                     // more than the product at 16 channels).
@@ -315,11 +382,14 @@ final class ConvGrad extends TrainOp {
     }
 
     /** Writes one sample's columns at {@code col[row*ld + colOff + q]}; a 1x1 stride-1 conv's columns are its input planes. */
-    private void unroll(float[] x, int xs, float[] col, int colOff, int ld) {
+    private void unroll(float[] x, int xs, float[] xq, float[] col, int colOff, int ld) {
         if (direct) {
             for (int ci = 0; ci < cg; ci++) System.arraycopy(x, xs + ci * p, col, ci * ld + colOff, p);
+        } else if (flat) {
+            im2colFlat(x, xs, col, colOff, ld);
         } else {
-            im2col(x, xs, col, colOff, ld);
+            splitPhases(x, xs, xq);
+            im2col(xq, col, colOff, ld);
         }
     }
 
@@ -332,8 +402,55 @@ final class ConvGrad extends TrainOp {
         }
     }
 
-    /** col[((ci*kh + a)*kw + b)*ld + colOff + oy*ow + ox] = x[ci][oy*sh - ph + a*dh][ox*sw - pw + b*dw], zero outside. */
-    private void im2col(float[] x, int xs, float[] col, int colOff, int ld) {
+    /**
+     * Copies the cg planes at {@code x[xs]} into zero-padded planes split by stride phase: padded
+     * pixel (R, C) goes to phase plane (R mod sh, C mod sw) at (R div sh, C div sw). Every tap
+     * (a, b) then reads, for output row oy, one contiguous run of ow pixels of one phase plane at
+     * tapSrc + oy*wq ({@link #im2col}): no padding tests and no strided gathers per element, which
+     * made unrolling a stride-2 layer cost as much as its product. Only the phases some tap reads
+     * are filled (a 1x1 stride-2 shortcut reads one of four). Stride-1 layers as wide as their
+     * input keep {@link #im2colFlat}, one copy per tap, which measured faster there.
+     */
+    private void splitPhases(float[] x, int xs, float[] xq) {
+        // No clearing: the same pixels are written every time, so the padding stays zero.
+        for (int ci = 0; ci < cg; ci++) {
+            for (int iy = 0; iy < h; iy++) {
+                int ro = rowOff[iy];
+                if (ro < 0) continue;
+                int src = xs + (ci * h + iy) * w, dst = ci * sh * sw * hq * wq + ro;
+                if (sw == 1) {
+                    if (colHi[0] > colLo[0]) System.arraycopy(x, src + colLo[0] - pw, xq, dst + colLo[0], colHi[0] - colLo[0]);
+                    continue;
+                }
+                for (int px = 0; px < sw; px++) {
+                    int d = dst + px * hq * wq, sx = src + px - pw, end = colHi[px];
+                    if (sw == 2) {
+                        for (int cq = colLo[px]; cq < end; cq++) xq[d + cq] = x[sx + 2 * cq];
+                    } else {
+                        for (int cq = colLo[px]; cq < end; cq++) xq[d + cq] = x[sx + cq * sw];
+                    }
+                }
+            }
+        }
+    }
+
+    /** col[kk*ld + colOff + oy*ow + ox] = xq[tapSrc[kk] + oy*wq + ox]: one run of ow floats per tap and output row. */
+    private void im2col(float[] xq, float[] col, int colOff, int ld) {
+        for (int kk = 0; kk < k; kk++) {
+            int src = tapSrc[kk], dst = kk * ld + colOff;
+            for (int oy = 0; oy < oh; oy++, src += wq, dst += ow) {
+                int q = 0;
+                for (; q + L <= ow; q += L) FloatVector.fromArray(S, xq, src + q).intoArray(col, dst + q);
+                if (q < ow) {
+                    VectorMask<Float> m = S.indexInRange(q, ow);
+                    FloatVector.fromArray(S, xq, src + q, m).intoArray(col, dst + q, m);
+                }
+            }
+        }
+    }
+
+    /** The flat case of the unrolling: col[((ci*kh + a)*kw + b)*ld + colOff + q] = x[ci] shifted by the tap, borders zeroed. */
+    private void im2colFlat(float[] x, int xs, float[] col, int colOff, int ld) {
         int row = 0;
         for (int ci = 0; ci < cg; ci++) {
             int plane = xs + ci * h * w;
@@ -341,38 +458,22 @@ final class ConvGrad extends TrainOp {
                 for (int bb = 0; bb < kw; bb++, row++) {
                     int base = colOff + row * ld;
                     int ix0 = bb * dw - pw;
-                    // ox range with 0 <= ox*sw + ix0 < w
-                    int lo = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
-                    int hi = ix0 >= w ? 0 : Math.min(ow, (w - 1 - ix0) / sw + 1);
+                    // ox range with 0 <= ox + ix0 < w
+                    int lo = ix0 >= 0 ? 0 : -ix0;
+                    int hi = ix0 >= w ? 0 : Math.min(ow, w - ix0);
                     if (hi < lo) hi = lo;
-                    if (flat) {
-                        // Output rows are input rows shifted: one copy of the valid span, then the
-                        // padding columns (which the copy filled with wrapped neighbours) cleared.
-                        int oy0 = Math.min(oh, Math.max(0, ph - a * dh)), oy1 = Math.min(oh, Math.max(oy0, h + ph - a * dh));
-                        if (hi <= lo || oy0 >= oy1) {
-                            Arrays.fill(col, base, base + p, 0f);
-                            continue;
-                        }
-                        int q0 = oy0 * ow + lo, q1 = (oy1 - 1) * ow + hi;
-                        Arrays.fill(col, base, base + q0, 0f);
-                        Arrays.fill(col, base + q1, base + p, 0f);
-                        System.arraycopy(x, plane + q0 + (a * dh - ph) * w + ix0, col, base + q0, q1 - q0);
-                        if (lo > 0 || hi < ow) clearBorders(col, base, oy0, oy1, lo, hi);
+                    // Output rows are input rows shifted: one copy of the valid span, then the
+                    // padding columns (which the copy filled with wrapped neighbours) cleared.
+                    int oy0 = Math.min(oh, Math.max(0, ph - a * dh)), oy1 = Math.min(oh, Math.max(oy0, h + ph - a * dh));
+                    if (hi <= lo || oy0 >= oy1) {
+                        Arrays.fill(col, base, base + p, 0f);
                         continue;
                     }
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * sh - ph + a * dh;
-                        int d = base + oy * ow;
-                        if (iy < 0 || iy >= h) {
-                            Arrays.fill(col, d, d + ow, 0f);
-                            continue;
-                        }
-                        int src = plane + iy * w + ix0;
-                        for (int ox = 0; ox < lo; ox++) col[d + ox] = 0f;
-                        if (sw == 1) System.arraycopy(x, src + lo, col, d + lo, hi - lo);
-                        else for (int ox = lo; ox < hi; ox++) col[d + ox] = x[src + ox * sw];
-                        for (int ox = hi; ox < ow; ox++) col[d + ox] = 0f;
-                    }
+                    int q0 = oy0 * ow + lo, q1 = (oy1 - 1) * ow + hi;
+                    Arrays.fill(col, base, base + q0, 0f);
+                    Arrays.fill(col, base + q1, base + p, 0f);
+                    System.arraycopy(x, plane + q0 + (a * dh - ph) * w + ix0, col, base + q0, q1 - q0);
+                    if (lo > 0 || hi < ow) clearBorders(col, base, oy0, oy1, lo, hi);
                 }
             }
         }

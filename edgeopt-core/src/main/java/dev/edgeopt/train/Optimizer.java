@@ -3,6 +3,7 @@ package dev.edgeopt.train;
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,8 +32,20 @@ public abstract class Optimizer {
 
     protected abstract void update(String name, float[] w, int wo, float[] g, int go, int n, float lr, float wd);
 
+    /**
+     * Moment arrays by parameter and kind: found without building the "parameter.kind" key of
+     * {@link #state}, which cost a string per parameter per step.
+     */
+    private final Map<String, Map<String, float[]>> slots = new HashMap<>();
+
     protected float[] slot(String name, String kind, int n) {
-        return state.computeIfAbsent(name + "." + kind, k -> Tensor.of(new float[n], n)).floats();
+        Map<String, float[]> byKind = slots.computeIfAbsent(name, k -> new HashMap<>());
+        float[] a = byKind.get(kind);
+        if (a == null) {
+            a = state.computeIfAbsent(name + "." + kind, k -> Tensor.of(new float[n], n)).floats();
+            byKind.put(kind, a);
+        }
+        return a;
     }
 
     /** Moments by "parameter.kind", plus "steps"; for checkpoints. */
@@ -44,6 +57,7 @@ public abstract class Optimizer {
 
     public void loadState(Map<String, Tensor> s) {
         state.clear();
+        slots.clear();
         for (var e : s.entrySet()) {
             if (e.getKey().equals("steps")) steps = e.getValue().getLong(0);
             else state.put(e.getKey(), e.getValue().copy());

@@ -162,6 +162,26 @@ public final class Tape {
             outputs[i] = data.get(v);
             outputGrads[i] = grad.get(v);
         }
+        // Buffers whose first writer in the backward pass clears them itself (the caller fills the
+        // output gradients before backward, so those are never handed over).
+        java.util.Set<Tensor> claimed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.Set<Tensor> written = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.Set<Tensor> cleared = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        cleared.addAll(zeroEachStep);
+        for (Tensor t : outputGrads) if (t != null) cleared.remove(t);
+        for (int i = ops.size() - 1; i >= 0; i--) {
+            boolean runs = false;
+            for (Tensor t : gOuts.get(i)) runs |= t != null;
+            Tensor[] gIn = gIns.get(i);
+            for (int j = 0; j < gIn.length; j++) {
+                Tensor g = gIn[j];
+                if (g == null || !written.add(g)) continue;
+                int uses = 0;
+                for (Tensor o : gIn) if (o == g) uses++;
+                if (runs && uses == 1 && cleared.contains(g) && ops.get(i).acceptFirstWrite(j)) claimed.add(g);
+            }
+        }
+        zeroEachStep.removeIf(claimed::contains);
     }
 
     public Graph graph() { return graph; }

@@ -22,6 +22,14 @@ public abstract class TrainOp {
      */
     public abstract void backward(Tensor[] in, Tensor[] out, Tensor[] gOut, Tensor[] gIn);
 
+    /**
+     * Offers this op the first write of input i's gradient buffer in the backward pass: no op that
+     * runs before it there adds to that buffer. An op that accepts clears the buffer itself, inside
+     * its own parallel tasks and just before adding to it, and the tape stops clearing it serially
+     * every step (several MB per step, which did not shrink with threads).
+     */
+    public boolean acceptFirstWrite(int input) { return false; }
+
     /** Whether input i carries a gradient (false for shapes, ratios and running statistics). */
     public boolean differentiable(int input) { return true; }
 }

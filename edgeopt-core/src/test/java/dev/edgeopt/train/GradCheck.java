@@ -62,6 +62,19 @@ final class GradCheck {
             grads.add(params.grads().get(p).copy());
         }
         if (values.isEmpty()) fail("nothing to check");
+        // A second step from the same state gives the same bits: a gradient buffer that an op
+        // clears itself (Tape hands it the first write) must not keep the first step's sums.
+        tape.forward(true);
+        tape.zeroGrad();
+        params.zeroGrad();
+        System.arraycopy(weights, 0, tape.outputGrad(0).floats(), tape.outputGrad(0).offset(), weights.length);
+        tape.backward();
+        List<Tensor> again = new ArrayList<>();
+        for (int i = 0; i < inputs.length; i++) if (tape.input(i).dtype() == DType.FLOAT) again.add(tape.inputGrad(i));
+        for (String p : params.trainable()) again.add(params.grads().get(p));
+        for (int v = 0; v < values.size(); v++) {
+            if (!java.util.Arrays.equals(grads.get(v).floats(), again.get(v).copy().floats())) fail(names.get(v) + ": a second identical step gave a different gradient");
+        }
         StringBuilder bad = new StringBuilder();
         int checked = 0;
         for (int v = 0; v < values.size(); v++) {

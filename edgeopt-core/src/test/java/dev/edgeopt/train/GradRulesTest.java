@@ -77,6 +77,16 @@ class GradRulesTest {
     }
 
     @Test
+    void convDepthwiseStridedDilatedPhasePlanes() {
+        // Depthwise taps run over phase planes: stride 2 in rows (one row phase read with dilation 2),
+        // stride 3 in columns, asymmetric pads, bias, 2 threads.
+        Tensor x = rand(2, 3, 9, 11);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(3, 1, 3, 3), rand(3)},
+                k("group", "strides", "dilations", "pads"), Attribute.of(3L), Attribute.ofInts(2, 3), Attribute.ofInts(2, 1), Attribute.ofInts(1, 0, 2, 1));
+        GradCheck.check(g, new Tensor[] {x}, 2);
+    }
+
+    @Test
     void convDepthwiseStride1AndMultiplier() {
         Tensor x = rand(3, 2, 5, 6);
         Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(2, 1, 3, 3)}, k("group", "pads"), Attribute.of(2L), Attribute.ofInts(1, 1, 1, 1));
@@ -101,6 +111,20 @@ class GradRulesTest {
         Tensor x = rand(3, 1, 24, 24);
         Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(2, 1, 3, 3)}, k("pads"), Attribute.ofInts(1, 1, 1, 1));
         GradCheck.check(g, new Tensor[] {x}, 1);
+    }
+
+    @Test
+    void convStride2PhasePlanes() {
+        // Stride 2 unrolls from phase-split planes: 20 columns per phase, output rows of 20 (a
+        // whole vector and a masked tail in im2col); 3 samples on 2 threads; asymmetric pads.
+        Tensor x = rand(3, 3, 9, 40);
+        Graph g = single("Conv", new Tensor[] {x}, new Tensor[] {rand(4, 3, 3, 3), rand(4)},
+                k("pads", "strides"), Attribute.ofInts(1, 0, 0, 1), Attribute.ofInts(2, 2));
+        GradCheck.check(g, new Tensor[] {x}, 2);
+        // A 1x1 stride-2 shortcut reads one phase of four; odd sizes leave the last row and column unread.
+        Tensor y = rand(2, 3, 7, 9);
+        Graph s = single("Conv", new Tensor[] {y}, new Tensor[] {rand(2, 3, 1, 1), rand(2)}, k("strides"), Attribute.ofInts(2, 2));
+        GradCheck.check(s, new Tensor[] {y}, 1);
     }
 
     @Test
@@ -167,6 +191,35 @@ class GradRulesTest {
         Tensor inf = t.forward(false)[0];
         double rm = 10 * 0.75 + 4 * 0.25, rv = 0.75 + 20.0 / 3 * 0.25;
         assertEquals((1 - rm) / Math.sqrt(rv + 1e-5), inf.floats()[0], 1e-5);
+    }
+
+    @Test
+    void batchNormStatisticsFarFromZero() {
+        // Mean 1000, spread 0.01: the batch variance must not cancel (a one-pass E[x^2] - E[x]^2
+        // in float loses every digit of it). Checked against double.
+        int n = 8, c = 2, hw = 25;
+        float[] xs = new float[n * c * hw];
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) (1000 + 0.01 * (rnd.nextDouble() * 2 - 1) + (i / hw % c) * 3);
+        Graph g = single("BatchNormalization", new Tensor[] {Tensor.of(xs, n, c, 5, 5)},
+                new Tensor[] {Tensor.of(new float[] {1, 1}, 2), Tensor.of(new float[2], 2), Tensor.of(new float[2], 2), Tensor.of(new float[] {1, 1}, 2)},
+                k("epsilon"), Attribute.of(1e-9f));
+        Parameters p = new Parameters(g);
+        Tape t = new Tape(g, p, new int[][] {{n, c, 5, 5}}, ThreadPool.shared(2), 0, false);
+        Tensor.of(xs, n, c, 5, 5).copyTo(t.input(0));
+        float[] y = t.forward(true)[0].floats();
+        for (int ch = 0; ch < c; ch++) {
+            double mean = 0, var = 0;
+            for (int i = 0; i < n; i++) for (int q = 0; q < hw; q++) mean += xs[(i * c + ch) * hw + q];
+            mean /= n * hw;
+            for (int i = 0; i < n; i++) for (int q = 0; q < hw; q++) var += Math.pow(xs[(i * c + ch) * hw + q] - mean, 2);
+            var /= n * hw;
+            for (int i = 0; i < n; i++) {
+                for (int q = 0; q < hw; q++) {
+                    int j = (i * c + ch) * hw + q;
+                    assertEquals((xs[j] - mean) / Math.sqrt(var + 1e-9), y[j], 2e-2, "channel " + ch + " element " + j);
+                }
+            }
+        }
     }
 
     @ParameterizedTest

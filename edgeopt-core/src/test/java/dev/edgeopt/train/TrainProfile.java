@@ -24,19 +24,23 @@ public final class TrainProfile {
         for (int i = 0; i < 128; i++) labels[i] = i % 10;
         Optimizer opt = Optimizer.create("adamw", 5e-4f);
         int warm = Math.max(5, steps / 2);
-        long wall = 0, optNanos = 0;
+        long wall = 0, optNanos = 0, zeroNanos = 0;
         var bean = java.lang.management.ManagementFactory.getThreadMXBean();
-        long cpu0 = 0;
+        long cpu0 = 0, alloc0 = 0;
+        var threadBean = (com.sun.management.ThreadMXBean) bean;
         for (int s = 0; s < steps + warm; s++) {
             if (s == warm) {
                 if (threads == 1) t.enableProfile(bean::getCurrentThreadCpuTime);
                 else t.enableProfile();
                 cpu0 = bean.getCurrentThreadCpuTime();
+                alloc0 = threadBean.getCurrentThreadAllocatedBytes();
             }
             long t0 = System.nanoTime();
             var out = t.forward(true)[0];
+            long z0 = System.nanoTime();
             t.zeroGrad();
             p.zeroGrad();
+            if (s >= warm) zeroNanos += System.nanoTime() - z0;
             Losses.softmaxCrossEntropy(out, labels, 0, t.outputGrad(0), null);
             t.backward();
             long t1 = System.nanoTime();
@@ -47,8 +51,9 @@ public final class TrainProfile {
             }
         }
         long cpu = bean.getCurrentThreadCpuTime() - cpu0;
-        System.out.printf("%s %d thread(s): %.0f img/s wall, %.0f img/s by main-thread CPU time; optimizer %.2f ms/step%n",
-                arch, threads, steps * 128 / (wall / 1e9), steps * 128 / (cpu / 1e9), optNanos / 1e6 / steps);
+        long alloc = threadBean.getCurrentThreadAllocatedBytes() - alloc0;
+        System.out.printf("%s %d thread(s): %.0f img/s wall, %.0f img/s by main-thread CPU time; optimizer %.2f ms/step, zeroGrad %.2f ms/step; main thread allocated %d bytes/step%n",
+                arch, threads, steps * 128 / (wall / 1e9), steps * 128 / (cpu / 1e9), optNanos / 1e6 / steps, zeroNanos / 1e6 / steps, alloc / steps);
         t.profileByOp().forEach(System.out::println);
         t.profile().forEach(System.out::println);
     }
