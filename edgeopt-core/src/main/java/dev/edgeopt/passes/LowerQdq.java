@@ -21,8 +21,9 @@ import java.util.Set;
  * <ul>
  *   <li>Conv → QLinearConv, MatMul → QLinearMatMul (default domain); Gemm → QGemm, Add/Mul →
  *       QLinearAdd/QLinearMul, Concat → QLinearConcat, AveragePool/GlobalAveragePool →
- *       QLinear(Global)AveragePool, Sigmoid/LeakyRelu → QLinearSigmoid/QLinearLeakyRelu (domain
- *       {@code com.microsoft});</li>
+ *       QLinear(Global)AveragePool, Sigmoid/LeakyRelu → QLinearSigmoid/QLinearLeakyRelu, Softmax →
+ *       QLinearSoftmax when its output scale is 1/k and zero point the type's minimum (the
+ *       quantizer's fixed 1/256; domain {@code com.microsoft});</li>
  *   <li>other unary activations (HardSwish, Tanh, Relu, Clip, HardSigmoid, Elu...) → edgeopt's
  *       {@code QLinearLookup}, a 256-entry table (ORT has no int8 HardSwish; {@link #raiseLookups}
  *       writes it back as DQ → op → Q for export);</li>
@@ -172,6 +173,16 @@ public final class LowerQdq implements Pass {
                 attrs.putAll(n.attributes());
                 attrs.remove("dilations");
             }
+            case "Softmax" -> {
+                Deq x = act8(n.input(0));
+                if (x == null || x.q.dtype() != yt || !softmaxOutput(y, yt)) return null;
+                newOp = "QLinearSoftmax";
+                domain = MS;
+                ins.addAll(List.of(x.q, x.scale, x.zp, y.scale, y.zp));
+                long opset = g.opset();
+                attrs.put("axis", Attribute.of(n.attrInt("axis", opset < 13 ? 1 : -1)));
+                attrs.put("opset", Attribute.of(opset));
+            }
             default -> {
                 Deq x = act8(n.input(0));
                 if (x == null) return null;
@@ -288,6 +299,17 @@ public final class LowerQdq implements Pass {
             return null;
         }
         return new Deq(x, s, z);
+    }
+
+    /**
+     * Whether a Softmax's output Q is one QLinearSoftmax computes as the quantized softmax: scale
+     * 1/k for an integer k <= 256 (ORT multiplies by floor(1/y_scale)) and the type's minimum as
+     * zero point (ORT clamps only above 255, so a lower int8 zero point could wrap; with k <= 256
+     * and zero point -128 only a probability of 1 can, see the kernel).
+     */
+    private static boolean softmaxOutput(Deq y, DType t) {
+        float inv = 1f / y.scale.constant().getFloat(0);
+        return inv == Math.rint(inv) && inv >= 1 && inv <= 256 && y.zp.constant().getLong(0) == QuantMath.qmin(t) && y.zp.dtype() == t;
     }
 
     private static boolean sameParams(Deq a, Deq b) {
