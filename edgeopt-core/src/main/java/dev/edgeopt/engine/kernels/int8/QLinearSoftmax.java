@@ -25,8 +25,8 @@ import dev.edgeopt.tensor.Tensor;
  * a probability that rounds to 256/256 to -128 (it clamps only above 255); this kernel saturates it
  * to 127.
  *
- * <p>opset < 13: each row is everything from {@code axis} on (default axis 1); opset >= 13: a row is
- * the one {@code axis} dimension (default -1), read with a stride when it is not the last.
+ * <p>opset < 13: each row is everything from {@code axis} on; opset >= 13: a row is the one
+ * {@code axis} dimension, read with a stride when it is not the last. {@code axis} defaults to -1.
  */
 final class QLinearSoftmax implements Kernel {
     /** Rows longer than this would leave fewer than 14 bits per table entry. */
@@ -46,7 +46,9 @@ final class QLinearSoftmax implements Kernel {
         if (opset < 1) throw kc.fail("attribute 'opset' (the Softmax opset whose axis rule applies) is required");
         int[] s = kc.inShape(0);
         int rank = s.length;
-        long axis = kc.attrInt("axis", opset < 13 ? 1 : -1);
+        // ORT's schema gives axis the default -1 at every opset (its kernel's opset-dependent default
+        // never applies); lower-qdq always writes the Softmax's axis explicitly.
+        long axis = kc.attrInt("axis", -1);
         if (axis < -rank || axis >= rank || rank == 0) throw kc.fail("axis " + axis + " is out of range for rank " + rank);
         int a = (int) (axis < 0 ? axis + rank : axis);
         int o = 1, r = 1, i = 1;
