@@ -40,7 +40,8 @@ import java.util.Set;
  *   <li>activations: int8 (or uint8) asymmetric, one QuantizeLinear/DequantizeLinear pair per tensor, with
  *       ranges calibrated by the Java engine. A Relu/Clip that alone consumes a Conv/Gemm/Add
  *       output is fused: only its output is quantized, as TFLite's fused activations do. Data
- *       movement (Reshape, Flatten, MaxPool...) keeps its input's parameters, so it stays exact.</li>
+ *       movement (Reshape, Flatten, MaxPool...) keeps its input's parameters, so it stays exact.
+ *       A Softmax output is not calibrated: it gets {@link #softmaxParams} (1/256).</li>
  * </ul>
  * Ops the quantizer does not know stay float, with a warning naming them.
  */
