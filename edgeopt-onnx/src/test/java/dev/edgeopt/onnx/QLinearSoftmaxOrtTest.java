@@ -145,18 +145,28 @@ class QLinearSoftmaxOrtTest {
                 ort = rt.run(x)[0].toFloatArray();
             }
             Map<String, Integer> ortOps = QdqOrtFusionTest.ortOps(bytes, tmp.resolve("opt_" + act + ".onnx"));
-            int classes = 10, same = 0, within = 0, confident = 0, one = 0;
+            // The QOperator file: uint8 keeps QLinearSoftmax; int8 is written back as DQ -> Softmax -> Q,
+            // since ORT's int8 kernel would turn every probability of 1 into -128.
+            Graph qop = Int8Engine.qoperator(r.qdq());
+            assertEquals(act == DType.UINT8 ? 1 : 0, qop.opHistogram().getOrDefault("QLinearSoftmax", 0), qop.opHistogram().toString());
+            float[] ortQop;
+            try (OrtRunner rt = new OrtRunner(OnnxExporter.toBytes(qop), 1, OrtRunner.OptLevel.ALL)) {
+                ortQop = rt.run(x)[0].toFloatArray();
+            }
+            int classes = 10, same = 0, within = 0, confident = 0, one = 0, sameQop = 0;
             for (float v : java) if (v >= 255f / 256) one++;
             // ORT fuses the group too (its x86 pass runs int8 QDQ as uint8, so its int8 wrap does not arise here).
             assertEquals(1, ortOps.getOrDefault("QLinearSoftmax", 0), ortOps.toString());
             for (int s = 0; s < idx.length; s++) {
                 int aj = argmax(java, s * classes, classes), ao = argmax(ort, s * classes, classes);
                 if (aj == ao) same++;
+                if (aj == argmax(ortQop, s * classes, classes)) sameQop++;
                 if (java[s * classes + aj] > 0.9f) confident++;
             }
             for (int i = 0; i < java.length; i++) if (Math.abs(java[i] - ort[i]) <= 1f / 256 + 1e-6f) within++;
             assertTrue(confident > 20, "only " + confident + " confident predictions; the test's logit scale is off");
             assertEquals(idx.length, same, act + ": argmax agrees on " + same + " of " + idx.length);
+            assertEquals(idx.length, sameQop, act + ": argmax agrees with ORT on the QOperator file on " + sameQop + " of " + idx.length);
             assertTrue(within >= 0.99 * java.length, act + ": " + within + " of " + java.length + " within one step");
             System.out.printf("softmax classifier %s: argmax equal %d/%d, within one step %d/%d, confident %d, at 255/256 %d, ORT runs %s%n", act, same,
                     idx.length, within, java.length, confident, one, ortOps);
