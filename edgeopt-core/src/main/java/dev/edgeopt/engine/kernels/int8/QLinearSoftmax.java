@@ -23,7 +23,8 @@ import dev.edgeopt.tensor.Tensor;
  * silently differ from it. ORT sums float table entries and rounds half to even; the two agree
  * except on near-ties (one step). One known divergence: with int8 and zero point -128, ORT wraps
  * a probability that rounds to 256/256 to -128 (it clamps only above 255); this kernel saturates it
- * to 127.
+ * to 127, and the export writes such nodes back as DQ -> Softmax -> Q
+ * ({@link dev.edgeopt.passes.LowerQdq#raiseWrappingSoftmax}).
  *
  * <p>opset < 13: each row is everything from {@code axis} on; opset >= 13: a row is the one
  * {@code axis} dimension, read with a stride when it is not the last. {@code axis} defaults to -1.
