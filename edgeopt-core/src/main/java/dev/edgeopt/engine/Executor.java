@@ -1,6 +1,7 @@
 package dev.edgeopt.engine;
 
 import dev.edgeopt.EdgeoptException;
+import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Dim;
 import dev.edgeopt.ir.Graph;
 import dev.edgeopt.ir.Node;
@@ -72,17 +73,65 @@ public final class Executor implements AutoCloseable {
     /** As {@link #run(Tensor...)}, adding each planned step's time into {@code stepNanos} when given. */
     public Tensor[] run(Tensor[] inputs, long[] stepNanos) {
         validate(inputs);
-        String key = signature(inputs);
-        Plan p;
+        Plan p = planFor(inputs);
+        return p != null ? p.execute(inputs, stepNanos) : runEager(inputs);
+    }
+
+    /**
+     * Runs one inference and copies the outputs into {@code outputs} (graph-output order, each of
+     * the output's dtype and size). A repeated run with the same input shapes allocates nothing:
+     * the plan is found without building its signature, and no output tensor is created
+     * ({@code Int8EngineAllocationTest} checks this on whole models).
+     */
+    public void runInto(Tensor[] inputs, Tensor[] outputs) {
+        validate(inputs);
+        if (outputs.length != graph.outputs().size()) {
+            throw new EdgeoptException("the model has " + graph.outputs().size() + " output(s), got " + outputs.length + " output tensors");
+        }
+        Plan p = planFor(inputs);
+        if (p != null) {
+            p.executeInto(inputs, outputs);
+            return;
+        }
+        Tensor[] out = runEager(inputs);
+        for (int i = 0; i < out.length; i++) out[i].copyTo(outputs[i]);
+    }
+
+    // The last plan used and its input types, so that runs with unchanged shapes skip the signature string.
+    private Plan lastPlan;
+    private DType[] lastTypes;
+    private int[][] lastDims;
+
+    /** The plan for these inputs' shapes (built on first use), or null when they run eagerly. */
+    private Plan planFor(Tensor[] inputs) {
         synchronized (plans) {
-            p = plans.get(key);
+            if (lastPlan != null && sameTypes(inputs)) return lastPlan;
+            String key = signature(inputs);
+            Plan p = plans.get(key);
             if (p == null && !dynamicShapes.containsKey(key)) {
                 p = Plan.build(graph, concreteTypes(inputs), kernels, pool);
                 if (p == null) dynamicShapes.put(key, true);
                 else plans.put(key, p);
             }
+            lastPlan = p;
+            if (p != null) {
+                lastTypes = new DType[inputs.length];
+                lastDims = new int[inputs.length][];
+                for (int i = 0; i < inputs.length; i++) {
+                    lastTypes[i] = inputs[i].dtype();
+                    lastDims[i] = inputs[i].dims().clone();
+                }
+            }
+            return p;
         }
-        return p != null ? p.execute(inputs, stepNanos) : runEager(inputs);
+    }
+
+    private boolean sameTypes(Tensor[] inputs) {
+        if (inputs.length != lastTypes.length) return false;
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].dtype() != lastTypes[i] || !Arrays.equals(inputs[i].dims(), lastDims[i])) return false;
+        }
+        return true;
     }
 
     /** The plan for these input shapes (building it if needed), or null when shapes depend on data. */
@@ -152,14 +201,15 @@ public final class Executor implements AutoCloseable {
         Shape s = want.shape();
         if (s == null) return true;
         if (s.rank() != t.rank()) return false;
-        Map<String, Integer> bound = new java.util.HashMap<>();
         for (int d = 0; d < s.rank(); d++) {
             Dim dim = s.dim(d);
             if (dim.isKnown()) {
                 if (dim.value() != t.dim(d)) return false;
             } else if (dim.symbol() != null) {
-                Integer prev = bound.putIfAbsent(dim.symbol(), t.dim(d));
-                if (prev != null && prev != t.dim(d)) return false;
+                // Earlier dims with the same symbol must have the same size (a pairwise scan: no map per run).
+                for (int e = 0; e < d; e++) {
+                    if (dim.symbol().equals(s.dim(e).symbol()) && t.dim(e) != t.dim(d)) return false;
+                }
             }
         }
         return true;

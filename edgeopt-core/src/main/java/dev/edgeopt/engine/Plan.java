@@ -105,6 +105,25 @@ public final class Plan {
      * @param stepNanos when non-null, receives each step's wall time (for profiles)
      */
     public synchronized Tensor[] execute(Tensor[] inputs, long[] stepNanos) {
+        runSteps(inputs, stepNanos);
+        Tensor[] out = new Tensor[outputSources.length];
+        for (int i = 0; i < out.length; i++) out[i] = outputSource(i, inputs).copy();
+        return out;
+    }
+
+    /** As {@link #execute}, copying the outputs into {@code outputs} instead of new tensors. */
+    public synchronized void executeInto(Tensor[] inputs, Tensor[] outputs) {
+        runSteps(inputs, null);
+        for (int i = 0; i < outputSources.length; i++) outputSource(i, inputs).copyTo(outputs[i]);
+    }
+
+    private Tensor outputSource(int i, Tensor[] inputs) {
+        Tensor src = outputSources[i];
+        // null: the output is a graph input passed straight through.
+        return src != null ? src : inputs[graphInputs.indexOf(graph.outputs().get(i))];
+    }
+
+    private void runSteps(Tensor[] inputs, long[] stepNanos) {
         for (int[] b : inputBindings) {
             Step s = steps.get(b[0]);
             s.inputs[b[1]] = inputs[b[2]];
@@ -120,16 +139,6 @@ public final class Plan {
                 s.kernel.run(s.inputs, s.outputs);
             }
         }
-        Tensor[] out = new Tensor[outputSources.length];
-        for (int i = 0; i < out.length; i++) {
-            Tensor src = outputSources[i];
-            if (src == null) {
-                // The output is a graph input passed straight through.
-                src = inputs[graphInputs.indexOf(graph.outputs().get(i))];
-            }
-            out[i] = src.copy();
-        }
-        return out;
     }
 
     // ------------------------------------------------------------------ building

@@ -32,6 +32,37 @@ import java.util.Map;
  * costs an extra pass over the output). Run it by name ({@code optimize --passes}).
  */
 public final class FuseInvertedResidual implements Pass {
+    /** Which matched blocks to fuse, from the block's shape. */
+    @FunctionalInterface
+    public interface Rule {
+        /**
+         * @param expand whether the block has a 1x1 expansion
+         * @param stride the depthwise conv's stride (1 or 2)
+         * @param height the block input's height (-1 if not known)
+         */
+        boolean fuse(boolean expand, long stride, long height);
+    }
+
+    /**
+     * Stride-2 blocks with an expansion: the blocks that measured faster fused inside the all-fused
+     * network (the strided depthwise conv of the chain deinterleaves the whole expanded tensor; the
+     * fused kernel expands straight into that layout), while stride-1 blocks were as fast or
+     * slower (the expansion computes the padding columns too, a residual costs an extra pass).
+     * Fusing only these does not make mobilenet_v2 faster, though (LinalgBench#mobilenetFusedVsUnfused,
+     * README "Graph optimization"): a fused block that follows the FusedConv chains runs 0.1-0.2 ms
+     * slower than the same block after another fused block, which takes the gain back. Kept for
+     * measuring.
+     */
+    public static final Rule STRIDE2 = (expand, stride, height) -> expand && stride == 2;
+
+    private final Rule rule;
+
+    /** Fuses every block the pattern matches. */
+    public FuseInvertedResidual() { this((e, s, h) -> true); }
+
+    /** Fuses the matched blocks {@code rule} selects (for measuring selections). */
+    public FuseInvertedResidual(Rule rule) { this.rule = rule; }
+
     @Override public String name() { return "fuse-inverted-residual"; }
 
     @Override public String description() {
@@ -56,6 +87,8 @@ public final class FuseInvertedResidual implements Pass {
             long[] we = expand ? pointwise(ex) : null, wp = pointwise(p);
             long mid = dw.input(1).constant().dim(0);
             if ((expand ? we[1] : mid) != xs.dim(1).value() || (expand && we[0] != mid) || wp[1] != mid) continue;
+            long height = xs.dim(2).isKnown() ? xs.dim(2).value() : -1;
+            if (!rule.fuse(expand, dw.attrInts("strides", new long[] {1, 1})[0], height)) continue;
             Value out = p.output(0);
             Node add = Rewrites.soleReader(g, out);
             boolean residual = Rewrites.is(add, "Add") && add.inputCount() == 2 && add.input(0) != add.input(1)

@@ -75,6 +75,31 @@ class ExecutorTest {
     }
 
     @Test
+    void runIntoCopiesTheOutputsAndFollowsShapeChanges() {
+        Executor ex = new Executor(chain(4));
+        float[] a = {1, -2, 3, -4, 0.5f, 6, -7, 8}, b = {2, 2, -1, 0};
+        Tensor[] outA = {Tensor.allocate(DType.FLOAT, 2, 4)}, outB = {Tensor.allocate(DType.FLOAT, 1, 4)};
+        // Alternating batch sizes: the remembered last plan must not serve the other shape.
+        for (int i = 0; i < 3; i++) {
+            ex.runInto(new Tensor[] {Tensor.of(a.clone(), 2, 4)}, outA);
+            assertArrayEquals(reference(a, 4), outA[0].floats(), 1e-6f);
+            ex.runInto(new Tensor[] {Tensor.of(b.clone(), 1, 4)}, outB);
+            assertArrayEquals(reference(b, 4), outB[0].floats(), 1e-6f);
+        }
+        assertArrayEquals(ex.run(Tensor.of(a.clone(), 2, 4))[0].floats(), outA[0].floats(), 0f);
+        String m = assertThrows(EdgeoptException.class, () -> ex.runInto(new Tensor[] {Tensor.of(a.clone(), 2, 4)}, new Tensor[0])).getMessage();
+        assertTrue(m.contains("1 output(s)"), m);
+    }
+
+    @Test
+    void aSymbolRepeatedInOneShapeMustBindOneSize() {
+        TensorType square = new TensorType(DType.FLOAT, Shape.of(Dim.sym("N"), Dim.sym("N"), Dim.of(2)));
+        assertTrue(Executor.accepts(square, Tensor.allocate(DType.FLOAT, 3, 3, 2)));
+        assertTrue(!Executor.accepts(square, Tensor.allocate(DType.FLOAT, 3, 4, 2)));
+        assertTrue(!Executor.accepts(square, Tensor.allocate(DType.FLOAT, 3, 3, 3)));
+    }
+
+    @Test
     void badInputsAreOneLineErrors() {
         Executor ex = new Executor(chain(1));
         String m = assertThrows(EdgeoptException.class, () -> ex.run(Tensor.of(new float[6], 2, 3))).getMessage();

@@ -61,13 +61,36 @@ class Int8ModelBench {
             System.out.printf("%-14s threads %d load %.1f: java fp32 %.3f ms, java int8 %.3f ms (%.2fx fp32), ORT int8 QDQ %.3f ms, ORT fp32 %.3f ms; float ops left: %s%n",
                     name, THREADS, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                     t[0] / 1e6, t[1] / 1e6, (double) t[1] / t[0], t[2] / 1e6, t[3] / 1e6, ei.floatOps());
-            profile("java fp32", ef, x);
-            profile("java int8", ei.executor(), x);
+            long[] bf = profile("java fp32", ef, x), bi = profile("java int8", ei.executor(), x);
+            if (Boolean.getBoolean("bench.layers")) layers(ef, bf, ei.executor(), bi, x);
         }
     }
 
-    /** Sum over steps of each op kind's best time in 30 runs. */
-    static void profile(String what, Executor ex, Tensor x) {
+    /**
+     * With {@code -Dbench.layers=true}: the conv layers of both engines side by side, matched by
+     * order (fusion and lowering keep one conv step per Conv), with output shape and best times.
+     */
+    static void layers(Executor ef, long[] bf, Executor ei, long[] bi, Tensor x) {
+        var sf = convSteps(ef, x);
+        var si = convSteps(ei, x);
+        System.out.printf("  %-4s %-18s %-6s %9s %9s %6s%n", "#", "output", "group", "fp32 us", "int8 us", "ratio");
+        for (int i = 0; i < Math.min(sf.size(), si.size()); i++) {
+            int a = sf.get(i), b = si.get(i);
+            var step = ei.plan(java.util.Map.of(ei.graph().inputs().get(0).name(), x.dims())).steps().get(b);
+            System.out.printf("  %-4d %-18s %-6d %9.1f %9.1f %6.2f%n", i, java.util.Arrays.toString(step.outputs()[0].dims()),
+                    step.node().attrInt("group", 1), bf[a] / 1e3, bi[b] / 1e3, (double) bi[b] / bf[a]);
+        }
+    }
+
+    private static java.util.List<Integer> convSteps(Executor ex, Tensor x) {
+        var steps = ex.plan(java.util.Map.of(ex.graph().inputs().get(0).name(), x.dims())).steps();
+        java.util.List<Integer> r = new java.util.ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) if (steps.get(i).node().opType().contains("Conv")) r.add(i);
+        return r;
+    }
+
+    /** Sum over steps of each op kind's best time in 30 runs; returns each step's best time. */
+    static long[] profile(String what, Executor ex, Tensor x) {
         var steps = ex.plan(java.util.Map.of(ex.graph().inputs().get(0).name(), x.dims())).steps();
         long[] best = new long[steps.size()];
         java.util.Arrays.fill(best, Long.MAX_VALUE);
@@ -85,6 +108,7 @@ class Int8ModelBench {
         StringBuilder sb = new StringBuilder("  " + what + ":");
         byKind.forEach((k, v) -> sb.append(String.format(" %s %.2f ms;", k, v / 1e6)));
         System.out.println(sb);
+        return best;
     }
 
     @Test

@@ -270,28 +270,51 @@ class LinalgBench {
     }
 
     /**
-     * The optimized mobilenet_v2 without and with fuse-inverted-residual after it, one run of each in turn
-     * ({@code -Dbench.reps}, default 300): whole-run wall and calling-thread CPU time (min and
-     * median), and per step the median time, summed over the fused blocks and over the rest, so
-     * the blocks' gain is seen in the context of the whole network (caches, JIT profiles).
+     * The optimized mobilenet_v2 without block fusion, with fuse-inverted-residual (the selected
+     * blocks) and with fuse-inverted-residual-all after it, one run of each in turn
+     * ({@code -Dbench.reps}, default 300, after as many warm-up rounds): whole-run wall and
+     * calling-thread CPU time (min and median), and per step the median time, summed over the
+     * blocks and over the rest, so the blocks' gain is seen in the context of the whole network
+     * (caches, JIT profiles). {@code -Dbench.steps=true} prints each step's median.
      */
     @Test
     void mobilenetFusedVsUnfused() {
         Graph raw = OnnxImporter.load(TestPaths.sharedModel("mobilenet_v2.onnx"));
-        Graph unfused = dev.edgeopt.passes.Pipelines.defaults().run(raw).graph();
-        Graph fused = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual())).run(unfused).graph();
+        Graph unfused = dev.edgeopt.passes.Pipelines.engine(dev.edgeopt.passes.Pipelines.Level.ALL).run(raw).graph();
+        // The default pipeline may already hold the selective pass: strip the blocks back to chains first.
+        unfused = unfusedBlocks(unfused);
+        Graph selected = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual(
+                dev.edgeopt.passes.FuseInvertedResidual.STRIDE2))).run(unfused).graph();
+        Graph all = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual())).run(unfused).graph();
+        // -Dbench.irMaxH / irMinH: a further variant, the selected blocks whose input is at most maxH
+        // high, plus every block whose input is at least minH high.
+        int maxH = Integer.getInteger("bench.irMaxH", 0), minH = Integer.getInteger("bench.irMinH", Integer.MAX_VALUE);
+        Graph capped = new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseInvertedResidual(
+                (e, s, h) -> (dev.edgeopt.passes.FuseInvertedResidual.STRIDE2.fuse(e, s, h) && h <= maxH) || h >= minH))).run(unfused).graph();
         Tensor in = random(new int[] {1, 3, 224, 224}, 4);
         int reps = Integer.getInteger("bench.reps", 300);
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        try (Executor ef = new Executor(fused, THREADS); Executor eu = new Executor(unfused, THREADS)) {
-            Executor[] ex = {ef, eu};
-            Graph[] gs = {fused, unfused};
-            int[] nSteps = new int[2];
-            for (int e = 0; e < 2; e++) nSteps[e] = ex[e].plan(Map.of(gs[e].inputs().get(0).name(), new int[] {1, 3, 224, 224})).steps().size();
-            long[][][] st = new long[2][reps][];
-            long[][] wall = new long[2][reps], cpu = new long[2][reps];
+        Graph[] every = {unfused, selected, all, capped};
+        String[] allNames = {"unfused", "selected", "all", "h<=" + maxH + "|h>=" + minH};
+        // -Dbench.variants=0,1 runs only those (fewer networks in turn share the caches less).
+        int[] pick = java.util.Arrays.stream(System.getProperty("bench.variants", maxH > 0 ? "0,1,2,3" : "0,1,2").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        Graph[] gs = new Graph[pick.length];
+        String[] names = new String[pick.length];
+        for (int i = 0; i < pick.length; i++) {
+            gs[i] = every[pick[i]];
+            names[i] = allNames[pick[i]];
+        }
+        int k = gs.length;
+        Executor[] ex = new Executor[k];
+        try {
+            for (int e = 0; e < k; e++) ex[e] = new Executor(gs[e], THREADS);
+            int[] nSteps = new int[k];
+            for (int e = 0; e < k; e++) nSteps[e] = ex[e].plan(Map.of(gs[e].inputs().get(0).name(), new int[] {1, 3, 224, 224})).steps().size();
+            long[][][] st = new long[k][reps][];
+            long[][] wall = new long[k][reps], cpu = new long[k][reps];
             for (int it = -reps; it < reps; it++) {
-                for (int e = 0; e < 2; e++) {
+                for (int e = 0; e < k; e++) {
                     long[] s = new long[nSteps[e]];
                     long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                     ex[e].run(new Tensor[] {in}, s);
@@ -302,8 +325,7 @@ class LinalgBench {
                     }
                 }
             }
-            String[] names = {"fused", "unfused"};
-            for (int e = 0; e < 2; e++) {
+            for (int e = 0; e < k; e++) {
                 var steps = ex[e].plan(Map.of(gs[e].inputs().get(0).name(), new int[] {1, 3, 224, 224})).steps();
                 double blocks = 0, rest = 0;
                 StringBuilder per = new StringBuilder();
@@ -315,14 +337,30 @@ class LinalgBench {
                     boolean inBlock = n.opType().equals(dev.edgeopt.ops.FusedOps.INVERTED_RESIDUAL) || n.opType().equals("Add")
                             || (n.opType().contains("Conv") && !(i == 0) && !(n.output(0).shape().dim(1).value() == 1280));
                     if (inBlock) blocks += v[reps / 2] / 1e6; else rest += v[reps / 2] / 1e6;
-                    if (Boolean.getBoolean("bench.steps")) per.append(String.format("    %2d %-18s %7.3f%n", i, n.opType(), v[reps / 2] / 1e6));
+                    if (Boolean.getBoolean("bench.steps")) {
+                        Value x = n.input(0);
+                        per.append(String.format("    %2d %-18s %-34s %7.3f%n", i, n.opType(),
+                                x.shape() + "->" + n.output(0).shape(), v[reps / 2] / 1e6));
+                    }
                 }
                 Arrays.sort(wall[e]);
                 Arrays.sort(cpu[e]);
-                System.out.printf("%-8s wall min %.2f med %.2f; cpu min %.2f med %.2f ms; step medians: blocks %.3f, rest %.3f ms%n%s",
+                System.out.printf("%-9s wall min %.2f med %.2f; cpu min %.2f med %.2f ms; step medians: blocks %.3f, rest %.3f ms%n%s",
                         names[e], wall[e][0] / 1e6, wall[e][reps / 2] / 1e6, cpu[e][0] / 1e6, cpu[e][reps / 2] / 1e6, blocks, rest, per);
             }
+        } finally {
+            for (Executor e : ex) if (e != null) e.close();
         }
+    }
+
+    /** The graph with any InvertedResidual node written back as the FusedConv/Conv/Add chain the engine runs without it. */
+    private static Graph unfusedBlocks(Graph g) {
+        if (!g.opHistogram().containsKey(dev.edgeopt.ops.FusedOps.INVERTED_RESIDUAL)) return g;
+        Graph u = g.copy();
+        dev.edgeopt.ops.FusedOps.unfuse(u);
+        ShapeInference.annotate(u, null);
+        return new dev.edgeopt.passes.PassManager(List.of(new dev.edgeopt.passes.FuseActivation(),
+                new dev.edgeopt.passes.EliminateDeadCode())).run(u).graph();
     }
 
     /**

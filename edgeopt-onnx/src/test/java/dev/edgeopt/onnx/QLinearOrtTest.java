@@ -268,13 +268,20 @@ class QLinearOrtTest {
         fastEqualsReference(conv(72, DType.UINT8, new int[] {1, 16, 11, 12}, 16, 16, 3, 3, true, true).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1));
         fastEqualsReference(conv(73, DType.INT8, new int[] {2, 8, 10, 9}, 12, 4, 3, 1, true, false).ints("dilations", 2, 1).ints("pads", 1, 0, 1, 0));
         fastEqualsReference(conv(74, DType.UINT8, new int[] {1, 12, 9, 9}, 12, 12, 3, 3, true, true).ints("dilations", 2, 2).ints("pads", 2, 2, 2, 2));
-        // Outputs too large for cache: the column-blocked path (with a narrower last block), 1x1
-        // and 3x3 with chunks.
+        // Outputs larger than the cache (once a column-blocked path, now one GEMM per chunk), 1x1
+        // and 3x3 with chunks, grouped.
         fastEqualsReference(conv(78, DType.INT8, new int[] {2, 8, 64, 64}, 40, 1, 1, 1, true, true));
-        fastEqualsReference(conv(81, DType.UINT8, new int[] {1, 8, 64, 64}, 80, 2, 1, 1, true, true)); // grouped, blocked
+        fastEqualsReference(conv(81, DType.UINT8, new int[] {1, 8, 64, 64}, 80, 2, 1, 1, true, true)); // grouped, large
         Case blocked = conv(79, DType.UINT8, new int[] {1, 64, 40, 40}, 96, 1, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
         blocked.inputs.set(2, zp(DType.UINT8, 0));
         fastEqualsReference(blocked);
+        // Stems (few input channels): the fp32 direct conv on the image in float, two images, stride 2 and 1.
+        Case stem = conv(82, DType.INT8, new int[] {2, 3, 40, 40}, 8, 1, 3, 3, true, true).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1);
+        fastEqualsReference(stem);
+        stem.check();
+        Case stem1 = conv(83, DType.UINT8, new int[] {1, 2, 20, 21}, 6, 1, 3, 3, true, true).ints("pads", 0, 1, 2, 1);
+        fastEqualsReference(stem1);
+        stem1.check();
         // Depthwise on large planes: channel blocks of 8 and a last block of 4, two images.
         Case dw = conv(80, DType.INT8, new int[] {2, 20, 64, 64}, 20, 20, 3, 3, true, true).ints("pads", 1, 1, 1, 1);
         fastEqualsReference(dw);

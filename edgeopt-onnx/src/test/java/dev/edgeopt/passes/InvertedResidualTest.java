@@ -135,6 +135,37 @@ class InvertedResidualTest {
         OrtCheck.assertSame(g, r.graph(), 1e-5);
     }
 
+    /**
+     * A selection rule: of a stride-2 block without expansion, a stride-1 residual block, a
+     * stride-1 block without residual and a stride-2 expanding block, the pass with the STRIDE2
+     * rule fuses only the last; without a rule it fuses all four. Both match the original in ONNX Runtime. (The unexpanded
+     * block comes first: after another block, that block's unclamped projection would be its
+     * expansion.)
+     */
+    @Test
+    void fusesOnlyTheStride2ExpandingBlocks() {
+        Net n = new Net("t", 13, 7);
+        Value x = n.input("x", 1, 8, 16, 16);
+        Value y = block(n, x, 8, 8, 8, 2, false, false, 13);
+        y = block(n, y, 8, 24, 8, 1, true, true, 13);
+        y = block(n, y, 8, 24, 12, 1, true, false, 13);
+        Graph g = n.out(block(n, y, 12, 36, 16, 2, true, false, 13));
+        Graph unfused = unfused(g);
+        PassManager.Result r = OrtCheck.apply(unfused, new FuseInvertedResidual(FuseInvertedResidual.STRIDE2));
+        assertEquals(1, r.context().changes().size(), r.steps().toString());
+        List<Node> fused = r.graph().nodes().stream().filter(b -> b.opType().equals(IR)).toList();
+        assertEquals(1, fused.size());
+        assertArrayEquals(new long[] {2, 2}, fused.get(0).attrInts("strides", null));
+        assertTrue(fused.get(0).hasInput(1), "the fused block has its expansion");
+        assertEquals(16, fused.get(0).output(0).shape().dim(1).value(), "the last block's projection");
+        // The stride-1 and unexpanded blocks stay as their FusedConv/Conv/Add chains.
+        assertEquals(Map.of(IR, 1, "FusedConv", 5, "Conv", 3, "Add", 1), r.graph().opHistogram());
+        PassManager.Result all = OrtCheck.apply(unfused, new FuseInvertedResidual());
+        assertEquals(Map.of(IR, 4), all.graph().opHistogram());
+        OrtCheck.assertSame(g, r.graph(), 1e-5);
+        OrtCheck.assertSame(g, all.graph(), 1e-5);
+    }
+
     @Test
     void fusesDepthwiseAndProjectionWhenTheExpansionIsNotAClamp() {
         Net n = new Net("t", 13, 4);

@@ -113,7 +113,7 @@ public final class QuantKernels {
             if (qtype == DType.INT8 || qtype == DType.UINT8) {
                 byte[] ya = y.bytes();
                 int yo = y.offset() + from;
-                for (int i = 0; i < n; i++) ya[yo + i] = (byte) QuantMath.quantize(xa[xo + i], scale, zp, qmin, qmax);
+                QuantMath.quantizeBytes(xa, xo, ya, yo, n, scale, (int) zp, (int) qmin, (int) qmax);
             } else {
                 for (int i = 0; i < n; i++) y.setLong(from + i, QuantMath.quantize(xa[xo + i], scale, zp, qmin, qmax));
             }

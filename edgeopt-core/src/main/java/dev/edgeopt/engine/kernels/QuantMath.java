@@ -1,6 +1,12 @@
 package dev.edgeopt.engine.kernels;
 
 import dev.edgeopt.ir.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The one definition of quantization arithmetic in edgeopt, shared by QuantizeLinear,
@@ -60,7 +66,53 @@ public final class QuantMath {
     public static long quantize(float x, float scale, long zeroPoint, long qmin, long qmax) {
         float q = x / scale;
         if (Float.isNaN(q)) return saturate(zeroPoint, qmin, qmax);
-        return saturate(roundHalfToEven(q) + zeroPoint, qmin, qmax);
+        // Clamped first so that adding the zero point cannot overflow: -Inf with zero point -128
+        // used to wrap around to +2^63 and give 127.
+        long r = Math.clamp(roundHalfToEven(q), -(1L << 62), 1L << 62);
+        return saturate(r + zeroPoint, qmin, qmax);
+    }
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
+    /** 1.5 * 2^23: adding it to a float of magnitude <= 2^22 rounds to an integer, ties to even. */
+    private static final float ROUNDER = 12582912f;
+    private static final float LIMIT = 1 << 22;
+    /** Below this many values the plain loop runs (see {@link #quantizeBytes}). */
+    static final int VECTOR_MIN = 4096;
+
+    /**
+     * {@link #quantize(float, float, long, long, long)} of {@code n} floats into int8 or uint8 bytes
+     * ({@code [qmin, qmax]} within [-128, 255]), bit for bit: the same float32 division; the
+     * quotient clamped to +-2^22 (which changes nothing after saturation, Inf included) and rounded
+     * by adding and subtracting 1.5 * 2^23 (float32 addition rounds to nearest even, and every
+     * float in [2^23, 2^24] is an integer); NaN survives the clamp and casts to 0, so it gives the
+     * zero point, as the scalar form does. Large inputs use the Vector API (C2 leaves the plain
+     * loop scalar: 2 ns per value on mobilenet_v2's input against 0.3); small ones a plain loop,
+     * because a vector method called once per inference on a small input stays in C1, where
+     * vector operations are boxed (resnet8's 784 values took 60 us that way against ~1).
+     */
+    public static void quantizeBytes(float[] x, int xo, byte[] y, int yo, int n, float scale, int zeroPoint, int qmin, int qmax) {
+        int i = n >= VECTOR_MIN ? quantizeVector(x, xo, y, yo, n, scale, zeroPoint, qmin, qmax) : 0;
+        for (; i < n; i++) {
+            float q = Math.min(Math.max(x[xo + i] / scale, -LIMIT), LIMIT);
+            int r = (int) ((q + ROUNDER) - ROUNDER) + zeroPoint;
+            y[yo + i] = (byte) Math.min(Math.max(r, qmin), qmax);
+        }
+    }
+
+    /** The whole vectors of {@link #quantizeBytes}; returns how many values it did. */
+    private static int quantizeVector(float[] x, int xo, byte[] y, int yo, int n, float scale, int zeroPoint, int qmin, int qmax) {
+        int i = 0;
+        FloatVector s = FloatVector.broadcast(F, scale), hi = FloatVector.broadcast(F, LIMIT), lo = FloatVector.broadcast(F, -LIMIT);
+        FloatVector r = FloatVector.broadcast(F, ROUNDER);
+        IntVector z = IntVector.broadcast(I, zeroPoint), qlo = IntVector.broadcast(I, qmin), qhi = IntVector.broadcast(I, qmax);
+        for (; i + F.length() <= n; i += F.length()) {
+            FloatVector q = FloatVector.fromArray(F, x, xo + i).div(s).max(lo).min(hi);
+            IntVector v = (IntVector) q.add(r).sub(r).convertShape(VectorOperators.F2I, I, 0);
+            ((ByteVector) v.add(z).max(qlo).min(qhi).convertShape(VectorOperators.I2B, B, 0)).intoArray(y, yo + i);
+        }
+        return i;
     }
 
     /** {@code (q - zeroPoint) * scale} in float32. */

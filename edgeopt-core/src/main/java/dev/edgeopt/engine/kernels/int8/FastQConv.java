@@ -8,6 +8,8 @@ import dev.edgeopt.engine.kernels.Activation;
 import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.engine.kernels.conv.ConvShape;
 import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
+import dev.edgeopt.engine.kernels.conv.DirectConv;
+import dev.edgeopt.engine.kernels.conv.GemmConv;
 import dev.edgeopt.engine.kernels.gemm.GemmJob;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.TensorType;
@@ -17,9 +19,11 @@ import java.util.function.IntConsumer;
 /**
  * QLinearConv with constant weights and parameters, computed exactly through the fp32 kernels (see
  * {@link ExactFloat}): the input becomes {@code x - x_zp} in float (padding is then 0), the weights
- * {@code w - w_zp[c]} once at creation; the GEMM (1x1 directly, other windows through im2col) or
- * the depthwise kernel sums the products, split along K into runs that stay exact; the epilogue
- * casts back to int32, adds the bias and requantizes with {@link Requantize}'s vector form.
+ * {@code w - w_zp[c]} once at creation. The products are summed by the fp32 engine's own kernel
+ * for the shape when K needs one exact chunk: depthwise, {@link DirectConv} (stems) or
+ * {@link GemmConv}; otherwise (K split into chunks that stay exact, or groups) by a GEMM per chunk
+ * here (1x1 directly, other windows through im2col). The epilogue casts back to int32, adds the
+ * bias and requantizes with {@link Requantize}'s row form.
  * Work is spread over the pool; scratch holds every buffer, so a run allocates nothing.
  */
 final class FastQConv implements Kernel {
@@ -30,18 +34,23 @@ final class FastQConv implements Kernel {
     private final int tasks, kg, p, mg, chunks;
     private final int[] k0; // chunk starts, chunks + 1 entries
     /**
-     * GEMM path: per task t and chunk h, a one-thread job for a block of {@link #pb} output columns
-     * ({@code jobs}) and one for the narrower last block ({@code tailJobs}); A (the weights) is packed
-     * per block from {@link #wf}, a small cost next to the block's MACs.
-     */
-    private final GemmJob[][] jobs, tailJobs;
-    private final int pb, blocks;
-    /**
-     * When the float results of a group fit in cache (up to {@link #BLOCK_BYTES}): one job per chunk
-     * over all columns, A packed once at creation unless grouped, parallel inside the job.
+     * GEMM path: one job per chunk over all columns of a group, A (the weights) packed once at
+     * creation unless grouped, parallel inside the job. Column blocks whose float results stayed
+     * in cache until requantized (one single-thread job per task and block, A packed per block)
+     * were slower on one thread: mobilenet_v2's 24 -> 144 @ 56x56 took 527 us blocked against 363
+     * whole (QConvPartsBench), the requantization reading the float results from memory at about
+     * the speed it reads them from cache.
      */
     private final GemmJob[] wholeJobs;
-    private static final int BLOCK_BYTES = 512 * 1024;
+    /**
+     * With one chunk and one group: the fp32 engine's own conv kernel on the image in float, as the
+     * fp32 engine runs it (a stem's {@link DirectConv}, else {@link GemmConv} with its im2col and
+     * its transposed form for small maps), then the requantization. mobilenet_v2's first conv took
+     * 704 us through this class's im2col and GEMM against 333 for fp32, 422 this way. Null otherwise.
+     */
+    private final Kernel direct;
+    private final int[] directIn, directW, directOut; // the float views' shapes (one image)
+    private Tensor[] dIn, dOut; // made on the first run
     private final float[] wf;
     private final boolean pointwise, grouped;
     /**
@@ -53,8 +62,7 @@ final class FastQConv implements Kernel {
     private final int cb;
     private Tensor[][] dwIn, dwOut; // per block: {x view, w view} and {y view}, made on the first run
     private final Scratch.Ref xf, col, cbuf;
-    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask,
-            blockBody = this::blockTask;
+    private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask;
     // Per-run state read by the parallel bodies.
     private byte[] x;
     private int xOff, curN, curG;
@@ -76,23 +84,18 @@ final class FastQConv implements Kernel {
         p = s.outPlane();
         mg = s.mg;
         wf = new float[s.m * kg];
-        int maxW = 0;
         for (int c = 0; c < s.m; c++) {
-            for (int i = 0; i < kg; i++) {
-                int v = QuantMath.at8(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
-                wf[c * kg + i] = v;
-                maxW = Math.max(maxW, Math.abs(v));
-            }
+            for (int i = 0; i < kg; i++) wf[c * kg + i] = QuantMath.at8(w.bytes(), w.offset() + c * kg + i, q.wUnsigned) - q.wZp[c];
         }
-        int run = ExactFloat.maxRun(ExactFloat.maxDistance(q.xUnsigned, q.xZp), maxW);
-        if (DepthwiseConv.applies(s) && s.kernelSize() <= run) {
+        int need = ExactFloat.chunks(wf, 0, s.m, kg, kg, 1, ExactFloat.maxDistance(q.xUnsigned, q.xZp));
+        if (DepthwiseConv.applies(s) && need == 1) {
             pointwise = false;
             grouped = true;
             chunks = 1;
             k0 = new int[] {0, kg};
-            jobs = tailJobs = null;
             wholeJobs = null;
-            pb = blocks = 0;
+            direct = null;
+            directIn = directW = directOut = null;
             col = null;
             // About 256 KB of float input and output per block.
             cb = Math.max(1, Math.min(s.c, 65536 / Math.max(1, s.inPlane() + p)));
@@ -105,35 +108,35 @@ final class FastQConv implements Kernel {
             cb = 0;
             pointwise = s.pointwise();
             grouped = s.group > 1;
-            chunks = (kg + run - 1) / run;
+            chunks = need;
             k0 = new int[chunks + 1];
             for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) kg * h / chunks);
-            // Column blocks whose float results (mg x pb) stay in cache until requantized, and at
-            // least one block per task.
-            int nr = dev.edgeopt.engine.kernels.gemm.Sgemm.NR;
-            int perTask = dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp((p + tasks - 1) / tasks, nr);
-            pb = Math.min(p, Math.min(perTask, dev.edgeopt.engine.kernels.gemm.Sgemm.roundUp(Math.max(1, 32768 / mg), nr)));
-            blocks = (p + pb - 1) / pb;
-            int tail = p - (blocks - 1) * pb;
-            boolean block = (long) mg * p * 4 > BLOCK_BYTES;
-            KernelContext one = kc.derive(new TensorType[0], new TensorType[0], null, ThreadPool.shared(1));
-            jobs = new GemmJob[block ? tasks : 0][chunks];
-            tailJobs = new GemmJob[block ? tasks : 0][chunks];
-            wholeJobs = block ? null : new GemmJob[chunks];
-            for (int h = 0; !block && h < chunks; h++) {
+            directIn = kc.inShape(0).clone();
+            directIn[0] = 1;
+            directOut = kc.outShape(0).clone();
+            directOut[0] = 1;
+            directW = kc.inShape(3).clone();
+            KernelContext dk = chunks == 1 && !grouped ? directContext(kc) : null;
+            ConvShape ds = dk == null ? null : ConvShape.conv(dk);
+            direct = ds == null ? null
+                    : DirectConv.applies(dk, ds, Activation.NONE) ? new DirectConv(dk, ds, Activation.NONE, 0f, 0f) : new GemmConv(dk, ds, Activation.NONE, 0f, 0f);
+            wholeJobs = new GemmJob[direct != null ? 0 : chunks];
+            for (int h = 0; h < wholeJobs.length; h++) {
                 wholeJobs[h] = new GemmJob(kc, mg, p, k0[h + 1] - k0[h], grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
             }
-            for (int t = 0; block && t < tasks; t++) {
-                for (int h = 0; h < chunks; h++) {
-                    int len = k0[h + 1] - k0[h];
-                    jobs[t][h] = new GemmJob(one, mg, pb, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
-                    tailJobs[t][h] = tail == pb ? jobs[t][h] : new GemmJob(one, mg, tail, len, null, 0, kg, 1, 1f, null, 0, p, 1, p);
-                }
-            }
-            xf = pointwise ? kc.scratch(DType.FLOAT, s.c * p) : null;
-            col = pointwise ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
+            boolean image = pointwise || direct != null; // the whole image in float (pointwise: in-plane = out-plane)
+            xf = image ? kc.scratch(DType.FLOAT, Math.multiplyExact(s.c, s.inPlane())) : null;
+            col = image ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
             cbuf = kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
         }
+    }
+
+    /** The fp32 conv's context for one image, with {@link #wf} as its constant weights. */
+    private KernelContext directContext(KernelContext kc) {
+        dev.edgeopt.ir.Node copy = new dev.edgeopt.ir.Graph("direct").addNode("Conv", kc.node().name(), java.util.List.of(), 1);
+        kc.node().attributes().forEach(copy::setAttr);
+        return kc.derive(copy, new TensorType[] {TensorType.of(DType.FLOAT, directIn), TensorType.of(DType.FLOAT, directW)},
+                new TensorType[] {TensorType.of(DType.FLOAT, directOut)}, new Tensor[] {null, Tensor.view(DType.FLOAT, directW, wf, 0)}, kc.pool());
     }
 
     /** The fp32 depthwise kernel for {@code c} channels of one image, weights read per run. */
@@ -181,14 +184,21 @@ final class FastQConv implements Kernel {
         } else {
             for (int n = 0; n < s.n; n++) {
                 curN = n;
+                if (direct != null) {
+                    if (dIn == null) { // scratch arrays exist from the first run on and never move
+                        dIn = new Tensor[] {Tensor.view(DType.FLOAT, directIn, xf.array(), xf.offset()), Tensor.view(DType.FLOAT, directW, wf, 0)};
+                        dOut = new Tensor[] {Tensor.view(DType.FLOAT, directOut, cbuf.array(), cbuf.offset())};
+                    }
+                    curG = 0;
+                    pool.parallelFor(tasks, convertBody);
+                    direct.run(dIn, dOut);
+                    pool.parallelFor(tasks, requantBody);
+                    continue;
+                }
                 if (pointwise) pool.parallelFor(tasks, convertBody);
                 for (int g = 0; g < s.group; g++) {
                     curG = g;
                     if (!pointwise) pool.parallelFor(tasks, im2colBody);
-                    if (wholeJobs == null) {
-                        pool.parallelFor(tasks, blockBody);
-                        continue;
-                    }
                     for (int h = 0; h < chunks; h++) {
                         GemmJob j = wholeJobs[h];
                         if (grouped) {
@@ -260,34 +270,6 @@ final class FastQConv implements Kernel {
         }
     }
 
-    /** Column blocks of group curG of image curN: the GEMM chunks, then requantization of the block. */
-    private void blockTask(int t) {
-        int per = (blocks + tasks - 1) / tasks, b0 = Math.min(blocks, t * per), b1 = Math.min(blocks, b0 + per);
-        float[] src = pointwise ? xf.floats() : col.floats();
-        int srcOff = pointwise ? xf.offset() + curG * s.cg * p : col.offset();
-        float[] cb = cbuf.floats();
-        byte[] ya = y.bytes();
-        for (int bi = b0; bi < b1; bi++) {
-            int c0 = bi * pb, w = Math.min(pb, p - c0);
-            GemmJob[] js = w == pb ? jobs[t] : tailJobs[t];
-            for (int h = 0; h < chunks; h++) {
-                GemmJob j = js[h];
-                j.a = wf;
-                j.aOff = curG * mg * kg + k0[h];
-                j.b = src;
-                j.bOff = srcOff + k0[h] * p + c0;
-                j.c = cb;
-                j.cOff = cbuf.offset() + h * mg * p + c0;
-                j.task(0);
-            }
-            for (int r = 0; r < mg; r++) {
-                int c = curG * mg + r;
-                ExactFloat.requantizeRow(cb, cbuf.offset() + r * p + c0, chunks, mg * p, bias == null ? 0 : bias[c], ya,
-                        y.offset() + (curN * s.m + c) * p + c0, w, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
-            }
-        }
-    }
-
     /** Output rows of group curG of image curN (depthwise: of channel block curG): int32 plus the bias, requantized. */
     private void requantTask(int t) {
         int c0 = depthwise == null ? curG * mg : curG * cb, nRows = depthwise == null ? mg : Math.min(cb, s.c - c0);
@@ -298,7 +280,7 @@ final class FastQConv implements Kernel {
             int c = c0 + r;
             int yo = y.offset() + (curN * s.m + c) * p;
             int src = cbuf.offset() + r * p;
-            ExactFloat.requantizeRow(cbf, src, chunks, mg * p, bias == null ? 0 : bias[c], ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+            Requantize.requantizeSums(cbf, src, chunks, mg * p, bias == null ? 0 : bias[c], ya, yo, p, q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
         }
     }
 }

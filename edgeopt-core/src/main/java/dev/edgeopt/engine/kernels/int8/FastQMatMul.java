@@ -44,16 +44,10 @@ final class FastQMatMul implements Kernel {
         this.tasks = kc.threads();
         Tensor b = kc.constant(3);
         float[] bf = new float[k * n];
-        int maxW = 0;
         for (int kk = 0; kk < k; kk++) {
-            for (int j = 0; j < n; j++) {
-                int v = QuantMath.at8(b.bytes(), b.offset() + (tb ? j * k + kk : kk * n + j), q.wUnsigned) - q.wZp[j];
-                bf[kk * n + j] = v;
-                maxW = Math.max(maxW, Math.abs(v));
-            }
+            for (int j = 0; j < n; j++) bf[kk * n + j] = QuantMath.at8(b.bytes(), b.offset() + (tb ? j * k + kk : kk * n + j), q.wUnsigned) - q.wZp[j];
         }
-        int run = ExactFloat.maxRun(ExactFloat.maxDistance(q.xUnsigned, q.xZp), maxW);
-        chunks = Math.max(1, (k + run - 1) / run);
+        chunks = ExactFloat.chunks(bf, 0, n, k, 1, n, ExactFloat.maxDistance(q.xUnsigned, q.xZp));
         k0 = new int[chunks + 1];
         for (int h = 0; h <= chunks; h++) k0[h] = (int) ((long) k * h / chunks);
         jobs = new GemmJob[chunks];

@@ -31,7 +31,7 @@ final class Lookup implements Kernel {
      */
     Lookup(KernelContext kc, String op, Map<String, Attribute> attrs, int extra) {
         DType xt = kc.inDtype(0);
-        QParam in = QParam.of(kc, 1, 2, xt), out = QParam.of(kc, 3, 4, kc.outDtype(0));
+        QParams.Scalar in = QParams.scalar(kc, 1, 2, xt), out = QParams.scalar(kc, 3, 4, kc.outDtype(0));
         float[] xs = new float[256];
         for (int b = 0; b < 256; b++) xs[b] = in.dequantize(QuantMath.at8(new byte[] {(byte) b}, 0, in.unsigned()));
         Graph g = new Graph("lut");

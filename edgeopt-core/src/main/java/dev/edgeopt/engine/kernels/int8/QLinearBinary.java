@@ -25,7 +25,7 @@ final class QLinearBinary implements Kernel {
     static final int LEFT_SHIFT = 20;
 
     private final boolean mul;
-    private final QParam pa, pb, pc;
+    private final QParams.Scalar pa, pb, pc;
     private final int ma, sa, mb, sb, mc, sc;
     private final int lo, hi;
     private final int[] aMap, bMap;
@@ -34,9 +34,9 @@ final class QLinearBinary implements Kernel {
 
     QLinearBinary(KernelContext kc, boolean mul) {
         this.mul = mul;
-        pa = QParam.of(kc, 1, 2, kc.inDtype(0));
-        pb = QParam.of(kc, 4, 5, kc.inDtype(3));
-        pc = QParam.of(kc, 6, 7, kc.outDtype(0));
+        pa = QParams.scalar(kc, 1, 2, kc.inDtype(0));
+        pb = QParams.scalar(kc, 4, 5, kc.inDtype(3));
+        pc = QParams.scalar(kc, 6, 7, kc.outDtype(0));
         if (pa.unsigned() != pc.unsigned() || pb.unsigned() != pc.unsigned()) throw kc.fail("inputs and output must all be int8 or all uint8");
         lo = pc.qmin();
         hi = pc.qmax();

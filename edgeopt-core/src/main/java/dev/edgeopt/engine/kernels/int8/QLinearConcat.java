@@ -18,7 +18,7 @@ final class QLinearConcat implements Kernel {
 
     QLinearConcat(KernelContext kc) {
         if (kc.inputCount() < 5 || (kc.inputCount() - 2) % 3 != 0) throw kc.fail("needs y_scale, y_zero_point and (x, x_scale, x_zero_point) triples");
-        QParam py = QParam.of(kc, 0, 1, kc.outDtype(0));
+        QParams.Scalar py = QParams.scalar(kc, 0, 1, kc.outDtype(0));
         inputs = (kc.inputCount() - 2) / 3;
         int[] ys = kc.outShape(0);
         int axis = kc.axis(kc.attrInt("axis", 0), ys.length);
@@ -30,7 +30,7 @@ final class QLinearConcat implements Kernel {
         tables = new byte[inputs][];
         for (int k = 0; k < inputs; k++) {
             int xi = 2 + 3 * k;
-            QParam px = QParam.of(kc, xi + 1, xi + 2, kc.inDtype(xi));
+            QParams.Scalar px = QParams.scalar(kc, xi + 1, xi + 2, kc.inDtype(xi));
             if (px.unsigned() != py.unsigned()) throw kc.fail("input " + xi + " and the output must both be int8 or both uint8");
             chunk[k] = kc.inShape(xi)[axis] * inner;
             if (px.scale() == py.scale() && px.zeroPoint() == py.zeroPoint()) continue;

@@ -26,7 +26,7 @@ final class QLinearPool {
     /**
      * The (multiplier, shift) pair for each window count 1..max, so eval does no division.
      */
-    private static int[][] multipliers(QParam px, QParam py, int max) {
+    private static int[][] multipliers(QParams.Scalar px, QParams.Scalar py, int max) {
         int[][] m = new int[2][max + 1];
         for (int c = 1; c <= max; c++) {
             Requantize.Multiplier q = Requantize.quantizeMultiplier((double) px.scale() / ((double) py.scale() * c));
@@ -38,7 +38,7 @@ final class QLinearPool {
 
     static Kernel global(KernelContext kc) {
         if (kc.attrInt("channels_last", 0) != 0) throw kc.fail("channels_last is not supported");
-        QParam px = QParam.of(kc, 1, 2, kc.inDtype(0)), py = QParam.of(kc, 3, 4, kc.outDtype(0));
+        QParams.Scalar px = QParams.scalar(kc, 1, 2, kc.inDtype(0)), py = QParams.scalar(kc, 3, 4, kc.outDtype(0));
         if (px.unsigned() != py.unsigned()) throw kc.fail("input and output must both be int8 or both uint8");
         int[] xs = kc.inShape(0);
         if (xs.length < 3) throw kc.fail("input must have rank >= 3");
@@ -74,7 +74,7 @@ final class QLinearPool {
 
     static Kernel average(KernelContext kc) {
         if (kc.attrInt("channels_last", 0) != 0) throw kc.fail("channels_last is not supported");
-        QParam px = QParam.of(kc, 1, 2, kc.inDtype(0)), py = QParam.of(kc, 3, 4, kc.outDtype(0));
+        QParams.Scalar px = QParams.scalar(kc, 1, 2, kc.inDtype(0)), py = QParams.scalar(kc, 3, 4, kc.outDtype(0));
         if (px.unsigned() != py.unsigned()) throw kc.fail("input and output must both be int8 or both uint8");
         int[] xs = kc.inShape(0), ys = kc.outShape(0);
         if (xs.length != 4) throw kc.fail("only 2-D pooling (NCHW input) is supported, got rank " + xs.length);

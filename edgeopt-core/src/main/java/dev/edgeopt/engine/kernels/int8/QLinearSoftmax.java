@@ -44,7 +44,7 @@ final class QLinearSoftmax implements Kernel {
 
     QLinearSoftmax(KernelContext kc) {
         DType xt = kc.inDtype(0);
-        QParam in = QParam.of(kc, 1, 2, xt), out = QParam.of(kc, 3, 4, kc.outDtype(0));
+        QParams.Scalar in = QParams.scalar(kc, 1, 2, xt), out = QParams.scalar(kc, 3, 4, kc.outDtype(0));
         if (in.unsigned() != out.unsigned()) throw kc.fail("input and output must both be int8 or both uint8, got " + xt + " and " + kc.outDtype(0));
         unsigned = in.unsigned();
         long opset = kc.attrInt("opset", -1);

@@ -1,20 +1,85 @@
 package dev.edgeopt.engine.kernels.int8;
 
 import dev.edgeopt.engine.KernelContext;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.tensor.Tensor;
 
 /**
- * The quantization parameters of one QLinearConv / QLinearMatMul / QGemm node and the output stage
- * they define: per output channel, the weight zero point and the requantization multiplier
- * {@code x_scale * w_scale[c] * alpha / y_scale} as a {@link Requantize.Multiplier}, or (QGemm
- * without y_scale) the float scale {@code x_scale * w_scale[c] * alpha}.
+ * The one reader of the QLinear ops' quantization parameters: every int8 kernel gets its scales and
+ * zero points here, with the same checks and the same one-line errors (requantization itself is
+ * {@link Requantize}).
  *
- * <p>When every scale and zero point is a constant, {@link #bind} is done once at kernel creation;
- * otherwise (the ONNX backend tests feed them as graph inputs) it is redone on each run from the
- * tensors, into the same arrays.
+ * <ul>
+ *   <li>{@link #scalar}: the per-tensor scale and zero point of one 8-bit tensor, read from
+ *       constant inputs at creation (QLinearAdd/Mul/Concat, the pools, QLinearLookup).</li>
+ *   <li>An instance: a whole QLinearConv / QLinearMatMul / QGemm node. x and y are read by the same
+ *       per-tensor reading; per output channel it holds the weight zero point and the
+ *       requantization multiplier {@code x_scale * w_scale[c] * alpha / y_scale} as a
+ *       {@link Requantize.Multiplier}, or (QGemm without y_scale) the float scale
+ *       {@code x_scale * w_scale[c] * alpha}. When every parameter is a constant, {@link #bind} is
+ *       done once at creation; otherwise (the ONNX backend tests feed them as graph inputs) it is
+ *       redone on each run from the tensors, into the same arrays.</li>
+ * </ul>
  */
 final class QParams {
+    /** The scale and zero point of one per-tensor quantized int8 or uint8 tensor. */
+    record Scalar(float scale, int zeroPoint, boolean unsigned) {
+        int qmin() { return unsigned ? 0 : -128; }
+
+        int qmax() { return unsigned ? 255 : 127; }
+
+        /** The float value of quantized {@code q}, as DequantizeLinear computes it. */
+        float dequantize(int q) { return QuantMath.dequantize(q, zeroPoint, scale); }
+
+        /** Float to quantized, as QuantizeLinear computes it. */
+        int quantize(float x) { return (int) QuantMath.quantize(x, scale, zeroPoint, qmin(), qmax()); }
+    }
+
+    /**
+     * Scale input {@code si} and zero point input {@code zi} (absent: 0) of an 8-bit tensor of type
+     * {@code t}, both constants.
+     */
+    static Scalar scalar(KernelContext kc, int si, int zi, DType t) {
+        require8(kc, t, "input");
+        String sw = "scale (input " + si + ")", zw = "zero point (input " + zi + ")";
+        checkScalar(kc, si, sw, DType.FLOAT);
+        Tensor s = kc.constant(si);
+        if (s == null) throw kc.fail(sw + " must be a constant");
+        int zp = 0;
+        if (kc.hasInput(zi)) {
+            checkScalar(kc, zi, zw, t);
+            Tensor z = kc.constant(zi);
+            if (z == null) throw kc.fail(zw + " must be a constant");
+            zp = zeroPoint(z);
+        }
+        return new Scalar(scale(s, sw, kc), zp, t == DType.UINT8);
+    }
+
+    private static void require8(KernelContext kc, DType t, String what) {
+        if (t != DType.INT8 && t != DType.UINT8) throw kc.fail(what + " must be int8 or uint8, got " + t);
+    }
+
+    /** Input {@code i} is present, of type {@code t}, with one element. */
+    private static void checkScalar(KernelContext kc, int i, String what, DType t) {
+        if (!kc.hasInput(i)) throw kc.fail(what + " is required");
+        if (kc.inDtype(i) != t) throw kc.fail(what + " must be " + t + ", got " + kc.inDtype(i));
+        if (Tensor.numel(kc.inShape(i)) != 1) throw kc.fail(what + " must have one element, got shape " + java.util.Arrays.toString(kc.inShape(i)));
+    }
+
+    /** A per-tensor scale: positive and finite (kc null at run time, when it is not a constant). */
+    private static float scale(Tensor s, String what, KernelContext kc) {
+        float v = s.getFloat(0);
+        if (!(v > 0) || Float.isInfinite(v)) {
+            String msg = what + " must be positive and finite, got " + v;
+            if (kc != null) throw kc.fail(msg);
+            throw new dev.edgeopt.EdgeoptException(msg);
+        }
+        return v;
+    }
+
+    private static int zeroPoint(Tensor z) { return (int) z.getLong(0); }
+
     final int channels;
     final boolean xUnsigned, wUnsigned;
     final boolean floatOut;
@@ -40,12 +105,12 @@ final class QParams {
         this.yz = kc.hasInput(yz) ? yz : -1;
         this.alpha = alpha;
         DType xt = kc.inDtype(0), wt = kc.inDtype(3);
-        if (xt != DType.INT8 && xt != DType.UINT8) throw kc.fail("input must be int8 or uint8, got " + xt);
-        if (wt != DType.INT8 && wt != DType.UINT8) throw kc.fail("weight input must be int8 or uint8, got " + wt);
+        require8(kc, xt, "input");
+        require8(kc, wt, "weight input");
         xUnsigned = xt == DType.UINT8;
         wUnsigned = wt == DType.UINT8;
-        requireScalar(kc, xs, "input scale", DType.FLOAT);
-        if (this.xz >= 0) requireScalar(kc, xz, "input zero point", xt);
+        checkScalar(kc, xs, "input scale", DType.FLOAT);
+        if (this.xz >= 0) checkScalar(kc, xz, "input zero point", xt);
         requirePerChannel(kc, ws, "weight scale", DType.FLOAT, channelAxis);
         if (this.wz >= 0) requirePerChannel(kc, wz, "weight zero point", wt, channelAxis);
         floatOut = this.ys < 0;
@@ -53,11 +118,11 @@ final class QParams {
             if (this.yz >= 0) throw kc.fail("y_zero_point without y_scale");
             yType = DType.FLOAT;
         } else {
-            requireScalar(kc, ys, "output scale", DType.FLOAT);
+            checkScalar(kc, ys, "output scale", DType.FLOAT);
             if (this.yz < 0) throw kc.fail("y_zero_point is required with y_scale");
             yType = kc.inDtype(yz);
-            if (yType != DType.INT8 && yType != DType.UINT8) throw kc.fail("y_zero_point must be int8 or uint8, got " + yType);
-            requireScalar(kc, yz, "output zero point", yType);
+            require8(kc, yType, "y_zero_point");
+            checkScalar(kc, yz, "output zero point", yType);
         }
         if (kc.outDtype(0) != yType) throw kc.fail("output type " + kc.outDtype(0) + " differs from " + yType);
         lo = yType == DType.UINT8 ? 0 : -128;
@@ -76,12 +141,6 @@ final class QParams {
         }
     }
 
-    private static void requireScalar(KernelContext kc, int i, String what, DType t) {
-        if (!kc.hasInput(i)) throw kc.fail(what + " is required");
-        if (kc.inDtype(i) != t) throw kc.fail(what + " must be " + t + ", got " + kc.inDtype(i));
-        if (Tensor.numel(kc.inShape(i)) != 1) throw kc.fail(what + " must have one element, got shape " + java.util.Arrays.toString(kc.inShape(i)));
-    }
-
     private void requirePerChannel(KernelContext kc, int i, String what, DType t, String axis) {
         if (!kc.hasInput(i)) throw kc.fail(what + " is required");
         if (kc.inDtype(i) != t) throw kc.fail(what + " must be " + t + ", got " + kc.inDtype(i));
@@ -98,9 +157,9 @@ final class QParams {
     }
 
     private void bindNow(Tensor[] in, KernelContext kc) {
-        xZp = xz < 0 ? 0 : (int) in[xz].getLong(0);
-        yZp = yz < 0 ? 0 : (int) in[yz].getLong(0);
-        double sx = in[xs].getFloat(0), sy = ys < 0 ? 1 : in[ys].getFloat(0);
+        xZp = xz < 0 ? 0 : zeroPoint(in[xz]);
+        yZp = yz < 0 ? 0 : zeroPoint(in[yz]);
+        double sx = scale(in[xs], "input scale", kc), sy = ys < 0 ? 1 : scale(in[ys], "output scale", kc);
         Tensor w = in[ws];
         for (int c = 0; c < channels; c++) {
             wZp[c] = wz < 0 ? 0 : (int) in[wz].getLong(in[wz].size() == 1 ? 0 : c);

@@ -137,6 +137,67 @@ class PairMacBench {
         System.out.printf("  Vector API fp32 FMA dot            %6.1f%n", gmacs(n, reps, () -> (long) vectorFloatDot(af, bf, n)));
     }
 
+    /**
+     * The micro-kernel layout with register-sized accumulators: a tile of 16 pixels x 4 output
+     * channels, each accumulator an int[16] (one 512-bit register), the input pairs interleaved per
+     * pixel ({@code xp[j][16][2]}) and each weight pair broadcast to a 32-short row
+     * ({@code wb[c][j][32]}), so the inner loop is exactly the element-wise pair idiom with a trip
+     * count of one vector.
+     */
+    static void tile16x4(short[] xp, short[] wb, int k2, int[] a0, int[] a1, int[] a2, int[] a3) {
+        int ws = k2 * 32;
+        for (int j = 0; j < k2; j++) {
+            int o = j * 32;
+            for (int i = 0; i < 16; i++) {
+                int x0 = xp[o + 2 * i], x1 = xp[o + 2 * i + 1];
+                a0[i] += x0 * wb[o + 2 * i] + x1 * wb[o + 2 * i + 1];
+                a1[i] += x0 * wb[ws + o + 2 * i] + x1 * wb[ws + o + 2 * i + 1];
+                a2[i] += x0 * wb[2 * ws + o + 2 * i] + x1 * wb[2 * ws + o + 2 * i + 1];
+                a3[i] += x0 * wb[3 * ws + o + 2 * i] + x1 * wb[3 * ws + o + 2 * i + 1];
+            }
+        }
+    }
+
+    /** As {@link #tile16x4} with one channel: the statement C2 vectorizes in a long loop, here 16 trips. */
+    static void tile16x1(short[] xp, short[] wb, int k2, int[] a0) {
+        for (int j = 0; j < k2; j++) {
+            int o = j * 32;
+            for (int i = 0; i < 16; i++) a0[i] += xp[o + 2 * i] * wb[o + 2 * i] + xp[o + 2 * i + 1] * wb[o + 2 * i + 1];
+        }
+    }
+
+    @Test
+    void registerTilesAndRowLengths() {
+        SplittableRandom r = new SplittableRandom(2);
+        int k = 128, k2 = k / 2;
+        short[] xp = new short[k2 * 32], wb = new short[4 * k2 * 32];
+        for (int i = 0; i < xp.length; i++) xp[i] = (short) r.nextInt(-128, 128);
+        for (int i = 0; i < wb.length; i++) wb[i] = (short) r.nextInt(-127, 128);
+        int[] a0 = new int[16], a1 = new int[16], a2 = new int[16], a3 = new int[16];
+        System.out.printf("load %.1f; GMAC/s per thread (CPU time)%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.printf("  register tile 16 px x 4 ch, K=%d     %6.1f%n", k, gmacs(16L * 4 * k, 200_000, () -> { tile16x4(xp, wb, k2, a0, a1, a2, a3); return a0[1] + a3[2]; }));
+        System.out.printf("  register tile 16 px x 1 ch, K=%d     %6.1f%n", k, gmacs(16L * k, 400_000, () -> { tile16x1(xp, wb, k2, a0); return a0[1]; }));
+        // The element-wise idiom as a GEMM row block: 4096 products per call in rows of n pairs.
+        int big = 1 << 16;
+        short[] a = new short[big], b = new short[big];
+        int[] out = new int[big];
+        for (int i = 0; i < big; i++) {
+            a[i] = (short) r.nextInt(-128, 128);
+            b[i] = (short) r.nextInt(-127, 128);
+        }
+        for (int n : new int[] {16, 64, 256, 1024, 4096}) {
+            int terms = Math.max(1, 4096 / n);
+            System.out.printf("  element-wise rows of %4d pairs       %6.1f%n", n, gmacs(2L * n * terms, 20_000, () -> {
+                for (int j = 0; j < terms; j++) pairsAt(a, (j * 2 * n) & (big - 1 - 2 * n), b, j & 7, out, n);
+                return out[3];
+            }));
+        }
+    }
+
+    static void pairsAt(short[] a, int ao, short[] b, int bo, int[] out, int n) {
+        for (int i = 0; i < n; i++) out[i] += a[ao + 2 * i] * b[bo + 2 * i] + a[ao + 2 * i + 1] * b[bo + 2 * i + 1];
+    }
+
     /** The pair form as a GEMM: out[c] for two pixels at once, every channel, K/2 rotated terms. */
     static final class PairGemm {
         final int m, k, p, k2, mp;

@@ -82,13 +82,17 @@ class QLinearAllocationTest {
             Tensor[] pw = conv(DType.UINT8, new int[] {1, 16, 10, 10}, 24, 1, 1, 1);
             java.util.Arrays.fill(pw[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", pw, TensorType.of(DType.UINT8, 1, 24, 10, 10), threads);
-            Tensor[] blocked = conv(DType.INT8, new int[] {1, 8, 64, 64}, 40, 1, 1, 1); // outputs beyond the cache budget
+            Tensor[] blocked = conv(DType.INT8, new int[] {1, 8, 64, 64}, 40, 1, 1, 1); // outputs larger than the cache
             java.util.Arrays.fill(blocked[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", blocked, TensorType.of(DType.INT8, 1, 40, 64, 64), threads);
             Tensor[] dw = conv(DType.INT8, new int[] {1, 16, 12, 12}, 16, 16, 3, 3);
             java.util.Arrays.fill(dw[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", dw, TensorType.of(DType.INT8, 1, 16, 12, 12), threads,
                     "group", 16L, "pads", new long[] {1, 1, 1, 1});
+            Tensor[] stem = conv(DType.INT8, new int[] {1, 3, 32, 32}, 8, 1, 3, 3); // the direct-conv path
+            java.util.Arrays.fill(stem[4].floats(), 0.001f);
+            assertSteadyStateAllocatesNothing("", "QLinearConv", stem, TensorType.of(DType.INT8, 1, 8, 16, 16), threads,
+                    "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1});
             Tensor[] full = conv(DType.INT8, new int[] {1, 8, 12, 12}, 12, 2, 3, 3);
             java.util.Arrays.fill(full[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", full, TensorType.of(DType.INT8, 1, 12, 6, 6), threads,
