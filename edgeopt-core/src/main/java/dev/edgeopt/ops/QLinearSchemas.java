@@ -11,7 +11,8 @@ import java.util.List;
  * names and input orders (domain {@value #MS}), so a lowered graph is a model ORT runs:
  * QLinearAdd/QLinearMul (A, a_scale, a_zp, B, b_scale, b_zp, c_scale, c_zp), QLinearConcat
  * (y_scale, y_zp, then x, x_scale, x_zp per input), QLinearAveragePool, QLinearGlobalAveragePool,
- * QLinearSigmoid, QLinearLeakyRelu (X, x_scale, x_zp, y_scale, y_zp); and edgeopt's
+ * QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax (X, x_scale, x_zp, y_scale, y_zp; QLinearSoftmax's
+ * input and output have one type, and its {@code opset} attribute picks Softmax's axis rule); and edgeopt's
  * {@value #LUT} (same inputs, then the float op's own constant inputs), a unary float op
  * ({@code op} attribute, with that op's attributes) evaluated through a 256-entry table.
  * The output type is always the output zero point's (int8 or uint8).
@@ -28,6 +29,7 @@ final class QLinearSchemas {
         r.register(new Schema("QLinearConcat", MS, QLinearSchemas::concat, null));
         r.register(new Schema("QLinearAveragePool", MS, QLinearSchemas::averagePool, null));
         r.register(new Schema("QLinearGlobalAveragePool", MS, QLinearSchemas::globalAveragePool, null));
+        r.register(new Schema("QLinearSoftmax", MS, QLinearSchemas::softmax, null));
         r.register(new Schema("QLinearSigmoid", MS, QLinearSchemas::unary, null));
         r.register(new Schema("QLinearLeakyRelu", MS, QLinearSchemas::unary, null));
         r.register(new Schema(LUT, FusedOps.DOMAIN, QLinearSchemas::unary, null));
@@ -57,6 +59,13 @@ final class QLinearSchemas {
     static List<TensorType> unary(InferContext ctx) {
         int8(ctx, 0, 2);
         return List.of(new TensorType(outType(ctx, 4), ctx.inputShape(0)));
+    }
+
+    static List<TensorType> softmax(InferContext ctx) {
+        DType t = int8(ctx, 0, 2);
+        if (!ctx.node().hasAttr("opset")) throw ctx.fail("attribute 'opset' is required");
+        if (outType(ctx, 4) != t) throw ctx.fail("input and output types differ");
+        return List.of(new TensorType(t, ctx.inputShape(0)));
     }
 
     static List<TensorType> concat(InferContext ctx) {

@@ -21,8 +21,9 @@ import java.util.Set;
  * <ul>
  *   <li>Conv → QLinearConv, MatMul → QLinearMatMul (default domain); Gemm → QGemm, Add/Mul →
  *       QLinearAdd/QLinearMul, Concat → QLinearConcat, AveragePool/GlobalAveragePool →
- *       QLinear(Global)AveragePool, Sigmoid/LeakyRelu → QLinearSigmoid/QLinearLeakyRelu (domain
- *       {@code com.microsoft});</li>
+ *       QLinear(Global)AveragePool, Sigmoid/LeakyRelu → QLinearSigmoid/QLinearLeakyRelu, Softmax →
+ *       QLinearSoftmax when its output scale is 1/k and zero point the type's minimum (the
+ *       quantizer's fixed 1/256; domain {@code com.microsoft});</li>
  *   <li>other unary activations (HardSwish, Tanh, Relu, Clip, HardSigmoid, Elu...) → edgeopt's
  *       {@code QLinearLookup}, a 256-entry table (ORT has no int8 HardSwish; {@link #raiseLookups}
  *       writes it back as DQ → op → Q for export);</li>
@@ -172,6 +173,16 @@ public final class LowerQdq implements Pass {
                 attrs.putAll(n.attributes());
                 attrs.remove("dilations");
             }
+            case "Softmax" -> {
+                Deq x = act8(n.input(0));
+                if (x == null || x.q.dtype() != yt || !softmaxOutput(y, yt)) return null;
+                newOp = "QLinearSoftmax";
+                domain = MS;
+                ins.addAll(List.of(x.q, x.scale, x.zp, y.scale, y.zp));
+                long opset = g.opset();
+                attrs.put("axis", Attribute.of(n.attrInt("axis", opset < 13 ? 1 : -1)));
+                attrs.put("opset", Attribute.of(opset));
+            }
             default -> {
                 Deq x = act8(n.input(0));
                 if (x == null) return null;
@@ -290,6 +301,17 @@ public final class LowerQdq implements Pass {
         return new Deq(x, s, z);
     }
 
+    /**
+     * Whether a Softmax's output Q is one QLinearSoftmax computes as the quantized softmax: scale
+     * 1/k for an integer k <= 256 (ORT multiplies by floor(1/y_scale)) and the type's minimum as
+     * zero point (ORT clamps only above 255, so a lower int8 zero point could wrap; with k <= 256
+     * and zero point -128 only a probability of 1 can, see the kernel).
+     */
+    private static boolean softmaxOutput(Deq y, DType t) {
+        float inv = 1f / y.scale.constant().getFloat(0);
+        return inv == Math.rint(inv) && inv >= 1 && inv <= 256 && y.zp.constant().getLong(0) == QuantMath.qmin(t) && y.zp.dtype() == t;
+    }
+
     private static boolean sameParams(Deq a, Deq b) {
         return a.scale.constant().getFloat(0) == b.scale.constant().getFloat(0) && a.zp.constant().getLong(0) == b.zp.constant().getLong(0)
                 && a.zp.dtype() == b.zp.dtype();
@@ -330,27 +352,58 @@ public final class LowerQdq implements Pass {
             if (!n.domain().equals(FusedOps.DOMAIN) || !n.opType().equals(LOOKUP)) continue;
             String op = n.attrString("op", null);
             if (op == null) continue;
-            String base = n.name();
-            Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_DQ"), List.of(n.input(0), n.input(1), n.input(2)),
-                    List.of(g.uniqueName(base + "_x")));
-            List<Value> fins = new ArrayList<>();
-            fins.add(dq.output(0));
-            for (int i = 5; i < n.inputCount(); i++) fins.add(n.input(i));
-            Node f = g.insertBefore(n, op, g.uniqueName(base + "_" + op), fins, List.of(g.uniqueName(base + "_y")));
-            for (var e : n.attributes().entrySet()) if (!e.getKey().equals("op")) f.setAttr(e.getKey(), e.getValue());
-            Node qn = g.insertBefore(n, "QuantizeLinear", g.uniqueName(base + "_Q"), List.of(f.output(0), n.input(3), n.input(4)),
-                    List.of(g.uniqueName(base + "_q")));
-            Value out = n.output(0);
-            String name = out.name();
-            dq.output(0).setType(new dev.edgeopt.ir.TensorType(DType.FLOAT, out.shape()));
-            f.output(0).setType(new dev.edgeopt.ir.TensorType(DType.FLOAT, out.shape()));
-            qn.output(0).setType(out.type());
-            g.replaceAllUses(out, qn.output(0));
-            g.removeNode(n);
-            g.removeUnusedValues();
-            g.rename(qn.output(0), name);
+            Map<String, Attribute> attrs = new LinkedHashMap<>(n.attributes());
+            attrs.remove("op");
+            raise(g, n, op, attrs, n.inputs().subList(5, n.inputCount()));
             count++;
         }
         return count;
+    }
+
+    /**
+     * Writes each int8 QLinearSoftmax whose output can reach {@code k + zero point > 127} (the
+     * quantizer's 1/256 with -128) back as DequantizeLinear → Softmax → QuantizeLinear: ONNX
+     * Runtime's int8 kernel clamps only above 255, so a probability that rounds to 1 comes out as
+     * 128 cast to int8, -128 (the mlp with a Softmax output: 51% accuracy in ORT as a QOperator
+     * file, 89% in QDQ form, where ORT's x86 pass runs the group as uint8). uint8 and
+     * non-wrapping int8 nodes stay. Returns how many were rewritten.
+     */
+    public static int raiseWrappingSoftmax(Graph g) {
+        int count = 0;
+        for (Node n : new ArrayList<>(g.nodes())) {
+            if (!n.domain().equals(MS) || !n.opType().equals("QLinearSoftmax") || n.output(0).dtype() != DType.INT8) continue;
+            if (n.inputCount() < 5 || n.input(3) == null || !n.input(3).isConstant() || n.input(4) == null || !n.input(4).isConstant()) continue;
+            double k = Math.floor(1.0 / n.input(3).constant().getFloat(0));
+            if (k + n.input(4).constant().getLong(0) <= 127) continue;
+            // Softmax's axis rule is the graph's opset; keep the node only if that is not the rule it was lowered with.
+            long opset = n.attrInt("opset", g.opset());
+            if ((opset < 13) != (g.opset() < 13)) continue;
+            raise(g, n, "Softmax", Map.of("axis", Attribute.of(n.attrInt("axis", -1))), List.of());
+            count++;
+        }
+        return count;
+    }
+
+    /** Replaces the 8-bit op {@code n} (X, x_scale, x_zp, y_scale, y_zp, ...) by DQ → {@code op} → Q. */
+    private static void raise(Graph g, Node n, String op, Map<String, Attribute> attrs, List<Value> extra) {
+        String base = n.name();
+        Node dq = g.insertBefore(n, "DequantizeLinear", g.uniqueName(base + "_DQ"), List.of(n.input(0), n.input(1), n.input(2)),
+                List.of(g.uniqueName(base + "_x")));
+        List<Value> fins = new ArrayList<>();
+        fins.add(dq.output(0));
+        fins.addAll(extra);
+        Node f = g.insertBefore(n, op, g.uniqueName(base + "_" + op), fins, List.of(g.uniqueName(base + "_y")));
+        for (var e : attrs.entrySet()) f.setAttr(e.getKey(), e.getValue());
+        Node qn = g.insertBefore(n, "QuantizeLinear", g.uniqueName(base + "_Q"), List.of(f.output(0), n.input(3), n.input(4)),
+                List.of(g.uniqueName(base + "_q")));
+        Value out = n.output(0);
+        String name = out.name();
+        dq.output(0).setType(new dev.edgeopt.ir.TensorType(DType.FLOAT, out.shape()));
+        f.output(0).setType(new dev.edgeopt.ir.TensorType(DType.FLOAT, out.shape()));
+        qn.output(0).setType(out.type());
+        g.replaceAllUses(out, qn.output(0));
+        g.removeNode(n);
+        g.removeUnusedValues();
+        g.rename(qn.output(0), name);
     }
 }

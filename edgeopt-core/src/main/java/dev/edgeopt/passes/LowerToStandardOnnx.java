@@ -14,7 +14,8 @@ import java.util.Map;
  * The pre-export pass: rewrites what only edgeopt runs into standard ONNX at the graph's opset, so
  * ONNX Runtime and other runtimes load the optimized model. Fused Conv/Gemm become the base op plus
  * the activation; ops newer than the model's opset (HardSwish 14, LayerNormalization 17, Gelu 20)
- * become their decompositions; edgeopt's integer table ops (QLinearLookup) become DQ -> op -> Q. Folding and elimination results stay: they are standard already.
+ * become their decompositions; edgeopt's integer table ops (QLinearLookup), and int8 QLinearSoftmax
+ * nodes that ORT's kernel would wrap, become DQ -> op -> Q. Folding and elimination results stay: they are standard already.
  */
 public final class LowerToStandardOnnx implements Pass {
     @Override public String name() { return "lower-to-standard-onnx"; }
@@ -28,6 +29,8 @@ public final class LowerToStandardOnnx implements Pass {
         // Before the loop: a raised table op may be a HardSwish the opset lacks.
         int raised = LowerQdq.raiseLookups(g);
         if (raised > 0) ctx.changed(raised + " QLinearLookup node(s) written as DequantizeLinear -> op -> QuantizeLinear");
+        int softmax = LowerQdq.raiseWrappingSoftmax(g);
+        if (softmax > 0) ctx.changed(softmax + " int8 QLinearSoftmax node(s) written as DequantizeLinear -> Softmax -> QuantizeLinear (ORT's int8 kernel wraps a probability of 1)");
         for (Node n : g.nodes().toArray(new Node[0])) {
             if (n.graph() != g) continue;
             if (Rewrites.is(n, "HardSwish") && g.opset() < 14) {

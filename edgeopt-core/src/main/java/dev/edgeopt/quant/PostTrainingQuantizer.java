@@ -2,6 +2,7 @@ package dev.edgeopt.quant;
 
 import dev.edgeopt.EdgeoptException;
 import dev.edgeopt.data.Dataset;
+import dev.edgeopt.engine.kernels.QuantMath;
 import dev.edgeopt.ir.Attribute;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.Graph;
@@ -39,7 +40,8 @@ import java.util.Set;
  *   <li>activations: int8 (or uint8) asymmetric, one QuantizeLinear/DequantizeLinear pair per tensor, with
  *       ranges calibrated by the Java engine. A Relu/Clip that alone consumes a Conv/Gemm/Add
  *       output is fused: only its output is quantized, as TFLite's fused activations do. Data
- *       movement (Reshape, Flatten, MaxPool...) keeps its input's parameters, so it stays exact.</li>
+ *       movement (Reshape, Flatten, MaxPool...) keeps its input's parameters, so it stays exact.
+ *       A Softmax output is not calibrated: it gets {@link #softmaxParams} (1/256).</li>
  * </ul>
  * Ops the quantizer does not know stay float, with a warning naming them.
  */
@@ -83,6 +85,14 @@ public final class PostTrainingQuantizer {
 
     private PostTrainingQuantizer() {}
 
+    /**
+     * The fixed quantization of a Softmax output, TFLite's convention (and ONNX Runtime's quantizer's):
+     * scale 1/256 with the type's minimum as zero point (int8 -128, uint8 0), so [0, 1) is covered in
+     * 256 equal steps and 0 is exact. Calibrating it would only give a coarser grid for a range known
+     * in advance, and QLinearSoftmax needs scale 1/k.
+     */
+    public static QuantParams softmaxParams(DType t) { return new QuantParams(1f / 256, (int) QuantMath.qmin(t), t); }
+
     /** Whether an op only moves or selects its input's values (so it shares its quantization). */
     public static boolean isMovement(String opType) { return MOVEMENT.contains(opType); }
 
@@ -117,6 +127,8 @@ public final class PostTrainingQuantizer {
         List<String> warnings = new ArrayList<>();
         Map<Value, Node> fusedInto = new HashMap<>();
         Set<Value> quantized = new LinkedHashSet<>();
+        // Softmax outputs lie in [0, 1): their parameters are fixed, not calibrated (see softmaxParams).
+        Set<Value> softmaxOut = new LinkedHashSet<>();
         for (Node n : g.nodes()) {
             String op = n.opType();
             if (WEIGHTED.contains(op) && floatNodes.contains(n.name())) {
@@ -144,6 +156,10 @@ public final class PostTrainingQuantizer {
                     }
                 }
                 quantized.add(op.equals("Relu") || op.equals("Clip") ? n.output(0) : fusedOutput(g, n, fusedInto));
+            } else if (op.equals("Softmax")) {
+                addIfFloat(quantized, n.input(0));
+                quantized.add(n.output(0));
+                softmaxOut.add(n.output(0));
             } else if (MOVEMENT.contains(op)) {
                 // Parameters follow the input: nothing to calibrate.
             } else if (n.outputs().stream().anyMatch(v -> v.dtype() == DType.FLOAT)) {
@@ -162,7 +178,7 @@ public final class PostTrainingQuantizer {
             if (MOVEMENT.contains(n.opType()) && quantized.contains(n.input(0))) quantized.remove(n.output(0));
         }
         List<String> names = new ArrayList<>();
-        for (Value v : quantized) names.add(v.name());
+        for (Value v : quantized) if (!softmaxOut.contains(v)) names.add(v.name());
         int[] perm = Dataset.permutation(data.size(), options.seed());
         int[] idx = java.util.Arrays.copyOf(perm, Math.min(options.samples(), data.size()));
         List<String> missing = names.stream().filter(t -> !histograms.containsKey(t)).toList();
@@ -170,6 +186,10 @@ public final class PostTrainingQuantizer {
         Map<String, Histogram> hist = histograms;
         Map<Value, QuantParams> params = new LinkedHashMap<>();
         for (Value v : quantized) {
+            if (softmaxOut.contains(v)) {
+                params.put(v, softmaxParams(options.activationType()));
+                continue;
+            }
             // The model input's range is the data's own (pixels in [0, 1]): clipping it only
             // saturates pixels. Clipping the model output saturates the largest logits, the ones
             // the argmax picks. Both keep min/max.

@@ -91,7 +91,7 @@ class LowerQdqTest {
         dev.edgeopt.ir.Node lr = b.node("LeakyRelu", b.op("Sub", r, g.addInitializer("half", Tensor.scalar(0.45f))));
         lr.setAttr("alpha", dev.edgeopt.ir.Attribute.of(0.1f));
         // Sub with a float constant operand is not a pattern: it stays float, and so does the
-        // LeakyRelu reading it; the Softmax has no integer form here either.
+        // LeakyRelu reading it. The Softmax, whose output has the fixed 1/256, becomes QLinearSoftmax.
         dev.edgeopt.ir.Value lrq = b.qdq(lr.output(0), 0.6f / 255, 30);
         dev.edgeopt.ir.Value out = b.qdq(b.op("Softmax", lrq), 1f / 256, -128);
         g.addOutput(out);
@@ -103,10 +103,11 @@ class LowerQdqTest {
         float[] java;
         try (Int8Engine e = new Int8Engine(g, 1)) {
             Map<String, Integer> hist = e.lowered().opHistogram();
-            for (String op : List.of("QLinearLookup", "QLinearSigmoid", "QLinearMul", "QLinearConcat", "QLinearAveragePool", "MaxPool", "Reshape")) {
+            for (String op : List.of("QLinearLookup", "QLinearSigmoid", "QLinearMul", "QLinearConcat", "QLinearAveragePool", "MaxPool", "Reshape",
+                    "QLinearSoftmax")) {
                 assertEquals(1, hist.getOrDefault(op, 0), op + " in " + hist);
             }
-            assertEquals(List.of("Sub", "LeakyRelu", "Softmax"), e.floatOps().stream().map(f -> f.substring(0, f.indexOf(' '))).toList());
+            assertEquals(List.of("Sub", "LeakyRelu"), e.floatOps().stream().map(f -> f.substring(0, f.indexOf(' '))).toList());
             java = e.run(in)[0].toFloatArray();
         }
         float[] qdq = ort(OnnxExporter.toBytes(g), in)[0].toFloatArray();
@@ -181,6 +182,46 @@ class LowerQdqTest {
         assertEquals(h2.opHistogram(), r2.graph().opHistogram());
         assertEquals(h2.initializers().size(), r2.graph().initializers().size());
         assertEquals(List.of("Sigmoid (" + r2.graph().nodes().get(1).name() + ") stays float"), LowerQdq.floatOps(r2.graph()));
+    }
+
+    /** x -> Q/DQ -> Softmax(axis) -> Q/DQ with the given output scale and zero point. */
+    private static Graph softmax(float yScale, int yZp, int opset, Long axis) {
+        Graph g = new Graph("softmax");
+        g.setOpset(opset);
+        Q b = new Q(g);
+        dev.edgeopt.ir.Value x = g.addInput("x", dev.edgeopt.ir.TensorType.of(dev.edgeopt.ir.DType.FLOAT, 3, 4, 10));
+        dev.edgeopt.ir.Node sm = b.node("Softmax", b.qdq(x, 0.03f, 5));
+        if (axis != null) sm.setAttr("axis", dev.edgeopt.ir.Attribute.of(axis.longValue()));
+        g.addOutput(b.qdq(sm.output(0), yScale, yZp));
+        dev.edgeopt.ops.ShapeInference.annotate(g, null);
+        return g;
+    }
+
+    /**
+     * Softmax with the quantizer's fixed output (1/256, zero point -128) becomes QLinearSoftmax with
+     * its axis written out (opset 12's default 1 is not ORT's schema default), checked against ORT on
+     * the QDQ graph; a calibrated output scale or another zero point leaves it float.
+     */
+    @Test
+    void softmaxWithFixedOutputBecomesQLinearSoftmax() {
+        for (int opset : new int[] {12, 13}) {
+            for (Long axis : new Long[] {null, 1L}) {
+                Graph before = softmax(1f / 256, -128, opset, axis);
+                PassManager.Result r = OrtCheck.apply(before, new LowerQdq());
+                OrtCheck.assertSame(before, r.graph(), 1.01 / 256);
+                Map<String, Integer> h = r.graph().opHistogram();
+                assertEquals(Map.of("QuantizeLinear", 1, "QLinearSoftmax", 1, "DequantizeLinear", 1), h, opset + " " + axis);
+                dev.edgeopt.ir.Node n = r.graph().nodes().stream().filter(m -> m.opType().equals("QLinearSoftmax")).findFirst().orElseThrow();
+                assertEquals(axis != null ? axis : opset < 13 ? 1 : -1, n.attrInt("axis", 99));
+                assertEquals(opset, n.attrInt("opset", 0));
+                assertTrue(LowerQdq.floatOps(r.graph()).isEmpty());
+            }
+        }
+        for (Graph g : List.of(softmax(0.0041f, -128, 13, null), softmax(1f / 256, 0, 13, null))) {
+            PassManager.Result r = OrtCheck.apply(g, new LowerQdq());
+            assertEquals(g.opHistogram(), r.graph().opHistogram());
+            assertEquals(1, LowerQdq.floatOps(r.graph()).size(), LowerQdq.floatOps(r.graph()).toString());
+        }
     }
 
     /** A Q/DQ pair or plain node appended to a graph under construction. */

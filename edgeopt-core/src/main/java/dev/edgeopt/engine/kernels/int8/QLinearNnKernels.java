@@ -24,6 +24,7 @@ public final class QLinearNnKernels {
         r.register(MS, "QLinearConcat", QLinearConcat::new);
         r.register(MS, "QLinearGlobalAveragePool", QLinearPool::global);
         r.register(MS, "QLinearAveragePool", QLinearPool::average);
+        r.register(MS, "QLinearSoftmax", QLinearSoftmax::new);
         r.register(MS, "QLinearSigmoid", kc -> new Lookup(kc, "Sigmoid", Map.of(), 0));
         r.register(MS, "QLinearLeakyRelu", kc -> new Lookup(kc, "LeakyRelu", Map.of("alpha", Attribute.of(kc.attrFloat("alpha", 0.01f))), 0));
         r.register(dev.edgeopt.ops.FusedOps.DOMAIN, LOOKUP, kc -> {

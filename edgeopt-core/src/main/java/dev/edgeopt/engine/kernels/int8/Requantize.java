@@ -56,6 +56,47 @@ public final class Requantize {
         return new Multiplier((int) q, shift);
     }
 
+    /**
+     * Step 1 for the rational multiplier {@code m = num / den}, computed exactly in integers (no
+     * float division), for kernels that need a new multiplier at run time (QLinearSoftmax, once per
+     * row). The result is step 1's pair for the exact quotient: {@code f = num / (den 2^shift)} in
+     * [0.5, 1), {@code M = round(f 2^31)} ties away from zero, with the same {@code 2^31},
+     * underflow and saturation rules. Packed as {@code M << 32 | (shift & 0xFFFFFFFF)} so a run-time
+     * caller allocates nothing; {@link #quantizeRatio} unpacks it.
+     *
+     * @param num in [0, 2^31)
+     * @param den in [1, 2^31)
+     */
+    public static long quantizeRatioPacked(int num, int den) {
+        if (num < 0 || den < 1) throw new IllegalArgumentException("ratio needs num >= 0 and den >= 1, got " + num + "/" + den);
+        if (num == 0) return 0;
+        // Normalize so that b <= a < 2b, then m = (a / b) * 2^(-p) and f = a / 2b.
+        long a = num, b = den;
+        int p = Long.numberOfLeadingZeros(a) - Long.numberOfLeadingZeros(b);
+        if (p >= 0) a <<= p;
+        else b <<= -p;
+        if (a < b) {
+            a <<= 1;
+            p++;
+        }
+        int shift = 1 - p;
+        // a, b < 2^32 and a < 2b, so a * 2^31 + b < 2^63.
+        long q = ((a << 31) + b) / (b << 1);
+        if (q == (1L << 31)) {
+            q >>= 1;
+            shift++;
+        }
+        if (shift < -31) return 0;
+        if (shift > 30) return (long) Integer.MAX_VALUE << 32 | 30;
+        return q << 32 | (shift & 0xFFFFFFFFL);
+    }
+
+    /** {@link #quantizeRatioPacked} as a {@link Multiplier}. */
+    public static Multiplier quantizeRatio(int num, int den) {
+        long r = quantizeRatioPacked(num, den);
+        return new Multiplier((int) (r >>> 32), (int) r);
+    }
+
     private static void checkShift(int shift) {
         if (shift < -31 || shift > 30) throw new IllegalArgumentException("shift must be in [-31, 30], got " + shift);
     }

@@ -126,4 +126,47 @@ class RequantizeTest {
             assertEquals(hex(want, off, n), hex(got2, off, n), "per-element multipliers");
         }
     }
+
+    /** Step 1 restated exactly for num/den: frexp by comparison, M = round(f 2^31) half up. */
+    static long ratioRef(int num, int den) {
+        if (num == 0) return 0;
+        BigDecimal m = new BigDecimal(num).divide(new BigDecimal(den), 80, RoundingMode.HALF_EVEN);
+        int shift = 0;
+        while (m.compareTo(BigDecimal.ONE.scaleByPowerOfTen(0).multiply(new BigDecimal(BigInteger.ONE.shiftLeft(Math.max(shift, 0))))
+                .divide(new BigDecimal(BigInteger.ONE.shiftLeft(Math.max(-shift, 0))))) >= 0) shift++;
+        while (m.compareTo(new BigDecimal(BigInteger.ONE.shiftLeft(Math.max(shift - 1, 0))).divide(new BigDecimal(BigInteger.ONE.shiftLeft(Math.max(1 - shift, 0))))) < 0) shift--;
+        // m in [2^(shift-1), 2^shift): M = round(num 2^(31 - shift) / den), exactly in integers.
+        BigInteger n = BigInteger.valueOf(num), d = BigInteger.valueOf(den);
+        int e = 31 - shift;
+        if (e >= 0) n = n.shiftLeft(e);
+        else d = d.shiftLeft(-e);
+        BigInteger q = n.shiftLeft(1).add(d).divide(d.shiftLeft(1));
+        if (q.equals(BigInteger.ONE.shiftLeft(31))) {
+            q = q.shiftRight(1);
+            shift++;
+        }
+        if (shift < -31) return 0;
+        if (shift > 30) return (long) Integer.MAX_VALUE << 32 | 30;
+        return q.longValueExact() << 32 | (shift & 0xFFFFFFFFL);
+    }
+
+    @Test
+    void ratioMultiplierIsExactStepOne() {
+        SplittableRandom r = new SplittableRandom(11);
+        int[] edges = {1, 2, 3, 255, 256, 257, 65535, 65536, (1 << 30) - 1, 1 << 30, (1 << 30) + 1, Integer.MAX_VALUE};
+        for (int a : edges) for (int b : edges) assertEquals(ratioRef(a, b), Requantize.quantizeRatioPacked(a, b), a + "/" + b);
+        for (int i = 0; i < 20_000; i++) {
+            int a = i % 2 == 0 ? r.nextInt(1, 65537) : r.nextInt(1, Integer.MAX_VALUE), b = r.nextInt(1, Integer.MAX_VALUE);
+            long want = ratioRef(a, b);
+            assertEquals(want, Requantize.quantizeRatioPacked(a, b), a + "/" + b);
+            // The same pair as the double path, except where the double quotient itself rounded.
+            Requantize.Multiplier viaDouble = Requantize.quantizeMultiplier((double) a / b), exact = Requantize.quantizeRatio(a, b);
+            assertTrue(viaDouble.shift() == exact.shift() && Math.abs(viaDouble.multiplier() - exact.multiplier()) <= 1
+                    || viaDouble.real() == exact.real(), a + "/" + b);
+        }
+        assertEquals(new Requantize.Multiplier(1 << 30, 1), Requantize.quantizeRatio(1, 1));
+        assertEquals(new Requantize.Multiplier(1 << 30, -7), Requantize.quantizeRatio(1, 256));
+        assertEquals(0, Requantize.quantizeRatioPacked(0, 7));
+        assertThrows(IllegalArgumentException.class, () -> Requantize.quantizeRatioPacked(1, 0));
+    }
 }
