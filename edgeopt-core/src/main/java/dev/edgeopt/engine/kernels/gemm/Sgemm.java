@@ -130,6 +130,13 @@ public final class Sgemm {
             if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
             return;
         }
+        if (mr <= 4 && nr == NR) {
+            // A last panel of 2-4 rows (M = 16 leaves 4, M = 32 leaves 2): the full tile would
+            // multiply zero padding (18 rows for 16) and copy the result out through a scalar loop.
+            microUpTo4(kc, a, ao, b, bo, c, co, ldc, mr, load);
+            if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
+            return;
+        }
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
@@ -206,6 +213,58 @@ public final class Sgemm {
             }
         }
         if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
+    }
+
+    /**
+     * Rows 0..mr-1 (2 <= mr <= 4) of a full-width tile straight into C. Each element accumulates
+     * the same FMAs in the same k order as the 6-row tile, so results are bit-identical to it.
+     */
+    private static void microUpTo4(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, boolean load) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        if (load) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co));
+            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        if (mr > 2) {
+            int d = co + 2 * ldc;
+            if (load) {
+                c20 = c20.add(FloatVector.fromArray(S, c, d));
+                c21 = c21.add(FloatVector.fromArray(S, c, d + L));
+            }
+            c20.intoArray(c, d);
+            c21.intoArray(c, d + L);
+        }
+        if (mr > 3) {
+            int d = co + 3 * ldc;
+            if (load) {
+                c30 = c30.add(FloatVector.fromArray(S, c, d));
+                c31 = c31.add(FloatVector.fromArray(S, c, d + L));
+            }
+            c30.intoArray(c, d);
+            c31.intoArray(c, d + L);
+        }
     }
 
     /**
