@@ -65,15 +65,7 @@ public final class SerialGemm {
                         for (int ir = 0; ir < mc; ir += Sgemm.MR) {
                             int mr = Math.min(Sgemm.MR, mc - ir);
                             int co = cOff + (ic + ir) * ldc + jc + jr;
-                            boolean epHere = last && e != null;
-                            if (mr > 1 && nr == Sgemm.NR && (epHere ? e.inRegisters : mr < Sgemm.MR)) {
-                                Sgemm.microEp(kc, ap, apo + ir * kc, packB, jr * kc, c, co, ldc, mr, load,
-                                        epHere && e.rowBias != null ? e.rowBias : Sgemm.ZEROS, epHere && e.rowBias != null ? e.rowBiasOff + ic + ir : 0,
-                                        epHere && e.colBias != null ? e.colBias : Sgemm.ZEROS, epHere && e.colBias != null ? e.colBiasOff + jc + jr : 0,
-                                        epHere ? e.lo : Float.NEGATIVE_INFINITY, epHere ? e.hi : Float.POSITIVE_INFINITY);
-                            } else {
-                                Sgemm.micro(kc, ap, apo + ir * kc, packB, jr * kc, c, co, ldc, mr, nr, load, last, e, ic + ir, jc + jr, tile);
-                            }
+                            Sgemm.tile(kc, ap, apo + ir * kc, packB, jr * kc, c, co, ldc, mr, nr, load, last, e, ic + ir, jc + jr, tile);
                         }
                     }
                 }

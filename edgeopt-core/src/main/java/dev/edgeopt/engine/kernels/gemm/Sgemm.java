@@ -111,6 +111,26 @@ public final class Sgemm {
     }
 
     /**
+     * One register tile of a GEMM block, for every blocked loop ({@link GemmJob}, {@link SerialGemm}):
+     * tiles whose epilogue fits in registers, and partial-M tiles with no epilogue on this K block
+     * (biases zero, no clamp), go to {@link #microEp}; everything else to {@link #micro}.
+     * {@code row0}/{@code col0} index the tile in C's bias coordinates; {@code ep} is null when the
+     * epilogue is the identity.
+     */
+    static void tile(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, int nr,
+                     boolean load, boolean last, Epilogue ep, int row0, int col0, float[] tile) {
+        boolean epHere = last && ep != null;
+        if (mr > 1 && nr == NR && (epHere ? ep.inRegisters : mr < MR)) {
+            microEp(kc, a, ao, b, bo, c, co, ldc, mr, load,
+                    epHere && ep.rowBias != null ? ep.rowBias : ZEROS, epHere && ep.rowBias != null ? ep.rowBiasOff + row0 : 0,
+                    epHere && ep.colBias != null ? ep.colBias : ZEROS, epHere && ep.colBias != null ? ep.colBiasOff + col0 : 0,
+                    epHere ? ep.lo : Float.NEGATIVE_INFINITY, epHere ? ep.hi : Float.POSITIVE_INFINITY);
+        } else {
+            micro(kc, a, ao, b, bo, c, co, ldc, mr, nr, load, last, ep, row0, col0, tile);
+        }
+    }
+
+    /**
      * Computes the tile {@code C[i0+r, j0+c]} for r < mr, c < nr from one A panel and one B panel.
      * With {@code load}, adds to what C holds; with {@code last}, applies the epilogue.
      */
@@ -323,6 +343,9 @@ public final class Sgemm {
         }
     }
 
+    /** Zeros standing in for an absent bias, at least {@code max(MR, NR)} long. */
+    static final float[] ZEROS = new float[Math.max(MR, NR)];
+
     /**
      * A full tile's last K block with the epilogue in registers: bias, then a clamp (covers none,
      * Relu and Clip). A per-row pass after the store would cost more than the whole tile when K is
@@ -331,9 +354,6 @@ public final class Sgemm {
      * passed as {@link #ZEROS}. Also takes a last panel of M ({@code mr < MR} rows, e.g. 16 output
      * channels = 6 + 6 + 4), which would otherwise go through a scalar copy of every tile.
      */
-
-    /** Zeros standing in for an absent bias, at least {@code max(MR, NR)} long. */
-    static final float[] ZEROS = new float[Math.max(MR, NR)];
 
     static void microEp(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, boolean load,
                         float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
