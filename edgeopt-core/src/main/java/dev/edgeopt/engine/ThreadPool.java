@@ -12,11 +12,13 @@ import java.util.function.IntConsumer;
  * short loops back to back, and a park/unpark round trip per loop would cost more than the loops.
  *
  * <p>Claims go through one atomic word holding (generation, next task). A worker only claims tasks
- * of the generation it woke for, so a late worker can never run a task of the next loop with the
- * previous loop's body. {@link #parallelFor} allocates nothing.
+ * of the generation it woke for, and a generation is entered before its body and task count are
+ * written, so a late worker can never run a task of one loop with another loop's body or count. {@link #parallelFor} allocates nothing.
  */
 public final class ThreadPool implements AutoCloseable {
     private static final long SPIN_NANOS = 200_000;
+    /** Task index of a generation whose body and tasks are not yet published. */
+    private static final int PENDING = Integer.MAX_VALUE;
     private static final ConcurrentHashMap<Integer, ThreadPool> SHARED = new ConcurrentHashMap<>();
 
     private final int threads;
@@ -60,11 +62,16 @@ public final class ThreadPool implements AutoCloseable {
         synchronized (this) {
             owner = Thread.currentThread();
             try {
+                // The new generation is entered, with nothing claimable, BEFORE body and tasks
+                // change: otherwise a worker still in the previous loop could read (old generation,
+                // its last index), see the new, larger task count, win its CAS on the unchanged word
+                // and run the new body at that index, which the new loop then runs again.
+                long gen = (state.get() >>> 32) + 1;
+                state.set(gen << 32 | PENDING);
                 this.body = body;
                 this.tasks = tasks;
                 this.failure = null;
                 done.set(0);
-                long gen = (state.get() >>> 32) + 1;
                 state.set(gen << 32); // publishes body and tasks
                 for (Worker w : workers) if (w.parked) LockSupport.unpark(w);
                 work(gen);
@@ -87,6 +94,10 @@ public final class ThreadPool implements AutoCloseable {
             long s = state.get();
             if ((s >>> 32) != gen) return;
             int idx = (int) s;
+            if (idx == PENDING) { // this generation's body and tasks are being written
+                Thread.onSpinWait();
+                continue;
+            }
             if (idx >= tasks) return;
             if (!state.compareAndSet(s, s + 1)) continue;
             try {
