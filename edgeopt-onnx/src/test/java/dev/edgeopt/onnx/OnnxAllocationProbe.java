@@ -1,0 +1,63 @@
+package dev.edgeopt.onnx;
+
+import dev.edgeopt.engine.Executor;
+import dev.edgeopt.ir.Graph;
+import dev.edgeopt.passes.Pipelines;
+import dev.edgeopt.quant.Int8Engine;
+import dev.edgeopt.quant.PollutedAllocationProbe;
+import dev.edgeopt.quant.PollutedAllocationProbe.M;
+import dev.edgeopt.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Scratch probe (main): real model files; pollutes with the files listed first. */
+public final class OnnxAllocationProbe {
+    static M load(String file, int threads) {
+        Graph g = OnnxImporter.load(Path.of(file));
+        boolean q = file.contains("int8") || file.contains("qop");
+        Graph opt = q ? Int8Engine.lower(g) : Pipelines.engine(Pipelines.Level.ALL).run(g).graph();
+        var sh = g.inputs().get(0).type().shape();
+        int[] dims = new int[sh.rank()];
+        for (int i = 0; i < dims.length; i++) dims[i] = sh.dim(i).isKnown() ? (int) sh.dim(i).value() : 1;
+        float[] x = new float[Tensor.numel(dims)];
+        SplittableRandom r = new SplittableRandom(3);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+        return new M(Path.of(file).getFileName().toString(), new Executor(opt, threads), Tensor.of(x, dims));
+    }
+
+    public static void main(String[] args) {
+        int threads = Integer.parseInt(System.getProperty("threads", "1"));
+        List<M> polluters = new ArrayList<>(), refs = new ArrayList<>();
+        for (String f : System.getProperty("pollute", "").split(",")) if (!f.isEmpty()) polluters.add(load(f, threads));
+        for (String f : System.getProperty("refs").split(",")) refs.add(load(f, threads));
+        List<Long> t = new ArrayList<>();
+        t.add(Thread.currentThread().threadId());
+        for (Thread th : Thread.getAllStackTraces().keySet()) if (th.getName().startsWith("edgeopt-worker")) t.add(th.threadId());
+        PollutedAllocationProbe.tids = t.stream().mapToLong(Long::longValue).toArray();
+        if (Boolean.getBoolean("train")) {
+            for (String a : dev.edgeopt.models.Architectures.NAMES) PollutedAllocationProbe.train(a, 16, threads, 15);
+        }
+        int pw = Integer.getInteger("pwarm", 300);
+        for (M m : polluters) {
+            long t0 = System.nanoTime();
+            long[] p = PollutedAllocationProbe.measure(m, pw, 5);
+            System.out.printf("pollute %-30s %6d B (%d ms)%n", m.name(), p[4], (System.nanoTime() - t0) / 1_000_000);
+        }
+        for (int round = 0; round < Integer.getInteger("rounds", 1); round++) {
+            for (M m : refs) {
+                long t0 = System.nanoTime();
+                long[] p = PollutedAllocationProbe.measure(m, Integer.getInteger("warm", 3000), 200);
+                long min = Long.MAX_VALUE, max = 0, sum = 0;
+                for (long v : p) {
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                    sum += v;
+                }
+                System.out.printf("REF %-24s min %6d max %6d mean %8.1f B/inference (%d ms)%n", m.name(), min, max, sum / 200.0, (System.nanoTime() - t0) / 1_000_000);
+            }
+        }
+        System.exit(0);
+    }
+}
