@@ -27,6 +27,27 @@ public final class OnnxAllocationProbe {
         return new M(Path.of(file).getFileName().toString(), new Executor(opt, threads), Tensor.of(x, dims));
     }
 
+    static void perStep(M m) {
+        dev.edgeopt.engine.Plan plan = m.e().plan(java.util.Map.of(m.e().graph().inputs().get(0).name(), m.x().dims()));
+        long[] per = new long[plan.steps().size()];
+        for (int it = 0; it < 500; it++) {
+            for (int k = 0; k < per.length; k++) {
+                dev.edgeopt.engine.Plan.Step st = plan.steps().get(k);
+                if (st.skipped()) continue;
+                long b0 = PollutedAllocationProbe.allocated();
+                st.kernel().run(st.inputs(), st.outputs());
+                per[k] = PollutedAllocationProbe.allocated() - b0;
+            }
+        }
+        for (int k = 0; k < per.length; k++) {
+            dev.edgeopt.engine.Plan.Step st = plan.steps().get(k);
+            if (per[k] != 0) {
+                System.out.printf("  %s %s %s %s -> %s: %d B/run%n", st.node().opType(), st.node().name(), st.kernel().getClass().getSimpleName(),
+                        java.util.Arrays.toString(st.inputs()[0].dims()), java.util.Arrays.toString(st.outputs()[0].dims()), per[k]);
+            }
+        }
+    }
+
     public static void main(String[] args) {
         int threads = Integer.parseInt(System.getProperty("threads", "1"));
         List<M> polluters = new ArrayList<>(), refs = new ArrayList<>();
@@ -55,6 +76,7 @@ public final class OnnxAllocationProbe {
                     max = Math.max(max, v);
                     sum += v;
                 }
+                if (min > 0) perStep(m);
                 System.out.printf("REF %-24s min %6d max %6d mean %8.1f B/inference (%d ms)%n", m.name(), min, max, sum / 200.0, (System.nanoTime() - t0) / 1_000_000);
             }
         }

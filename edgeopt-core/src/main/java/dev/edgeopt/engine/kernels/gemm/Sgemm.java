@@ -1,6 +1,11 @@
 package dev.edgeopt.engine.kernels.gemm;
 
 import dev.edgeopt.engine.kernels.Activation;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.FMA;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.MIN;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -96,8 +101,7 @@ public final class Sgemm {
                 int s = off + j0;
                 for (int kk = 0; kk < kc; kk++, s += rs) {
                     int d = base + kk * NR;
-                    FloatVector.fromArray(S, src, s).intoArray(dst, d);
-                    FloatVector.fromArray(S, src, s + L).intoArray(dst, d + L);
+                    System.arraycopy(src, s, dst, d, NR);
                 }
                 continue;
             }
@@ -163,66 +167,69 @@ public final class Sgemm {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
             FloatVector x = FloatVector.broadcast(S, a[ao]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
+            c00 = x.lanewise(FMA, b0, c00);
+            c01 = x.lanewise(FMA, b1, c01);
             x = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
+            c10 = x.lanewise(FMA, b0, c10);
+            c11 = x.lanewise(FMA, b1, c11);
             x = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
+            c20 = x.lanewise(FMA, b0, c20);
+            c21 = x.lanewise(FMA, b1, c21);
             x = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
+            c30 = x.lanewise(FMA, b0, c30);
+            c31 = x.lanewise(FMA, b1, c31);
             x = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
+            c40 = x.lanewise(FMA, b0, c40);
+            c41 = x.lanewise(FMA, b1, c41);
             x = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
+            c50 = x.lanewise(FMA, b0, c50);
+            c51 = x.lanewise(FMA, b1, c51);
         }
         // Stores written out rather than through a helper taking vectors: if C2 ever declined to
-        // inline such a helper, every vector passed to it would be boxed.
+        // inline such a helper, every vector passed to it would be boxed. Each stored vector is the
+        // result of an operation called here (see the class comment on dispatch), adding C or -0.
+        FloatVector z = FloatVector.broadcast(S, -0f);
         if (mr == MR && nr == NR) {
             if (load) {
-                c00 = c00.add(FloatVector.fromArray(S, c, co));
-                c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-                c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
-                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-                c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+                c00.lanewise(ADD, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+                c01.lanewise(ADD, FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+                c10.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+                c11.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+                c20.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+                c21.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+                c30.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+                c31.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+                c40.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+                c41.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+                c50.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+                c51.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+            } else {
+                c00.lanewise(ADD, z).intoArray(c, co);
+                c01.lanewise(ADD, z).intoArray(c, co + L);
+                c10.lanewise(ADD, z).intoArray(c, co + ldc);
+                c11.lanewise(ADD, z).intoArray(c, co + ldc + L);
+                c20.lanewise(ADD, z).intoArray(c, co + 2 * ldc);
+                c21.lanewise(ADD, z).intoArray(c, co + 2 * ldc + L);
+                c30.lanewise(ADD, z).intoArray(c, co + 3 * ldc);
+                c31.lanewise(ADD, z).intoArray(c, co + 3 * ldc + L);
+                c40.lanewise(ADD, z).intoArray(c, co + 4 * ldc);
+                c41.lanewise(ADD, z).intoArray(c, co + 4 * ldc + L);
+                c50.lanewise(ADD, z).intoArray(c, co + 5 * ldc);
+                c51.lanewise(ADD, z).intoArray(c, co + 5 * ldc + L);
             }
-            c00.intoArray(c, co);
-            c01.intoArray(c, co + L);
-            c10.intoArray(c, co + ldc);
-            c11.intoArray(c, co + ldc + L);
-            c20.intoArray(c, co + 2 * ldc);
-            c21.intoArray(c, co + 2 * ldc + L);
-            c30.intoArray(c, co + 3 * ldc);
-            c31.intoArray(c, co + 3 * ldc + L);
-            c40.intoArray(c, co + 4 * ldc);
-            c41.intoArray(c, co + 4 * ldc + L);
-            c50.intoArray(c, co + 5 * ldc);
-            c51.intoArray(c, co + 5 * ldc + L);
         } else {
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c10.intoArray(tile, NR);
-            c11.intoArray(tile, NR + L);
-            c20.intoArray(tile, 2 * NR);
-            c21.intoArray(tile, 2 * NR + L);
-            c30.intoArray(tile, 3 * NR);
-            c31.intoArray(tile, 3 * NR + L);
-            c40.intoArray(tile, 4 * NR);
-            c41.intoArray(tile, 4 * NR + L);
-            c50.intoArray(tile, 5 * NR);
-            c51.intoArray(tile, 5 * NR + L);
+            c00.lanewise(ADD, z).intoArray(tile, 0);
+            c01.lanewise(ADD, z).intoArray(tile, L);
+            c10.lanewise(ADD, z).intoArray(tile, NR);
+            c11.lanewise(ADD, z).intoArray(tile, NR + L);
+            c20.lanewise(ADD, z).intoArray(tile, 2 * NR);
+            c21.lanewise(ADD, z).intoArray(tile, 2 * NR + L);
+            c30.lanewise(ADD, z).intoArray(tile, 3 * NR);
+            c31.lanewise(ADD, z).intoArray(tile, 3 * NR + L);
+            c40.lanewise(ADD, z).intoArray(tile, 4 * NR);
+            c41.lanewise(ADD, z).intoArray(tile, 4 * NR + L);
+            c50.lanewise(ADD, z).intoArray(tile, 5 * NR);
+            c51.lanewise(ADD, z).intoArray(tile, 5 * NR + L);
             for (int r = 0; r < mr; r++) {
                 int d = co + r * ldc, s = r * NR;
                 if (load) {
@@ -245,45 +252,50 @@ public final class Sgemm {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
             FloatVector x = FloatVector.broadcast(S, a[ao]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
+            c00 = x.lanewise(FMA, b0, c00);
+            c01 = x.lanewise(FMA, b1, c01);
             x = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
+            c10 = x.lanewise(FMA, b0, c10);
+            c11 = x.lanewise(FMA, b1, c11);
             x = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
+            c20 = x.lanewise(FMA, b0, c20);
+            c21 = x.lanewise(FMA, b1, c21);
             x = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
+            c30 = x.lanewise(FMA, b0, c30);
+            c31 = x.lanewise(FMA, b1, c31);
         }
+        // Each stored vector is the result of an operation called here (see the class comment).
+        FloatVector z = FloatVector.broadcast(S, -0f);
         if (load) {
-            c00 = c00.add(FloatVector.fromArray(S, c, co));
-            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-            c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-            c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+            c00.lanewise(ADD, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+            c01.lanewise(ADD, FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+            c10.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+            c11.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+        } else {
+            c00.lanewise(ADD, z).intoArray(c, co);
+            c01.lanewise(ADD, z).intoArray(c, co + L);
+            c10.lanewise(ADD, z).intoArray(c, co + ldc);
+            c11.lanewise(ADD, z).intoArray(c, co + ldc + L);
         }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
         if (mr > 2) {
             int d = co + 2 * ldc;
             if (load) {
-                c20 = c20.add(FloatVector.fromArray(S, c, d));
-                c21 = c21.add(FloatVector.fromArray(S, c, d + L));
+                c20.lanewise(ADD, FloatVector.fromArray(S, c, d)).intoArray(c, d);
+                c21.lanewise(ADD, FloatVector.fromArray(S, c, d + L)).intoArray(c, d + L);
+            } else {
+                c20.lanewise(ADD, z).intoArray(c, d);
+                c21.lanewise(ADD, z).intoArray(c, d + L);
             }
-            c20.intoArray(c, d);
-            c21.intoArray(c, d + L);
         }
         if (mr > 3) {
             int d = co + 3 * ldc;
             if (load) {
-                c30 = c30.add(FloatVector.fromArray(S, c, d));
-                c31 = c31.add(FloatVector.fromArray(S, c, d + L));
+                c30.lanewise(ADD, FloatVector.fromArray(S, c, d)).intoArray(c, d);
+                c31.lanewise(ADD, FloatVector.fromArray(S, c, d + L)).intoArray(c, d + L);
+            } else {
+                c30.lanewise(ADD, z).intoArray(c, d);
+                c31.lanewise(ADD, z).intoArray(c, d + L);
             }
-            c30.intoArray(c, d);
-            c31.intoArray(c, d + L);
         }
     }
 
@@ -297,19 +309,19 @@ public final class Sgemm {
         int k = 0;
         for (; k + 1 < kc; k += 2, ao += 2 * MR, bo += 2 * NR) {
             FloatVector x = FloatVector.broadcast(S, a[ao]);
-            c0 = x.fma(FloatVector.fromArray(S, b, bo), c0);
-            c1 = x.fma(FloatVector.fromArray(S, b, bo + L), c1);
+            c0 = x.lanewise(FMA, FloatVector.fromArray(S, b, bo), c0);
+            c1 = x.lanewise(FMA, FloatVector.fromArray(S, b, bo + L), c1);
             FloatVector y = FloatVector.broadcast(S, a[ao + MR]);
-            d0 = y.fma(FloatVector.fromArray(S, b, bo + NR), d0);
-            d1 = y.fma(FloatVector.fromArray(S, b, bo + NR + L), d1);
+            d0 = y.lanewise(FMA, FloatVector.fromArray(S, b, bo + NR), d0);
+            d1 = y.lanewise(FMA, FloatVector.fromArray(S, b, bo + NR + L), d1);
         }
         if (k < kc) {
             FloatVector x = FloatVector.broadcast(S, a[ao]);
-            c0 = x.fma(FloatVector.fromArray(S, b, bo), c0);
-            c1 = x.fma(FloatVector.fromArray(S, b, bo + L), c1);
+            c0 = x.lanewise(FMA, FloatVector.fromArray(S, b, bo), c0);
+            c1 = x.lanewise(FMA, FloatVector.fromArray(S, b, bo + L), c1);
         }
-        c0.add(d0).intoArray(tile, 0);
-        c1.add(d1).intoArray(tile, L);
+        c0.lanewise(ADD, d0).intoArray(tile, 0);
+        c1.lanewise(ADD, d1).intoArray(tile, L);
     }
 
     /** The first vector of each row of an MR x NR tile (columns 0..L-1) into {@code tile}. */
@@ -317,19 +329,20 @@ public final class Sgemm {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
         for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
-            c0 = FloatVector.broadcast(S, a[ao]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[ao + 1]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[ao + 2]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[ao + 3]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, a[ao + 4]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, a[ao + 5]).fma(b0, c5);
+            c0 = FloatVector.broadcast(S, a[ao]).lanewise(FMA, b0, c0);
+            c1 = FloatVector.broadcast(S, a[ao + 1]).lanewise(FMA, b0, c1);
+            c2 = FloatVector.broadcast(S, a[ao + 2]).lanewise(FMA, b0, c2);
+            c3 = FloatVector.broadcast(S, a[ao + 3]).lanewise(FMA, b0, c3);
+            c4 = FloatVector.broadcast(S, a[ao + 4]).lanewise(FMA, b0, c4);
+            c5 = FloatVector.broadcast(S, a[ao + 5]).lanewise(FMA, b0, c5);
         }
-        c0.intoArray(tile, 0);
-        c1.intoArray(tile, NR);
-        c2.intoArray(tile, 2 * NR);
-        c3.intoArray(tile, 3 * NR);
-        c4.intoArray(tile, 4 * NR);
-        c5.intoArray(tile, 5 * NR);
+        FloatVector z = FloatVector.broadcast(S, -0f); // stores a result of an operation called here
+        c0.lanewise(ADD, z).intoArray(tile, 0);
+        c1.lanewise(ADD, z).intoArray(tile, NR);
+        c2.lanewise(ADD, z).intoArray(tile, 2 * NR);
+        c3.lanewise(ADD, z).intoArray(tile, 3 * NR);
+        c4.lanewise(ADD, z).intoArray(tile, 4 * NR);
+        c5.lanewise(ADD, z).intoArray(tile, 5 * NR);
     }
 
     private static void copyTile(float[] tile, float[] c, int co, int ldc, int mr, int nr, boolean load) {
@@ -363,25 +376,25 @@ public final class Sgemm {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
             FloatVector x = FloatVector.broadcast(S, a[ao]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
+            c00 = x.lanewise(FMA, b0, c00);
+            c01 = x.lanewise(FMA, b1, c01);
             x = FloatVector.broadcast(S, a[ao + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
+            c10 = x.lanewise(FMA, b0, c10);
+            c11 = x.lanewise(FMA, b1, c11);
             x = FloatVector.broadcast(S, a[ao + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
+            c20 = x.lanewise(FMA, b0, c20);
+            c21 = x.lanewise(FMA, b1, c21);
             x = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
+            c30 = x.lanewise(FMA, b0, c30);
+            c31 = x.lanewise(FMA, b1, c31);
             x = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
+            c40 = x.lanewise(FMA, b0, c40);
+            c41 = x.lanewise(FMA, b1, c41);
             x = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
+            c50 = x.lanewise(FMA, b0, c50);
+            c51 = x.lanewise(FMA, b1, c51);
         }
-        // Only vector-vector operations below: the scalar forms (v.max(lo)) go through a virtual
+        // Only vector-vector operations below: the scalar forms (v.lanewise(MAX, lo)) go through a virtual
         // broadcast that C2 sometimes fails to bind, and then every vector here gets boxed.
         FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo);
         FloatVector cb1 = FloatVector.fromArray(S, cbias, cbo + L);
@@ -392,50 +405,50 @@ public final class Sgemm {
         FloatVector r2 = FloatVector.broadcast(S, mr > 2 ? rb[ro + 2] : 0f), r3 = FloatVector.broadcast(S, mr > 3 ? rb[ro + 3] : 0f);
         FloatVector r4 = FloatVector.broadcast(S, mr > 4 ? rb[ro + 4] : 0f), r5 = FloatVector.broadcast(S, mr > 5 ? rb[ro + 5] : 0f);
         if (load) {
-            c00 = c00.add(FloatVector.fromArray(S, c, co));
-            c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c00 = c00.lanewise(ADD, FloatVector.fromArray(S, c, co));
+            c01 = c01.lanewise(ADD, FloatVector.fromArray(S, c, co + L));
             if (mr > 1) {
-                c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+                c10 = c10.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc));
+                c11 = c11.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc + L));
             }
             if (mr > 2) {
-                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+                c20 = c20.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc));
+                c21 = c21.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc + L));
             }
             if (mr > 3) {
-                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+                c30 = c30.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc));
+                c31 = c31.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc + L));
             }
             if (mr > 4) {
-                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-                c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+                c40 = c40.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc));
+                c41 = c41.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc + L));
             }
             if (mr > 5) {
-                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-                c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+                c50 = c50.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc));
+                c51 = c51.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc + L));
             }
         }
-        c00.add(cb0).add(r0).max(vlo).min(vhi).intoArray(c, co);
-        c01.add(cb1).add(r0).max(vlo).min(vhi).intoArray(c, co + L);
+        c00.lanewise(ADD, cb0).lanewise(ADD, r0).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co);
+        c01.lanewise(ADD, cb1).lanewise(ADD, r0).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + L);
         if (mr > 1) {
-            c10.add(cb0).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc);
-            c11.add(cb1).add(r1).max(vlo).min(vhi).intoArray(c, co + ldc + L);
+            c10.lanewise(ADD, cb0).lanewise(ADD, r1).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + ldc);
+            c11.lanewise(ADD, cb1).lanewise(ADD, r1).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + ldc + L);
         }
         if (mr > 2) {
-            c20.add(cb0).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc);
-            c21.add(cb1).add(r2).max(vlo).min(vhi).intoArray(c, co + 2 * ldc + L);
+            c20.lanewise(ADD, cb0).lanewise(ADD, r2).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 2 * ldc);
+            c21.lanewise(ADD, cb1).lanewise(ADD, r2).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 2 * ldc + L);
         }
         if (mr > 3) {
-            c30.add(cb0).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc);
-            c31.add(cb1).add(r3).max(vlo).min(vhi).intoArray(c, co + 3 * ldc + L);
+            c30.lanewise(ADD, cb0).lanewise(ADD, r3).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 3 * ldc);
+            c31.lanewise(ADD, cb1).lanewise(ADD, r3).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 3 * ldc + L);
         }
         if (mr > 4) {
-            c40.add(cb0).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc);
-            c41.add(cb1).add(r4).max(vlo).min(vhi).intoArray(c, co + 4 * ldc + L);
+            c40.lanewise(ADD, cb0).lanewise(ADD, r4).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 4 * ldc);
+            c41.lanewise(ADD, cb1).lanewise(ADD, r4).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 4 * ldc + L);
         }
         if (mr > 5) {
-            c50.add(cb0).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc);
-            c51.add(cb1).add(r5).max(vlo).min(vhi).intoArray(c, co + 5 * ldc + L);
+            c50.lanewise(ADD, cb0).lanewise(ADD, r5).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 5 * ldc);
+            c51.lanewise(ADD, cb1).lanewise(ADD, r5).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 5 * ldc + L);
         }
     }
 
@@ -473,7 +486,7 @@ public final class Sgemm {
                     float bv = rowBias[rowBiasOff + row0 + r];
                     FloatVector vb = FloatVector.broadcast(S, bv);
                     int j = 0;
-                    for (; j + L <= nr; j += L) FloatVector.fromArray(S, c, o + j).add(vb).intoArray(c, o + j);
+                    for (; j + L <= nr; j += L) FloatVector.fromArray(S, c, o + j).lanewise(ADD, vb).intoArray(c, o + j);
                     for (; j < nr; j++) c[o + j] += bv;
                 }
                 if (colBias != null) {
