@@ -161,6 +161,18 @@ public final class Sgemm {
             if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
             return;
         }
+        if (mr == MR && nr == NR) {
+            if (load) microFullLoad(kc, a, ao, b, bo, c, co, ldc);
+            else microFull(kc, a, ao, b, bo, c, co, ldc);
+        } else {
+            microTile(kc, a, ao, b, bo, tile);
+            copyTile(tile, c, co, ldc, mr, nr, load);
+        }
+        if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
+    }
+
+    /** A full 6 x 2-vector tile straight into C, overwriting it. */
+    private static void microFull(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
@@ -185,61 +197,100 @@ public final class Sgemm {
             c50 = x.lanewise(FMA, b0, c50);
             c51 = x.lanewise(FMA, b1, c51);
         }
-        // Stores written out rather than through a helper taking vectors: if C2 ever declined to
-        // inline such a helper, every vector passed to it would be boxed. Each stored vector is the
-        // result of an operation called here (see the class comment on dispatch), adding C or -0.
-        FloatVector z = FloatVector.broadcast(S, -0f);
-        if (mr == MR && nr == NR) {
-            if (load) {
-                c00.lanewise(ADD, FloatVector.fromArray(S, c, co)).intoArray(c, co);
-                c01.lanewise(ADD, FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
-                c10.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
-                c11.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
-                c20.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
-                c21.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
-                c30.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
-                c31.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
-                c40.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
-                c41.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
-                c50.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
-                c51.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
-            } else {
-                c00.lanewise(ADD, z).intoArray(c, co);
-                c01.lanewise(ADD, z).intoArray(c, co + L);
-                c10.lanewise(ADD, z).intoArray(c, co + ldc);
-                c11.lanewise(ADD, z).intoArray(c, co + ldc + L);
-                c20.lanewise(ADD, z).intoArray(c, co + 2 * ldc);
-                c21.lanewise(ADD, z).intoArray(c, co + 2 * ldc + L);
-                c30.lanewise(ADD, z).intoArray(c, co + 3 * ldc);
-                c31.lanewise(ADD, z).intoArray(c, co + 3 * ldc + L);
-                c40.lanewise(ADD, z).intoArray(c, co + 4 * ldc);
-                c41.lanewise(ADD, z).intoArray(c, co + 4 * ldc + L);
-                c50.lanewise(ADD, z).intoArray(c, co + 5 * ldc);
-                c51.lanewise(ADD, z).intoArray(c, co + 5 * ldc + L);
-            }
-        } else {
-            c00.lanewise(ADD, z).intoArray(tile, 0);
-            c01.lanewise(ADD, z).intoArray(tile, L);
-            c10.lanewise(ADD, z).intoArray(tile, NR);
-            c11.lanewise(ADD, z).intoArray(tile, NR + L);
-            c20.lanewise(ADD, z).intoArray(tile, 2 * NR);
-            c21.lanewise(ADD, z).intoArray(tile, 2 * NR + L);
-            c30.lanewise(ADD, z).intoArray(tile, 3 * NR);
-            c31.lanewise(ADD, z).intoArray(tile, 3 * NR + L);
-            c40.lanewise(ADD, z).intoArray(tile, 4 * NR);
-            c41.lanewise(ADD, z).intoArray(tile, 4 * NR + L);
-            c50.lanewise(ADD, z).intoArray(tile, 5 * NR);
-            c51.lanewise(ADD, z).intoArray(tile, 5 * NR + L);
-            for (int r = 0; r < mr; r++) {
-                int d = co + r * ldc, s = r * NR;
-                if (load) {
-                    for (int j = 0; j < nr; j++) c[d + j] += tile[s + j];
-                } else {
-                    for (int j = 0; j < nr; j++) c[d + j] = tile[s + j];
-                }
-            }
+        FloatVector z = FloatVector.broadcast(S, -0f); // each store takes the result of an operation called here
+        c00.lanewise(ADD, z).intoArray(c, co);
+        c01.lanewise(ADD, z).intoArray(c, co + L);
+        c10.lanewise(ADD, z).intoArray(c, co + ldc);
+        c11.lanewise(ADD, z).intoArray(c, co + ldc + L);
+        c20.lanewise(ADD, z).intoArray(c, co + 2 * ldc);
+        c21.lanewise(ADD, z).intoArray(c, co + 2 * ldc + L);
+        c30.lanewise(ADD, z).intoArray(c, co + 3 * ldc);
+        c31.lanewise(ADD, z).intoArray(c, co + 3 * ldc + L);
+        c40.lanewise(ADD, z).intoArray(c, co + 4 * ldc);
+        c41.lanewise(ADD, z).intoArray(c, co + 4 * ldc + L);
+        c50.lanewise(ADD, z).intoArray(c, co + 5 * ldc);
+        c51.lanewise(ADD, z).intoArray(c, co + 5 * ldc + L);
+    }
+
+    /** A full 6 x 2-vector tile added to what C holds. */
+    private static void microFullLoad(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c00 = x.lanewise(FMA, b0, c00);
+            c01 = x.lanewise(FMA, b1, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = x.lanewise(FMA, b0, c10);
+            c11 = x.lanewise(FMA, b1, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = x.lanewise(FMA, b0, c20);
+            c21 = x.lanewise(FMA, b1, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = x.lanewise(FMA, b0, c30);
+            c31 = x.lanewise(FMA, b1, c31);
+            x = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = x.lanewise(FMA, b0, c40);
+            c41 = x.lanewise(FMA, b1, c41);
+            x = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = x.lanewise(FMA, b0, c50);
+            c51 = x.lanewise(FMA, b1, c51);
         }
-        if (last && ep != null) ep.apply(c, co, ldc, mr, nr, row0, col0);
+        c00.lanewise(ADD, FloatVector.fromArray(S, c, co)).intoArray(c, co);
+        c01.lanewise(ADD, FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+        c10.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+        c11.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+        c20.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+        c21.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+        c30.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+        c31.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+        c40.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+        c41.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+        c50.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+        c51.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+    }
+
+    /** A full 6 x 2-vector tile into {@code tile}, for partial tiles the caller copies out. */
+    private static void microTile(int kc, float[] a, int ao, float[] b, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao]);
+            c00 = x.lanewise(FMA, b0, c00);
+            c01 = x.lanewise(FMA, b1, c01);
+            x = FloatVector.broadcast(S, a[ao + 1]);
+            c10 = x.lanewise(FMA, b0, c10);
+            c11 = x.lanewise(FMA, b1, c11);
+            x = FloatVector.broadcast(S, a[ao + 2]);
+            c20 = x.lanewise(FMA, b0, c20);
+            c21 = x.lanewise(FMA, b1, c21);
+            x = FloatVector.broadcast(S, a[ao + 3]);
+            c30 = x.lanewise(FMA, b0, c30);
+            c31 = x.lanewise(FMA, b1, c31);
+            x = FloatVector.broadcast(S, a[ao + 4]);
+            c40 = x.lanewise(FMA, b0, c40);
+            c41 = x.lanewise(FMA, b1, c41);
+            x = FloatVector.broadcast(S, a[ao + 5]);
+            c50 = x.lanewise(FMA, b0, c50);
+            c51 = x.lanewise(FMA, b1, c51);
+        }
+        FloatVector z = FloatVector.broadcast(S, -0f); // each store takes the result of an operation called here
+        c00.lanewise(ADD, z).intoArray(tile, 0);
+        c01.lanewise(ADD, z).intoArray(tile, L);
+        c10.lanewise(ADD, z).intoArray(tile, NR);
+        c11.lanewise(ADD, z).intoArray(tile, NR + L);
+        c20.lanewise(ADD, z).intoArray(tile, 2 * NR);
+        c21.lanewise(ADD, z).intoArray(tile, 2 * NR + L);
+        c30.lanewise(ADD, z).intoArray(tile, 3 * NR);
+        c31.lanewise(ADD, z).intoArray(tile, 3 * NR + L);
+        c40.lanewise(ADD, z).intoArray(tile, 4 * NR);
+        c41.lanewise(ADD, z).intoArray(tile, 4 * NR + L);
+        c50.lanewise(ADD, z).intoArray(tile, 5 * NR);
+        c51.lanewise(ADD, z).intoArray(tile, 5 * NR + L);
     }
 
     /**
