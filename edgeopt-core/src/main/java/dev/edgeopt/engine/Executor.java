@@ -31,6 +31,9 @@ public final class Executor implements AutoCloseable {
         @Override protected boolean removeEldestEntry(Map.Entry<String, Plan> e) { return size() > 4; }
     };
     private final Map<String, Boolean> dynamicShapes = new java.util.HashMap<>();
+    // Views taken once: Graph.inputs()/outputs() wrap the lists on every call, an allocation per
+    // inference wherever C2 does not inline them into runInto.
+    private final List<Value> graphInputs, graphOutputs;
 
     public Executor(Graph graph, int threads) { this(graph, ThreadPool.shared(threads), KernelRegistry.standard()); }
 
@@ -40,6 +43,8 @@ public final class Executor implements AutoCloseable {
         this.graph = graph;
         this.pool = pool;
         this.kernels = kernels;
+        this.graphInputs = graph.inputs();
+        this.graphOutputs = graph.outputs();
         for (Node n : graph.nodes()) kernels.require(n);
     }
 
@@ -85,8 +90,8 @@ public final class Executor implements AutoCloseable {
      */
     public void runInto(Tensor[] inputs, Tensor[] outputs) {
         validate(inputs);
-        if (outputs.length != graph.outputs().size()) {
-            throw new EdgeoptException("the model has " + graph.outputs().size() + " output(s), got " + outputs.length + " output tensors");
+        if (outputs.length != graphOutputs.size()) {
+            throw new EdgeoptException("the model has " + graphOutputs.size() + " output(s), got " + outputs.length + " output tensors");
         }
         Plan p = planFor(inputs);
         if (p != null) {
@@ -179,7 +184,7 @@ public final class Executor implements AutoCloseable {
     }
 
     private void validate(Tensor[] inputs) {
-        List<Value> gin = graph.inputs();
+        List<Value> gin = graphInputs;
         if (inputs.length != gin.size()) {
             throw new EdgeoptException("the model takes " + gin.size() + " input(s) " + inputNames() + ", got " + inputs.length);
         }

@@ -49,6 +49,23 @@ public final class PollutedAllocationProbe {
         return new M(arch + " int8 " + java.util.Arrays.toString(in) + " w" + width, ie.executor(), Tensor.of(xa, dims));
     }
 
+    /** MobileNetV2-like: depthwise-heavy 1x1/3x3 blocks from 56x56 down to 7x7, as in mobilenet_v2. */
+    public static Graph mobileLike(long seed) {
+        dev.edgeopt.models.ModelBuilder b = new dev.edgeopt.models.ModelBuilder("mobile", seed);
+        var x = b.input("input", 3, 112, 112);
+        x = b.convBnAct(x, 32, 3, 2, dev.edgeopt.engine.kernels.Activation.RELU);
+        int[][] blocks = {{16, 1, 1}, {24, 2, 6}, {24, 1, 6}, {32, 2, 6}, {32, 1, 6}, {64, 2, 6}, {64, 1, 6}, {96, 1, 6}, {160, 2, 6}, {160, 1, 6}, {320, 1, 6}};
+        for (int[] bl : blocks) {
+            int c = x.channels(), mid = c * bl[2];
+            var y = bl[2] == 1 ? x : b.convBnAct(x, mid, 1, 1, dev.edgeopt.engine.kernels.Activation.RELU);
+            y = b.act(b.batchNorm(b.conv(y, mid, 3, bl[1], mid, false, true)), dev.edgeopt.engine.kernels.Activation.RELU);
+            y = b.batchNorm(b.conv(y, bl[0], 1, 1, 1, false, false));
+            x = y;
+        }
+        x = b.convBnAct(x, 1280, 1, 1, dev.edgeopt.engine.kernels.Activation.RELU);
+        return b.build(b.dense(b.globalAvgPool(x), 10, false));
+    }
+
     public static long[] tids;
     static final com.sun.management.ThreadMXBean MX = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -139,6 +156,12 @@ public final class PollutedAllocationProbe {
                 others.add(fp32(a, new int[] {1, 20, 36}, 1.5, 8, threads));
                 others.add(int8(a, new int[] {3, 32, 32}, 0.5, 7, threads));
                 others.add(int8(a, new int[] {1, 20, 36}, 0.75, 8, threads));
+            }
+            if (Boolean.getBoolean("mobile")) {
+                Graph g = mobileLike(11);
+                float[] xa = new float[3 * 112 * 112];
+                for (int i = 0; i < xa.length; i++) xa[i] = (i % 97) / 97f;
+                others.add(0, new M("mobileLike fp32", new Executor(Pipelines.engine(Pipelines.Level.ALL).run(g).graph(), threads), Tensor.of(xa, 1, 3, 112, 112)));
             }
             others.add(fp32("dscnn", new int[] {3, 64, 64}, 1.0, 9, threads));
             others.add(int8("dscnn", new int[] {3, 64, 64}, 1.0, 9, threads));
