@@ -86,7 +86,7 @@ public final class Executor implements AutoCloseable {
      * Runs one inference and copies the outputs into {@code outputs} (graph-output order, each of
      * the output's dtype and size). A repeated run with the same input shapes allocates nothing:
      * the plan is found without building its signature, and no output tensor is created
-     * ({@code Int8EngineAllocationTest} checks this on whole models).
+     * ({@code ModelAllocationTest} in edgeopt-onnx checks this on whole models).
      */
     public void runInto(Tensor[] inputs, Tensor[] outputs) {
         validate(inputs);

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * (QDQ lowered by {@link Int8Engine}) and fp32 (engine pipeline), on one thread: runs up to 30,000
  * inferences until one allocates nothing on the calling thread, then, if none did, prints each
  * kernel that still allocates in 2,000 further runs. Prints; asserts nothing, because the answer
- * depends on the JIT's history in the JVM (see the README's quantize speed section): it is not
- * yet a test that could pass reliably.
+ * depends on the JIT's history in the JVM. The test of whole models after other shapes is
+ * {@code ModelAllocationTest} (edgeopt-onnx).
  *
  * <pre>./mvnw -q -o -pl edgeopt-core test -Dtest=ModelAllocationProbe -Dsurefire.failIfNoSpecifiedTests=false -Dalloc.models=true</pre>
  */

@@ -12,7 +12,21 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Scratch probe (main): pollute profiles with other shapes, then measure bytes per inference. */
+/**
+ * A developer tool, not a test ({@code main}): runs other shapes first (the reference architectures
+ * at other input sizes and widths, fp32 and int8, optionally a MobileNetV2-like network
+ * ({@code -Dmobile=true}), training steps ({@code -Dtrain=false} to skip) and, by reflection, other
+ * allocation tests ({@code -Dtests=Class#method,...})), then prints the bytes each reference model
+ * allocates per inference through {@link Executor#runInto}, counted on the calling thread and every
+ * pool worker. Other properties: {@code threads}, {@code pollute}, {@code pwarm} (runs per other
+ * model), {@code warm}, {@code refs} (e.g. {@code cnn/f,dscnn/i}), {@code untilZero}. Also the
+ * helpers of {@code OnnxAllocationProbe} (edgeopt-onnx), which runs model files.
+ *
+ * <p>None of these histories made the models allocate (before or after the Sgemm change); model
+ * files run after mobilenet_v2 and squeezenet1_1 did, see {@code ModelAllocationTest}.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -Xbatch -cp CLASSPATH dev.edgeopt.quant.PollutedAllocationProbe</pre>
+ */
 public final class PollutedAllocationProbe {
     static Dataset images(int n, int[] shape, long seed) {
         SplittableRandom r = new SplittableRandom(seed);

@@ -12,7 +12,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Scratch probe (main): real model files; pollutes with the files listed first. */
+/**
+ * A developer tool, not a test ({@code main}): runs the model files in {@code -Dpollute=a.onnx,...}
+ * ({@code -Dpwarm} runs each), then prints the bytes per inference of each file in
+ * {@code -Drefs=...} through {@link Executor#runInto} after {@code -Dwarm} runs (calling thread and
+ * pool workers), and for a model that allocates, the bytes of each kernel. Files whose name
+ * contains int8 or qop run through the integer engine. Add {@code -XX:+UnlockDiagnosticVMOptions
+ * -XX:+PrintCompilation -XX:CompileCommand=PrintInlining,CLASS::METHOD} or a JFR recording with
+ * {@code jdk.ObjectAllocationSample#throttle=20000/s} to see which call sites box.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -Xbatch -Dthreads=1 -Dpollute=../shared/models/mobilenet_v2.onnx,../shared/models/squeezenet1_1.onnx
+ *   -Drefs=/work/artifacts/dscnn.onnx,/work/artifacts/final/dscnn.int8.onnx -Dpwarm=100 -cp CLASSPATH dev.edgeopt.onnx.OnnxAllocationProbe</pre>
+ */
 public final class OnnxAllocationProbe {
     static M load(String file, int threads) {
         Graph g = OnnxImporter.load(Path.of(file));
