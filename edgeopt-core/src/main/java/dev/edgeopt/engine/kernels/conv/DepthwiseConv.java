@@ -1,5 +1,11 @@
 package dev.edgeopt.engine.kernels.conv;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.FMA;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.MIN;
+import static jdk.incubator.vector.VectorOperators.MUL;
+
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
@@ -162,16 +168,16 @@ public final class DepthwiseConv implements Kernel {
         int r0 = po, yr = yo, j = 0;
         for (int k = 0; k < n; k++) {
             int r1 = r0 + rowLen, r2 = r1 + rowLen;
-            FloatVector a0 = w0.fma(FloatVector.fromArray(S, pad, r0 + c0 + j), bv);
-            FloatVector a1 = w3.mul(FloatVector.fromArray(S, pad, r1 + c0 + j));
-            FloatVector a2 = w6.mul(FloatVector.fromArray(S, pad, r2 + c0 + j));
-            a0 = w1.fma(FloatVector.fromArray(S, pad, r0 + c1 + j), a0);
-            a1 = w4.fma(FloatVector.fromArray(S, pad, r1 + c1 + j), a1);
-            a2 = w7.fma(FloatVector.fromArray(S, pad, r2 + c1 + j), a2);
-            a0 = w2.fma(FloatVector.fromArray(S, pad, r0 + c2 + j), a0);
-            a1 = w5.fma(FloatVector.fromArray(S, pad, r1 + c2 + j), a1);
-            a2 = w8.fma(FloatVector.fromArray(S, pad, r2 + c2 + j), a2);
-            FloatVector acc = a0.add(a1).add(a2).max(vlo).min(vhi);
+            FloatVector a0 = w0.lanewise(FMA, FloatVector.fromArray(S, pad, r0 + c0 + j), bv);
+            FloatVector a1 = w3.lanewise(MUL, FloatVector.fromArray(S, pad, r1 + c0 + j));
+            FloatVector a2 = w6.lanewise(MUL, FloatVector.fromArray(S, pad, r2 + c0 + j));
+            a0 = w1.lanewise(FMA, FloatVector.fromArray(S, pad, r0 + c1 + j), a0);
+            a1 = w4.lanewise(FMA, FloatVector.fromArray(S, pad, r1 + c1 + j), a1);
+            a2 = w7.lanewise(FMA, FloatVector.fromArray(S, pad, r2 + c1 + j), a2);
+            a0 = w2.lanewise(FMA, FloatVector.fromArray(S, pad, r0 + c2 + j), a0);
+            a1 = w5.lanewise(FMA, FloatVector.fromArray(S, pad, r1 + c2 + j), a1);
+            a2 = w8.lanewise(FMA, FloatVector.fromArray(S, pad, r2 + c2 + j), a2);
+            FloatVector acc = a0.lanewise(ADD, a1).lanewise(ADD, a2).lanewise(MAX, vlo).lanewise(MIN, vhi);
             if (yr + j + L <= safeEnd) {
                 acc.intoArray(ya, yr + j);
             } else {
@@ -211,26 +217,26 @@ public final class DepthwiseConv implements Kernel {
             int jj = Math.min(j, lastJ);
             int q = r0 + jj;
             FloatVector x0 = FloatVector.fromArray(W, pad, q + c0), x1 = FloatVector.fromArray(W, pad, q + c1), x2 = FloatVector.fromArray(W, pad, q + c2);
-            FloatVector a = w2.fma(x2, w1.fma(x1, w0.fma(x0, bv)));
+            FloatVector a = w2.lanewise(FMA, x2, w1.lanewise(FMA, x1, w0.lanewise(FMA, x0, bv)));
             q += rowLen;
             x0 = FloatVector.fromArray(W, pad, q + c0);
             x1 = FloatVector.fromArray(W, pad, q + c1);
             x2 = FloatVector.fromArray(W, pad, q + c2);
-            a = w5.fma(x2, w4.fma(x1, w3.fma(x0, a)));
-            FloatVector b = w2.fma(x2, w1.fma(x1, w0.fma(x0, bv)));
+            a = w5.lanewise(FMA, x2, w4.lanewise(FMA, x1, w3.lanewise(FMA, x0, a)));
+            FloatVector b = w2.lanewise(FMA, x2, w1.lanewise(FMA, x1, w0.lanewise(FMA, x0, bv)));
             q += rowLen;
             x0 = FloatVector.fromArray(W, pad, q + c0);
             x1 = FloatVector.fromArray(W, pad, q + c1);
             x2 = FloatVector.fromArray(W, pad, q + c2);
-            a = w8.fma(x2, w7.fma(x1, w6.fma(x0, a)));
-            b = w5.fma(x2, w4.fma(x1, w3.fma(x0, b)));
+            a = w8.lanewise(FMA, x2, w7.lanewise(FMA, x1, w6.lanewise(FMA, x0, a)));
+            b = w5.lanewise(FMA, x2, w4.lanewise(FMA, x1, w3.lanewise(FMA, x0, b)));
             q += rowLen;
             x0 = FloatVector.fromArray(W, pad, q + c0);
             x1 = FloatVector.fromArray(W, pad, q + c1);
             x2 = FloatVector.fromArray(W, pad, q + c2);
-            b = w8.fma(x2, w7.fma(x1, w6.fma(x0, b)));
-            a.max(vlo).min(vhi).intoArray(ya, yr + jj);
-            b = b.max(vlo).min(vhi);
+            b = w8.lanewise(FMA, x2, w7.lanewise(FMA, x1, w6.lanewise(FMA, x0, b)));
+            a.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yr + jj);
+            b = b.lanewise(MAX, vlo).lanewise(MIN, vhi);
             if (yr + ow + jj + LW <= safeEnd) {
                 b.intoArray(ya, yr + ow + jj);
             } else {
@@ -262,41 +268,41 @@ public final class DepthwiseConv implements Kernel {
             int jj = Math.min(j, lastJ);
             int q = r0 + jj;
             FloatVector x0 = FloatVector.fromArray(W, pad, q + c0), x1 = FloatVector.fromArray(W, pad, q + c1), x2 = FloatVector.fromArray(W, pad, q + c2);
-            FloatVector a = w2.fma(x2, w1.fma(x1, w0.fma(x0, bv)));
+            FloatVector a = w2.lanewise(FMA, x2, w1.lanewise(FMA, x1, w0.lanewise(FMA, x0, bv)));
             q += rowLen;
             x0 = FloatVector.fromArray(W, pad, q + c0);
             x1 = FloatVector.fromArray(W, pad, q + c1);
             x2 = FloatVector.fromArray(W, pad, q + c2);
-            a = w5.fma(x2, w4.fma(x1, w3.fma(x0, a)));
-            FloatVector b = w2.fma(x2, w1.fma(x1, w0.fma(x0, bv)));
+            a = w5.lanewise(FMA, x2, w4.lanewise(FMA, x1, w3.lanewise(FMA, x0, a)));
+            FloatVector b = w2.lanewise(FMA, x2, w1.lanewise(FMA, x1, w0.lanewise(FMA, x0, bv)));
             q += rowLen;
             x0 = FloatVector.fromArray(W, pad, q + c0);
             x1 = FloatVector.fromArray(W, pad, q + c1);
             x2 = FloatVector.fromArray(W, pad, q + c2);
-            a = w8.fma(x2, w7.fma(x1, w6.fma(x0, a)));
-            b = w5.fma(x2, w4.fma(x1, w3.fma(x0, b)));
-            FloatVector c = w2.fma(x2, w1.fma(x1, w0.fma(x0, bv)));
-            a.max(vlo).min(vhi).intoArray(ya, yr + jj);
+            a = w8.lanewise(FMA, x2, w7.lanewise(FMA, x1, w6.lanewise(FMA, x0, a)));
+            b = w5.lanewise(FMA, x2, w4.lanewise(FMA, x1, w3.lanewise(FMA, x0, b)));
+            FloatVector c = w2.lanewise(FMA, x2, w1.lanewise(FMA, x1, w0.lanewise(FMA, x0, bv)));
+            a.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yr + jj);
             q += rowLen;
             x0 = FloatVector.fromArray(W, pad, q + c0);
             x1 = FloatVector.fromArray(W, pad, q + c1);
             x2 = FloatVector.fromArray(W, pad, q + c2);
-            b = w8.fma(x2, w7.fma(x1, w6.fma(x0, b)));
-            c = w5.fma(x2, w4.fma(x1, w3.fma(x0, c)));
-            FloatVector d = w2.fma(x2, w1.fma(x1, w0.fma(x0, bv)));
-            b.max(vlo).min(vhi).intoArray(ya, yr + ow + jj);
+            b = w8.lanewise(FMA, x2, w7.lanewise(FMA, x1, w6.lanewise(FMA, x0, b)));
+            c = w5.lanewise(FMA, x2, w4.lanewise(FMA, x1, w3.lanewise(FMA, x0, c)));
+            FloatVector d = w2.lanewise(FMA, x2, w1.lanewise(FMA, x1, w0.lanewise(FMA, x0, bv)));
+            b.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yr + ow + jj);
             q += rowLen;
             x0 = FloatVector.fromArray(W, pad, q + c0);
             x1 = FloatVector.fromArray(W, pad, q + c1);
             x2 = FloatVector.fromArray(W, pad, q + c2);
-            c = w8.fma(x2, w7.fma(x1, w6.fma(x0, c)));
-            d = w5.fma(x2, w4.fma(x1, w3.fma(x0, d)));
-            c.max(vlo).min(vhi).intoArray(ya, yr + 2 * ow + jj);
+            c = w8.lanewise(FMA, x2, w7.lanewise(FMA, x1, w6.lanewise(FMA, x0, c)));
+            d = w5.lanewise(FMA, x2, w4.lanewise(FMA, x1, w3.lanewise(FMA, x0, d)));
+            c.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yr + 2 * ow + jj);
             q += rowLen;
             x0 = FloatVector.fromArray(W, pad, q + c0);
             x1 = FloatVector.fromArray(W, pad, q + c1);
             x2 = FloatVector.fromArray(W, pad, q + c2);
-            d = w8.fma(x2, w7.fma(x1, w6.fma(x0, d))).max(vlo).min(vhi);
+            d = w8.lanewise(FMA, x2, w7.lanewise(FMA, x1, w6.lanewise(FMA, x0, d))).lanewise(MAX, vlo).lanewise(MIN, vhi);
             if (yr + 3 * ow + jj + LW <= safeEnd) {
                 d.intoArray(ya, yr + 3 * ow + jj);
             } else {
@@ -331,16 +337,16 @@ public final class DepthwiseConv implements Kernel {
         int r0 = po, yr = yo, j = 0;
         for (int k = 0; k < n; k++) {
             int r1 = r0 + rowLen, r2 = r1 + rowLen;
-            FloatVector a0 = w0.fma(FloatVector.fromArray(W, pad, r0 + c0 + j), bv);
-            FloatVector a1 = w3.mul(FloatVector.fromArray(W, pad, r1 + c0 + j));
-            FloatVector a2 = w6.mul(FloatVector.fromArray(W, pad, r2 + c0 + j));
-            a0 = w1.fma(FloatVector.fromArray(W, pad, r0 + c1 + j), a0);
-            a1 = w4.fma(FloatVector.fromArray(W, pad, r1 + c1 + j), a1);
-            a2 = w7.fma(FloatVector.fromArray(W, pad, r2 + c1 + j), a2);
-            a0 = w2.fma(FloatVector.fromArray(W, pad, r0 + c2 + j), a0);
-            a1 = w5.fma(FloatVector.fromArray(W, pad, r1 + c2 + j), a1);
-            a2 = w8.fma(FloatVector.fromArray(W, pad, r2 + c2 + j), a2);
-            FloatVector acc = a0.add(a1).add(a2).max(vlo).min(vhi);
+            FloatVector a0 = w0.lanewise(FMA, FloatVector.fromArray(W, pad, r0 + c0 + j), bv);
+            FloatVector a1 = w3.lanewise(MUL, FloatVector.fromArray(W, pad, r1 + c0 + j));
+            FloatVector a2 = w6.lanewise(MUL, FloatVector.fromArray(W, pad, r2 + c0 + j));
+            a0 = w1.lanewise(FMA, FloatVector.fromArray(W, pad, r0 + c1 + j), a0);
+            a1 = w4.lanewise(FMA, FloatVector.fromArray(W, pad, r1 + c1 + j), a1);
+            a2 = w7.lanewise(FMA, FloatVector.fromArray(W, pad, r2 + c1 + j), a2);
+            a0 = w2.lanewise(FMA, FloatVector.fromArray(W, pad, r0 + c2 + j), a0);
+            a1 = w5.lanewise(FMA, FloatVector.fromArray(W, pad, r1 + c2 + j), a1);
+            a2 = w8.lanewise(FMA, FloatVector.fromArray(W, pad, r2 + c2 + j), a2);
+            FloatVector acc = a0.lanewise(ADD, a1).lanewise(ADD, a2).lanewise(MAX, vlo).lanewise(MIN, vhi);
             if (yr + j + LW <= safeEnd) {
                 acc.intoArray(ya, yr + j);
             } else {
@@ -369,13 +375,16 @@ public final class DepthwiseConv implements Kernel {
                     int rr = rb + a * rowLen + j;
                     int wk = wo + a * kw;
                     for (int b = 0; b < kw; b++) {
-                        acc = FloatVector.broadcast(S, wa[wk + b]).fma(FloatVector.fromArray(S, pad, rr + colOff[b]), acc);
+                        acc = FloatVector.broadcast(S, wa[wk + b]).lanewise(FMA, FloatVector.fromArray(S, pad, rr + colOff[b]), acc);
                     }
                 }
+                // Stored as the result of an operation called here (+ -0 changes no value): see
+                // Sgemm's class comment.
+                FloatVector o = acc.lanewise(ADD, FloatVector.broadcast(S, -0f));
                 if (j < full || yr + j + L <= safeEnd) {
-                    acc.intoArray(ya, yr + j);
+                    o.intoArray(ya, yr + j);
                 } else {
-                    acc.intoArray(tail, 0);
+                    o.intoArray(tail, 0);
                     for (int i = 0; i < ow - j; i++) ya[yr + j + i] = tail[i];
                 }
             }

@@ -1,5 +1,9 @@
 package dev.edgeopt.engine.kernels.conv;
 
+import static jdk.incubator.vector.VectorOperators.FMA;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.MIN;
+
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
@@ -145,46 +149,46 @@ public final class DirectConv implements Kernel {
                 FloatVector xv = FloatVector.fromArray(W, pad, o), xw = FloatVector.fromArray(W, pad, o + LW);
                 FloatVector xx = FloatVector.fromArray(W, pad, o + 2 * LW), xy = FloatVector.fromArray(W, pad, o + 3 * LW);
                 FloatVector w = FloatVector.broadcast(W, wt[k]);
-                a0 = w.fma(xv, a0);
-                e0 = w.fma(xw, e0);
-                f0 = w.fma(xx, f0);
-                g0 = w.fma(xy, g0);
+                a0 = w.lanewise(FMA, xv, a0);
+                e0 = w.lanewise(FMA, xw, e0);
+                f0 = w.lanewise(FMA, xx, f0);
+                g0 = w.lanewise(FMA, xy, g0);
                 w = FloatVector.broadcast(W, wt[k + 1]);
-                a1 = w.fma(xv, a1);
-                e1 = w.fma(xw, e1);
-                f1 = w.fma(xx, f1);
-                g1 = w.fma(xy, g1);
+                a1 = w.lanewise(FMA, xv, a1);
+                e1 = w.lanewise(FMA, xw, e1);
+                f1 = w.lanewise(FMA, xx, f1);
+                g1 = w.lanewise(FMA, xy, g1);
                 w = FloatVector.broadcast(W, wt[k + 2]);
-                a2 = w.fma(xv, a2);
-                e2 = w.fma(xw, e2);
-                f2 = w.fma(xx, f2);
-                g2 = w.fma(xy, g2);
+                a2 = w.lanewise(FMA, xv, a2);
+                e2 = w.lanewise(FMA, xw, e2);
+                f2 = w.lanewise(FMA, xx, f2);
+                g2 = w.lanewise(FMA, xy, g2);
                 w = FloatVector.broadcast(W, wt[k + 3]);
-                a3 = w.fma(xv, a3);
-                e3 = w.fma(xw, e3);
-                f3 = w.fma(xx, f3);
-                g3 = w.fma(xy, g3);
+                a3 = w.lanewise(FMA, xv, a3);
+                e3 = w.lanewise(FMA, xw, e3);
+                f3 = w.lanewise(FMA, xx, f3);
+                g3 = w.lanewise(FMA, xy, g3);
             }
             int y0 = yo + j;
-            a0.max(vlo).min(vhi).intoArray(ya, y0);
-            e0.max(vlo).min(vhi).intoArray(ya, y0 + LW);
-            f0.max(vlo).min(vhi).intoArray(ya, y0 + 2 * LW);
-            g0.max(vlo).min(vhi).intoArray(ya, y0 + 3 * LW);
+            a0.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0);
+            e0.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + LW);
+            f0.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + 2 * LW);
+            g0.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + 3 * LW);
             y0 += plane;
-            a1.max(vlo).min(vhi).intoArray(ya, y0);
-            e1.max(vlo).min(vhi).intoArray(ya, y0 + LW);
-            f1.max(vlo).min(vhi).intoArray(ya, y0 + 2 * LW);
-            g1.max(vlo).min(vhi).intoArray(ya, y0 + 3 * LW);
+            a1.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0);
+            e1.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + LW);
+            f1.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + 2 * LW);
+            g1.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + 3 * LW);
             y0 += plane;
-            a2.max(vlo).min(vhi).intoArray(ya, y0);
-            e2.max(vlo).min(vhi).intoArray(ya, y0 + LW);
-            f2.max(vlo).min(vhi).intoArray(ya, y0 + 2 * LW);
-            g2.max(vlo).min(vhi).intoArray(ya, y0 + 3 * LW);
+            a2.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0);
+            e2.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + LW);
+            f2.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + 2 * LW);
+            g2.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + 3 * LW);
             y0 += plane;
-            a3.max(vlo).min(vhi).intoArray(ya, y0);
-            e3.max(vlo).min(vhi).intoArray(ya, y0 + LW);
-            f3.max(vlo).min(vhi).intoArray(ya, y0 + 2 * LW);
-            g3.max(vlo).min(vhi).intoArray(ya, y0 + 3 * LW);
+            a3.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0);
+            e3.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + LW);
+            f3.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + 2 * LW);
+            g3.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, y0 + 3 * LW);
         }
         for (; j + 2 * LW <= ow; j += 2 * LW) {
             FloatVector a0 = FloatVector.broadcast(W, b0), a1 = FloatVector.broadcast(W, b1);
@@ -196,23 +200,23 @@ public final class DirectConv implements Kernel {
                 FloatVector xv = FloatVector.fromArray(W, pad, o), xw = FloatVector.fromArray(W, pad, o + LW);
                 FloatVector w0 = FloatVector.broadcast(W, wt[k]), w1 = FloatVector.broadcast(W, wt[k + 1]);
                 FloatVector w2 = FloatVector.broadcast(W, wt[k + 2]), w3 = FloatVector.broadcast(W, wt[k + 3]);
-                a0 = w0.fma(xv, a0);
-                e0 = w0.fma(xw, e0);
-                a1 = w1.fma(xv, a1);
-                e1 = w1.fma(xw, e1);
-                a2 = w2.fma(xv, a2);
-                e2 = w2.fma(xw, e2);
-                a3 = w3.fma(xv, a3);
-                e3 = w3.fma(xw, e3);
+                a0 = w0.lanewise(FMA, xv, a0);
+                e0 = w0.lanewise(FMA, xw, e0);
+                a1 = w1.lanewise(FMA, xv, a1);
+                e1 = w1.lanewise(FMA, xw, e1);
+                a2 = w2.lanewise(FMA, xv, a2);
+                e2 = w2.lanewise(FMA, xw, e2);
+                a3 = w3.lanewise(FMA, xv, a3);
+                e3 = w3.lanewise(FMA, xw, e3);
             }
-            a0.max(vlo).min(vhi).intoArray(ya, yo + j);
-            e0.max(vlo).min(vhi).intoArray(ya, yo + j + LW);
-            a1.max(vlo).min(vhi).intoArray(ya, yo + plane + j);
-            e1.max(vlo).min(vhi).intoArray(ya, yo + plane + j + LW);
-            a2.max(vlo).min(vhi).intoArray(ya, yo + 2 * plane + j);
-            e2.max(vlo).min(vhi).intoArray(ya, yo + 2 * plane + j + LW);
-            a3.max(vlo).min(vhi).intoArray(ya, yo + 3 * plane + j);
-            e3.max(vlo).min(vhi).intoArray(ya, yo + 3 * plane + j + LW);
+            a0.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + j);
+            e0.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + j + LW);
+            a1.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + plane + j);
+            e1.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + plane + j + LW);
+            a2.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + 2 * plane + j);
+            e2.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + 2 * plane + j + LW);
+            a3.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + 3 * plane + j);
+            e3.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + 3 * plane + j + LW);
         }
         for (; j < ow; j += LW) {
             int jj = Math.min(j, lastJ);
@@ -221,15 +225,15 @@ public final class DirectConv implements Kernel {
             int q = base + jj;
             for (int t = 0, k = wo; t < taps; t++, k += MB) {
                 FloatVector xv = FloatVector.fromArray(W, pad, q + tapOff[t]);
-                a0 = FloatVector.broadcast(W, wt[k]).fma(xv, a0);
-                a1 = FloatVector.broadcast(W, wt[k + 1]).fma(xv, a1);
-                a2 = FloatVector.broadcast(W, wt[k + 2]).fma(xv, a2);
-                a3 = FloatVector.broadcast(W, wt[k + 3]).fma(xv, a3);
+                a0 = FloatVector.broadcast(W, wt[k]).lanewise(FMA, xv, a0);
+                a1 = FloatVector.broadcast(W, wt[k + 1]).lanewise(FMA, xv, a1);
+                a2 = FloatVector.broadcast(W, wt[k + 2]).lanewise(FMA, xv, a2);
+                a3 = FloatVector.broadcast(W, wt[k + 3]).lanewise(FMA, xv, a3);
             }
-            a0.max(vlo).min(vhi).intoArray(ya, yo + jj);
-            a1.max(vlo).min(vhi).intoArray(ya, yo + plane + jj);
-            a2.max(vlo).min(vhi).intoArray(ya, yo + 2 * plane + jj);
-            a3.max(vlo).min(vhi).intoArray(ya, yo + 3 * plane + jj);
+            a0.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + jj);
+            a1.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + plane + jj);
+            a2.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + 2 * plane + jj);
+            a3.lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(ya, yo + 3 * plane + jj);
         }
     }
 }

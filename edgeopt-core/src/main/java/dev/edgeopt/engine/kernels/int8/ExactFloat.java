@@ -1,5 +1,7 @@
 package dev.edgeopt.engine.kernels.int8;
 
+import static jdk.incubator.vector.VectorOperators.SUB;
+
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -90,14 +92,14 @@ final class ExactFloat {
         for (; i + BP.length() <= n; i += BP.length()) {
             IntVector v = (IntVector) ByteVector.fromArray(BP, src, so + i).convertShape(VectorOperators.B2I, IP, 0);
             if (unsigned) v = v.and(0xFF);
-            ((FloatVector) v.sub(z).convertShape(VectorOperators.I2F, FP, 0)).intoArray(dst, d + i);
+            ((FloatVector) v.lanewise(SUB, z).convertShape(VectorOperators.I2F, FP, 0)).intoArray(dst, d + i);
         }
         if (BP.length() > BH.length()) { // im2col rows are short (28 or 14 wide): an 8-lane step before the scalar tail
             IntVector zh = IntVector.broadcast(IH, zp);
             for (; i + BH.length() <= n; i += BH.length()) {
                 IntVector v = (IntVector) ByteVector.fromArray(BH, src, so + i).convertShape(VectorOperators.B2I, IH, 0);
                 if (unsigned) v = v.and(0xFF);
-                ((FloatVector) v.sub(zh).convertShape(VectorOperators.I2F, FH, 0)).intoArray(dst, d + i);
+                ((FloatVector) v.lanewise(SUB, zh).convertShape(VectorOperators.I2F, FH, 0)).intoArray(dst, d + i);
             }
         }
         int mask = unsigned ? 0xFF : -1;

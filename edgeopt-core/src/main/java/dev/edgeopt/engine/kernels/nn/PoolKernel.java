@@ -1,5 +1,9 @@
 package dev.edgeopt.engine.kernels.nn;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.DIV;
+import static jdk.incubator.vector.VectorOperators.MAX;
+
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
@@ -248,6 +252,9 @@ public final class PoolKernel implements Kernel {
         final float[] x = xa, y = ya, r = rowBuf.floats();
         final int xb = xo + pl * inPlane, yb = yo + pl * outPlane, ro = rowBuf.offset() + t * 2 * w;
         final int lanes = S.length(), bound = S.loopBound(w);
+        // Vectors are stored only as results of an operation called here (a running max or sum is
+        // stored plus -0, which changes no value): see Sgemm's class comment on why. The -0 vector
+        // is made where it is used: one live across the rowWindow call would be boxed.
         for (int b = 0; b < oh; b++) {
             final int h0 = k0H[b], h1 = k1H[b], rs = startH[b];
             final int yr = yb + b * ow;
@@ -262,13 +269,15 @@ public final class PoolKernel implements Kernel {
                 int j = 0;
                 for (; j < bound; j += lanes) {
                     FloatVector a = FloatVector.fromArray(S, r, ro + j), v = FloatVector.fromArray(S, x, row + j);
-                    (max ? a.max(v) : a.add(v)).intoArray(r, ro + j);
+                    if (max) a.lanewise(MAX, v).intoArray(r, ro + j);
+                    else a.lanewise(ADD, v).intoArray(r, ro + j);
                 }
                 if (j < w) {
                     // A masked tail: with 16 lanes a scalar tail would be a large share of a row.
                     VectorMask<Float> m = S.indexInRange(j, w);
                     FloatVector a = FloatVector.fromArray(S, r, ro + j, m), v = FloatVector.fromArray(S, x, row + j, m);
-                    (max ? a.max(v) : a.add(v)).intoArray(r, ro + j, m);
+                    if (max) a.lanewise(MAX, v).intoArray(r, ro + j, m);
+                    else a.lanewise(ADD, v).intoArray(r, ro + j, m);
                 }
             }
             final float hdiv = cntH[b];
@@ -281,10 +290,10 @@ public final class PoolKernel implements Kernel {
                     FloatVector acc = FloatVector.fromArray(S, r, st);
                     for (int k = 1; k < kw; k++) {
                         FloatVector v = FloatVector.fromArray(S, r, st + k * dw);
-                        acc = max ? acc.max(v) : acc.add(v);
+                        acc = max ? acc.lanewise(MAX, v) : acc.lanewise(ADD, v);
                     }
-                    if (!max) acc = acc.div(div);
-                    acc.intoArray(y, yr + c);
+                    if (max) acc.lanewise(ADD, FloatVector.broadcast(S, -0f)).intoArray(y, yr + c);
+                    else acc.lanewise(DIV, FloatVector.broadcast(S, div)).intoArray(y, yr + c);
                 }
                 if (c < cHi) {
                     VectorMask<Float> m = S.indexInRange(c, cHi);
@@ -292,10 +301,10 @@ public final class PoolKernel implements Kernel {
                     FloatVector acc = FloatVector.fromArray(S, r, st, m);
                     for (int k = 1; k < kw; k++) {
                         FloatVector v = FloatVector.fromArray(S, r, st + k * dw, m);
-                        acc = max ? acc.max(v) : acc.add(v);
+                        acc = max ? acc.lanewise(MAX, v) : acc.lanewise(ADD, v);
                     }
-                    if (!max) acc = acc.div(div);
-                    acc.intoArray(y, yr + c, m);
+                    if (max) acc.lanewise(ADD, FloatVector.broadcast(S, -0f)).intoArray(y, yr + c, m);
+                    else acc.lanewise(DIV, FloatVector.broadcast(S, div)).intoArray(y, yr + c, m);
                     c = cHi;
                 }
             }
@@ -309,18 +318,18 @@ public final class PoolKernel implements Kernel {
                     FloatVector acc = FloatVector.fromArray(S, r, ro + j);
                     for (int k = 1; k < kw; k++) {
                         FloatVector v = FloatVector.fromArray(S, r, ro + j + k * dw);
-                        acc = max ? acc.max(v) : acc.add(v);
+                        acc = max ? acc.lanewise(MAX, v) : acc.lanewise(ADD, v);
                     }
-                    acc.intoArray(r, r2 + j);
+                    acc.lanewise(ADD, FloatVector.broadcast(S, -0f)).intoArray(r, r2 + j);
                 }
                 if (j < span) {
                     VectorMask<Float> m = S.indexInRange(j, span);
                     FloatVector acc = FloatVector.fromArray(S, r, ro + j, m);
                     for (int k = 1; k < kw; k++) {
                         FloatVector v = FloatVector.fromArray(S, r, ro + j + k * dw, m);
-                        acc = max ? acc.max(v) : acc.add(v);
+                        acc = max ? acc.lanewise(MAX, v) : acc.lanewise(ADD, v);
                     }
-                    acc.intoArray(r, r2 + j, m);
+                    acc.lanewise(ADD, FloatVector.broadcast(S, -0f)).intoArray(r, r2 + j, m);
                 }
                 if (max) for (; c < cHi; c++) y[yr + c] = r[r2 + startW[c]];
                 else for (; c < cHi; c++) y[yr + c] = r[r2 + startW[c]] / div;
