@@ -1,5 +1,7 @@
 package dev.edgeopt.engine.kernels.nn;
 
+import static jdk.incubator.vector.VectorOperators.FMA;
+
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
@@ -116,7 +118,7 @@ public final class BatchNormKernel implements Kernel {
             if (plane >= S.length()) {
                 FloatVector va = FloatVector.broadcast(S, a), vb = FloatVector.broadcast(S, b);
                 for (int bound = S.loopBound(plane); i < bound; i += S.length()) {
-                    FloatVector.fromArray(S, xa, xb + i).fma(va, vb).intoArray(ya, yb + i);
+                    FloatVector.fromArray(S, xa, xb + i).lanewise(FMA, va, vb).intoArray(ya, yb + i);
                 }
             }
             for (; i < plane; i++) ya[yb + i] = xa[xb + i] * a + b;

@@ -1,5 +1,9 @@
 package dev.edgeopt.engine.kernels.nn;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.FMA;
+import static jdk.incubator.vector.VectorOperators.MAX;
+
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.ThreadPool;
@@ -76,7 +80,7 @@ public final class GlobalPoolKernel implements Kernel {
         float s = 0;
         if (n >= S.length()) {
             FloatVector acc = FloatVector.zero(S);
-            for (int bound = S.loopBound(n); i < bound; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, off + i));
+            for (int bound = S.loopBound(n); i < bound; i += S.length()) acc = acc.lanewise(ADD, FloatVector.fromArray(S, x, off + i));
             s = acc.reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) s += x[off + i];
@@ -90,7 +94,7 @@ public final class GlobalPoolKernel implements Kernel {
             FloatVector acc = FloatVector.zero(S);
             for (int bound = S.loopBound(n); i < bound; i += S.length()) {
                 FloatVector v = FloatVector.fromArray(S, x, off + i);
-                acc = v.fma(v, acc);
+                acc = v.lanewise(FMA, v, acc);
             }
             s = acc.reduceLanes(VectorOperators.ADD);
         }
@@ -103,7 +107,7 @@ public final class GlobalPoolKernel implements Kernel {
         float m = Float.NEGATIVE_INFINITY;
         if (n >= S.length()) {
             FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int bound = S.loopBound(n); i < bound; i += S.length()) acc = acc.max(FloatVector.fromArray(S, x, off + i));
+            for (int bound = S.loopBound(n); i < bound; i += S.length()) acc = acc.lanewise(MAX, FloatVector.fromArray(S, x, off + i));
             m = acc.reduceLanes(VectorOperators.MAX);
         }
         for (; i < n; i++) m = Math.max(m, x[off + i]);

@@ -1,5 +1,9 @@
 package dev.edgeopt.engine.kernels.nn;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.FMA;
+import static jdk.incubator.vector.VectorOperators.MUL;
+
 import dev.edgeopt.engine.Kernel;
 import dev.edgeopt.engine.KernelContext;
 import dev.edgeopt.engine.Scratch;
@@ -261,11 +265,11 @@ public final class ResizeKernel implements Kernel {
             if (inner == 1) {
                 int j = 0;
                 for (; j + lanes <= outW; j += lanes) {
-                    FloatVector acc = FloatVector.fromArray(S, w, j).mul(FloatVector.fromArray(S, x, xb, idx, j));
+                    FloatVector acc = FloatVector.fromArray(S, w, j).lanewise(MUL, FloatVector.fromArray(S, x, xb, idx, j));
                     for (int k = 1; k < t; k++) {
-                        acc = FloatVector.fromArray(S, x, xb, idx, k * outW + j).fma(FloatVector.fromArray(S, w, k * outW + j), acc);
+                        acc = FloatVector.fromArray(S, x, xb, idx, k * outW + j).lanewise(FMA, FloatVector.fromArray(S, w, k * outW + j), acc);
                     }
-                    acc.intoArray(y, yrow + j);
+                    acc.lanewise(ADD, FloatVector.broadcast(S, -0f)).intoArray(y, yrow + j); // + -0: see Sgemm on stores
                 }
                 for (; j < outW; j++) {
                     float acc = 0;
@@ -285,7 +289,7 @@ public final class ResizeKernel implements Kernel {
                     if (inner >= lanes) {
                         FloatVector vw = FloatVector.broadcast(S, wk);
                         for (int bound = S.loopBound(inner); i < bound; i += lanes) {
-                            FloatVector.fromArray(S, x, sb + i).fma(vw, FloatVector.fromArray(S, y, yb + i)).intoArray(y, yb + i);
+                            FloatVector.fromArray(S, x, sb + i).lanewise(FMA, vw, FloatVector.fromArray(S, y, yb + i)).intoArray(y, yb + i);
                         }
                     }
                     for (; i < inner; i++) y[yb + i] += wk * x[sb + i];
