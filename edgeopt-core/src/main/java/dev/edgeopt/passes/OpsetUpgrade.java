@@ -21,14 +21,15 @@ import java.util.List;
  * <p>Rewrites, by the version that changed the op:
  * <ul>
  * <li>10: Slice's starts/ends/axes and TopK's k become inputs;</li>
+ * <li>10 and 11: Upsample and Resize 10 become Resize 11 (asymmetric coordinates, nearest taking the floor);</li>
  * <li>11: Clip's min/max and Pad's pads/value become inputs; Scatter becomes ScatterElements;</li>
  * <li>12: Dropout's ratio becomes an input;</li>
  * <li>13: Squeeze/Unsqueeze axes, ReduceSum axes and Split's split become inputs; Softmax,
  *     LogSoftmax and Hardmax keep an explicit axis when only that axis has extent > 1, else become
  *     Flatten(axis) -> op(axis=1) -> Reshape back to the input's shape (ONNX's softmax_12_13 adapter).</li>
  * </ul>
- * Ops whose old form has no exact newer one here (Upsample, Resize before 11, BatchNormalization
- * with spatial=0) raise an {@link EdgeoptException} naming the node. Subgraphs are raised too.
+ * Ops whose old form has no exact newer one here (BatchNormalization with spatial=0, an Upsample
+ * mode other than nearest/linear) raise an {@link EdgeoptException} naming the node. Subgraphs are raised too.
  * New nodes' outputs start untyped, except values that keep an old value's name and type; run
  * shape inference afterwards.
  */
@@ -119,19 +120,13 @@ public final class OpsetUpgrade {
             case "Scatter" -> {
                 if (crosses(from, to, 11)) {
                     // Same semantics; Scatter is deprecated from opset 11 and runtimes reject it there.
-                    Node se = g.insertBefore(n, "ScatterElements", g.uniqueName(n.name() + "_se"), n.inputs(),
-                            List.of(g.uniqueName(n.output(0).name() + "_se")));
-                    for (var e : n.attributes().entrySet()) se.setAttr(e.getKey(), e.getValue());
-                    takeOver(g, n, n.output(0), se.output(0));
-                    se.setName(n.name());
+                    replaceNode(g, n, "ScatterElements", n.inputs(), n.attributes());
                     return "Scatter is ScatterElements from opset 11";
                 }
             }
-            case "Upsample" -> {
-                if (crosses(from, to, 10)) throw fail(g, n, "Upsample is deprecated from opset 10 and is not converted to Resize");
-            }
-            case "Resize" -> {
-                if (crosses(from, to, 11)) throw fail(g, n, "Resize before opset 11 is not converted to its opset-11 form");
+            case "Upsample", "Resize" -> {
+                boolean upsample = op.equals("Upsample");
+                if (upsample ? crosses(from, to, 10) : crosses(from, to, 11)) return resize(g, n, upsample);
             }
             case "BatchNormalization" -> {
                 if (crosses(from, to, 9) && n.hasAttr("spatial")) {
@@ -199,6 +194,40 @@ public final class OpsetUpgrade {
         takeOver(g, n, out, back.output(0));
         op.setName(base);
         return "Flatten(axis=" + axis + ") -> " + n.opType() + "(axis=1) -> Reshape: the opset-13 op normalizes one axis only";
+    }
+
+    /**
+     * Upsample (7: scales attribute, 9: scales input) and Resize 10 scale by {@code scales} with
+     * output coordinate x mapping to input x / scale, nearest taking the floor: Resize 11's
+     * {@code asymmetric} transformation, {@code nearest_mode floor} (ONNX's resize_10_11 adapter).
+     */
+    private static String resize(Graph g, Node n, boolean upsample) {
+        String mode = n.attrString("mode", "nearest");
+        if (!mode.equals("nearest") && !mode.equals("linear")) throw fail(g, n, "mode '" + mode + "' has no Resize form");
+        Value scales;
+        if (upsample && g.opset() < 9) {
+            float[] f = n.attrFloats("scales", null);
+            if (f == null) throw fail(g, n, "attribute 'scales' is required");
+            scales = Rewrites.constant(g, n.name() + "_scales", Tensor.of(f.clone(), f.length));
+        } else {
+            scales = n.input(1);
+        }
+        java.util.Map<String, Attribute> attrs = new java.util.LinkedHashMap<>();
+        attrs.put("mode", Attribute.of(mode));
+        attrs.put("coordinate_transformation_mode", Attribute.of("asymmetric"));
+        if (mode.equals("nearest")) attrs.put("nearest_mode", Attribute.of("floor"));
+        java.util.List<Value> ins = new ArrayList<>(java.util.Arrays.asList(n.input(0), null, scales));
+        replaceNode(g, n, "Resize", ins, attrs);
+        return (upsample ? "Upsample" : "Resize") + " written as Resize (asymmetric" + (mode.equals("nearest") ? ", nearest_mode floor" : "") + ")";
+    }
+
+    /** A node of op {@code op} with these inputs and attributes takes {@code n}'s place and name; one output. */
+    private static void replaceNode(Graph g, Node n, String op, List<Value> ins, java.util.Map<String, Attribute> attrs) {
+        Node r = g.insertBefore(n, op, g.uniqueName(n.name() + "_" + op), ins, List.of(g.uniqueName(n.output(0).name() + "_" + op)));
+        for (var e : attrs.entrySet()) r.setAttr(e.getKey(), e.getValue());
+        String name = n.name();
+        takeOver(g, n, n.output(0), r.output(0));
+        r.setName(name);
     }
 
     /** {@code last} replaces {@code n}'s output {@code out}, keeping its name and type; {@code n} is removed. */

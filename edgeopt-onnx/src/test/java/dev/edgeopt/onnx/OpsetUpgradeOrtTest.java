@@ -23,6 +23,7 @@ import dev.edgeopt.quant.PostTrainingQuantizer;
 import dev.edgeopt.quant.PostTrainingQuantizerTest;
 import dev.edgeopt.tensor.Tensor;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -216,15 +217,55 @@ class OpsetUpgradeOrtTest {
         }
     }
 
+    /** Upsample (opset 7 attribute, opset 9 input) and Resize 10, nearest and linear: ORT on the raised model equals ORT on the original. */
+    @Test
+    void upsampleAndOldResizeBecomeResize11() {
+        SplittableRandom r = new SplittableRandom(12);
+        float[] xs = new float[2 * 3 * 4 * 5];
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextDouble(-1, 1);
+        Tensor in = Tensor.of(xs, 2, 3, 4, 5);
+        float[] scales = {1, 1, 2.5f, 3};
+        for (int opset : new int[] {7, 9, 10}) {
+            for (String mode : List.of("nearest", "linear")) {
+                Graph g = new Graph("resize" + opset);
+                g.setOpset(opset);
+                Value x = g.addInput("x", new TensorType(DType.FLOAT, Shape.of(2, 3, 4, 5)));
+                List<Value> ins = opset < 9 ? List.of(x) : List.of(x, g.addInitializer("scales", Tensor.of(scales.clone(), 4)));
+                Node u = g.addNode(opset < 10 ? "Upsample" : "Resize", "up", ins, List.of("y"));
+                if (opset < 9) u.setAttr("scales", Attribute.of(scales));
+                u.setAttr("mode", Attribute.of(mode));
+                g.addOutput(u.output(0));
+                ShapeInference.annotate(g, null);
+                Tensor want = ort(g, in)[0];
+                Graph raised = g.copy();
+                List<String> changes = OpsetUpgrade.raise(raised, 13);
+                assertEquals(1, changes.size(), changes.toString());
+                assertEquals(Map.of("Resize", 1), raised.opHistogram());
+                ShapeInference.annotate(raised, null);
+                ShapeInference.verify(raised);
+                Tensor got = ort(raised, in)[0], java;
+                try (Executor ex = new Executor(raised, 1)) {
+                    java = ex.run(in)[0];
+                }
+                String what = u.opType() + "-" + opset + " " + mode;
+                assertTrue(maxDiff(want, got) <= 1e-6f, what + " (ORT): " + maxDiff(want, got));
+                assertTrue(maxDiff(want, java) <= 1e-6f, what + " (Java): " + maxDiff(want, java));
+            }
+        }
+    }
+
     @Test
     void unconvertedOpsFailWithTheNodeName() {
-        Graph g = new Graph("up9");
-        g.setOpset(9);
-        Value x = g.addInput("x", new TensorType(DType.FLOAT, Shape.of(1, 1, 2, 2)));
-        Value s = g.addInitializer("scales", Tensor.of(new float[] {1, 1, 2, 2}, 4));
-        g.addOutput(g.addNode("Upsample", "up", List.of(x, s), List.of("y")).output(0));
+        Graph g = new Graph("bn7");
+        g.setOpset(7);
+        Value x = g.addInput("x", new TensorType(DType.FLOAT, Shape.of(1, 2, 2, 2)));
+        List<Value> ins = new java.util.ArrayList<>(List.of(x));
+        for (String p : List.of("scale", "bias", "mean", "var")) ins.add(g.addInitializer(p, Tensor.of(new float[8], 2, 2, 2)));
+        Node bn = g.addNode("BatchNormalization", "bn", ins, List.of("y"));
+        bn.setAttr("spatial", Attribute.of(0L));
+        g.addOutput(bn.output(0));
         EdgeoptException e = assertThrows(EdgeoptException.class, () -> OpsetUpgrade.raise(g, 13));
-        assertTrue(e.getMessage().contains("node up (Upsample)"), e.getMessage());
+        assertTrue(e.getMessage().contains("node bn (BatchNormalization)") && e.getMessage().contains("spatial=0"), e.getMessage());
         // Already at the target: nothing to do.
         Graph g13 = softmaxModel(Dim.of(1));
         g13.setOpset(13);
