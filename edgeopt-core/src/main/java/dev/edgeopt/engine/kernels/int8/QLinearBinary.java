@@ -17,9 +17,9 @@ import java.util.Arrays;
  *       {@code 2 max(s_a, s_b) / (2^20 s_c)} and offset by the output zero point;</li>
  *   <li>Mul: {@code (a - z_a)(b - z_b)} is requantized by {@code s_a s_b / s_c}.</li>
  * </ul>
- * Same-shape inputs (residual Adds) run {@link Requantize#addRow} / {@link Requantize#mulRow}: the
+ * Large same-shape inputs (residual Adds) run {@link Requantize#addRow} / {@link Requantize#mulRow}: the
  * same arithmetic rewritten with int32 operations only (Requantize's SmallOperand/WideOperand), in
- * int vector lanes, split over the pool for large tensors. Broadcasting inputs, and multipliers
+ * int vector lanes, split over the pool for large tensors. Small or broadcasting inputs, and multipliers
  * outside the int32 forms' range, use a table of {@link #apply} for all 65,536 input pairs (64 KB,
  * one load per element; a gather does not vectorize). The int32 forms are checked against the
  * table for every input pair at creation. History: 64-bit vector lanes were slower than the table
@@ -87,7 +87,8 @@ final class QLinearBinary implements Kernel {
         }
         Requantize.SmallOperand fa = null, fb = null;
         Requantize.WideOperand fo = null;
-        if (same && rows) {
+        // Small tensors keep the table: one load per element beats the scalar int32 forms.
+        if (same && rows && Tensor.numel(ys) >= Requantize.VECTOR_MIN) {
             fo = Requantize.WideOperand.of(new Requantize.Multiplier(mc, sc));
             if (!mul) {
                 fa = Requantize.SmallOperand.of(new Requantize.Multiplier(ma, sa), LEFT_SHIFT);

@@ -49,9 +49,10 @@ class QLinearBinaryTest {
     @Test
     void vectorRowsEqualTheScalarDefinition() {
         SplittableRandom r = new SplittableRandom(17);
-        int[] lengths = {1, 15, 16, 17, 100, Requantize.VECTOR_MIN - 1, Requantize.VECTOR_MIN + 37, 40_000, 75_264};
+        int[] lengths = {1, 100, Requantize.VECTOR_MIN - 1, Requantize.VECTOR_MIN, Requantize.VECTOR_MIN + 1, Requantize.VECTOR_MIN + 15,
+            Requantize.VECTOR_MIN + 37, 40_000, 75_264};
         int vectorized = 0, cases = 0;
-        for (int c = 0; c < 60; c++) {
+        for (int c = 0; c < 90; c++) {
             boolean mul = c % 3 == 2;
             DType t = c % 2 == 0 ? DType.INT8 : DType.UINT8;
             int lo = t == DType.INT8 ? -128 : 0;
@@ -62,9 +63,9 @@ class QLinearBinaryTest {
             int n = lengths[c % lengths.length];
             int threads = 1 + c % 2;
             QLinearBinary k = kernel(mul ? "QLinearMul" : "QLinearAdd", t, sa, za, sb, zb, sc, zc, n, threads);
-            // A Mul whose output step is finer than the product of the input steps (real multiplier >= 1)
-            // is outside WideOperand's range and runs the table.
-            if (!mul || sa * sb / sc < 0.99) {
+            // Small tensors run the table; so does a Mul whose output step is finer than the product of
+            // the input steps (real multiplier >= 1: outside WideOperand's range).
+            if ((!mul || sa * sb / sc < 0.99) && n >= Requantize.VECTOR_MIN) {
                 cases++;
                 if (k.vectorized()) vectorized++;
                 else System.out.printf("table: %s sa %g sb %g sc %g%n", mul ? "Mul" : "Add", sa, sb, sc);
