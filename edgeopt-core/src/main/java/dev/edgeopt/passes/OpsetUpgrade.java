@@ -126,7 +126,7 @@ public final class OpsetUpgrade {
             }
             case "Upsample", "Resize" -> {
                 boolean upsample = op.equals("Upsample");
-                if (upsample ? crosses(from, to, 10) : crosses(from, to, 11)) return resize(g, n, upsample);
+                if (upsample ? crosses(from, to, 10) : crosses(from, to, 11)) return resize(g, n, upsample, from);
             }
             case "BatchNormalization" -> {
                 if (crosses(from, to, 9) && n.hasAttr("spatial")) {
@@ -201,11 +201,11 @@ public final class OpsetUpgrade {
      * output coordinate x mapping to input x / scale, nearest taking the floor: Resize 11's
      * {@code asymmetric} transformation, {@code nearest_mode floor} (ONNX's resize_10_11 adapter).
      */
-    private static String resize(Graph g, Node n, boolean upsample) {
+    private static String resize(Graph g, Node n, boolean upsample, int from) {
         String mode = n.attrString("mode", "nearest");
         if (!mode.equals("nearest") && !mode.equals("linear")) throw fail(g, n, "mode '" + mode + "' has no Resize form");
         Value scales;
-        if (upsample && g.opset() < 9) {
+        if (upsample && from < 9) {
             float[] f = n.attrFloats("scales", null);
             if (f == null) throw fail(g, n, "attribute 'scales' is required");
             scales = Rewrites.constant(g, n.name() + "_scales", Tensor.of(f.clone(), f.length));
