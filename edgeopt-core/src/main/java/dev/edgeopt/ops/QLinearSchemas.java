@@ -14,7 +14,8 @@ import java.util.List;
  * QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax (X, x_scale, x_zp, y_scale, y_zp; QLinearSoftmax's
  * input and output have one type, and its {@code opset} attribute picks Softmax's axis rule); and edgeopt's
  * {@value #LUT} (same inputs, then the float op's own constant inputs), a unary float op
- * ({@code op} attribute, with that op's attributes) evaluated through a 256-entry table.
+ * ({@code op} attribute, with that op's attributes) evaluated through a 256-entry table; and
+ * edgeopt's QLinearGlobalMaxPool (as QLinearGlobalAveragePool, with equal input and output parameters).
  * The output type is always the output zero point's (int8 or uint8).
  */
 final class QLinearSchemas {
@@ -33,6 +34,7 @@ final class QLinearSchemas {
         r.register(new Schema("QLinearSigmoid", MS, QLinearSchemas::unary, null));
         r.register(new Schema("QLinearLeakyRelu", MS, QLinearSchemas::unary, null));
         r.register(new Schema(LUT, FusedOps.DOMAIN, QLinearSchemas::unary, null));
+        r.register(new Schema("QLinearGlobalMaxPool", FusedOps.DOMAIN, QLinearSchemas::globalAveragePool, null));
     }
 
     /** Checks that input {@code x} is 8-bit and returns the type of zero point {@code zp}, which must match. */
@@ -106,6 +108,7 @@ final class QLinearSchemas {
         return List.of(new TensorType(t, Shape.of(out)));
     }
 
+    /** QLinearGlobalAveragePool's and QLinearGlobalMaxPool's output: [N, C, 1, ...]. */
     static List<TensorType> globalAveragePool(InferContext ctx) {
         DType t = int8(ctx, 0, 2);
         if (ctx.attrInt("channels_last", 0) != 0) throw ctx.fail("channels_last is not supported");

@@ -28,7 +28,8 @@ import java.util.Set;
  *       {@code QLinearLookup}, a 256-entry table (ORT has no int8 HardSwish; {@link #raiseLookups}
  *       writes it back as DQ → op → Q for export);</li>
  *   <li>data movement (Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Identity, MaxPool) whose Q
- *       has the DQ's parameters → the same op on the 8-bit tensor.</li>
+ *       has the DQ's parameters → the same op on the 8-bit tensor; GlobalMaxPool, whose ONNX form
+ *       is float only, → edgeopt's {@code QLinearGlobalMaxPool} (written back by {@link #raiseLookups}).</li>
  * </ul>
  * A Relu/Clip between the op and its Q disappears when the output range already implies it
  * (Q∘Clip = Q: the clip bounds quantize to the type's limits, as for a fused Relu, whose zero point
@@ -39,6 +40,7 @@ import java.util.Set;
 public final class LowerQdq implements Pass {
     public static final String MS = "com.microsoft";
     public static final String LOOKUP = "QLinearLookup";
+    public static final String GLOBAL_MAX_POOL = "QLinearGlobalMaxPool";
 
     private static final Set<String> MOVEMENT = Set.of("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity", "MaxPool");
     private static final Set<String> LOOKUP_OPS = Set.of("Relu", "Clip", "HardSwish", "HardSigmoid", "Tanh", "Elu", "Selu", "Softplus",
@@ -172,6 +174,15 @@ public final class LowerQdq implements Pass {
                 ins.addAll(List.of(x.q, x.scale, x.zp, y.scale, y.zp));
                 attrs.putAll(n.attributes());
                 attrs.remove("dilations");
+            }
+            case "GlobalMaxPool" -> {
+                // Max commutes with a quantization shared by input and output. Not ONNX's name:
+                // GlobalMaxPool is float only (raiseLookups writes it back for export).
+                Deq x = act8(n.input(0));
+                if (x == null || x.q.dtype() != yt || !sameParams(x, y)) return null;
+                newOp = GLOBAL_MAX_POOL;
+                domain = FusedOps.DOMAIN;
+                ins.addAll(List.of(x.q, x.scale, x.zp, y.scale, y.zp));
             }
             case "Softmax" -> {
                 Deq x = act8(n.input(0));
@@ -343,12 +354,18 @@ public final class LowerQdq implements Pass {
     }
 
     /**
-     * Writes each QLinearLookup back as DequantizeLinear → float op → QuantizeLinear, for runtimes
-     * without edgeopt's ops (the QOperator export). Returns how many were rewritten.
+     * Writes each QLinearLookup (and QLinearGlobalMaxPool) back as DequantizeLinear → float op →
+     * QuantizeLinear, for runtimes without edgeopt's ops (the QOperator export). Returns how many
+     * were rewritten.
      */
     public static int raiseLookups(Graph g) {
         int count = 0;
         for (Node n : new ArrayList<>(g.nodes())) {
+            if (n.domain().equals(FusedOps.DOMAIN) && n.opType().equals(GLOBAL_MAX_POOL)) {
+                raise(g, n, "GlobalMaxPool", Map.of(), List.of());
+                count++;
+                continue;
+            }
             if (!n.domain().equals(FusedOps.DOMAIN) || !n.opType().equals(LOOKUP)) continue;
             String op = n.attrString("op", null);
             if (op == null) continue;
@@ -398,7 +415,8 @@ public final class LowerQdq implements Pass {
                 List.of(g.uniqueName(base + "_q")));
         Value out = n.output(0);
         String name = out.name();
-        dq.output(0).setType(new dev.edgeopt.ir.TensorType(DType.FLOAT, out.shape()));
+        // The input's shape: not the output's when the op reduces (GlobalMaxPool).
+        dq.output(0).setType(new dev.edgeopt.ir.TensorType(DType.FLOAT, n.input(0).shape() != null ? n.input(0).shape() : out.shape()));
         f.output(0).setType(new dev.edgeopt.ir.TensorType(DType.FLOAT, out.shape()));
         qn.output(0).setType(out.type());
         g.replaceAllUses(out, qn.output(0));

@@ -5,5 +5,6 @@
  * {@link dev.edgeopt.passes.Pipelines}, the one file that fixes pipeline order. Each rewrite is its
  * own class; a rewrite whose preconditions fail leaves the graph unchanged and does not throw.
  * {@link dev.edgeopt.passes.LowerToStandardOnnx} runs before export so other runtimes load the result.
+ * {@link dev.edgeopt.passes.OpsetUpgrade} is the one way a graph moves to a newer opset (it keeps what the graph computes).
  */
 package dev.edgeopt.passes;

@@ -17,6 +17,7 @@ import dev.edgeopt.passes.FoldBiasAdd;
 import dev.edgeopt.passes.FoldChannelScale;
 import dev.edgeopt.passes.FoldConstants;
 import dev.edgeopt.passes.MatMulAddToGemm;
+import dev.edgeopt.passes.OpsetUpgrade;
 import dev.edgeopt.passes.PassManager;
 import dev.edgeopt.passes.RemoveNoOps;
 import dev.edgeopt.tensor.Tensor;
@@ -104,6 +105,24 @@ public final class PostTrainingQuantizer {
     }
 
     /**
+     * {@link #prepare} raised to opset {@value #QDQ_OPSET} (per-axis DequantizeLinear needs it) and
+     * typed. The raise comes first, so calibration and the QDQ rewrite see the nodes that will be
+     * written (a pre-13 Softmax over several axes becomes Flatten -> Softmax -> Reshape).
+     */
+    static Graph prepareRaised(Graph model) {
+        Graph g = prepare(model);
+        ShapeInference.annotate(g, null);
+        if (g.opset() < QDQ_OPSET) {
+            OpsetUpgrade.raise(g, QDQ_OPSET);
+            ShapeInference.annotate(g, null);
+        }
+        return g;
+    }
+
+    /** The opset every quantized model has at least: per-axis QuantizeLinear/DequantizeLinear came with 13. */
+    static final int QDQ_OPSET = 13;
+
+    /**
      * Quantizes {@code model} with activation ranges from {@code options.samples()} samples of
      * {@code data} (a seeded permutation's first ones).
      */
@@ -119,8 +138,7 @@ public final class PostTrainingQuantizer {
     static Result quantize(Graph model, Dataset data, Options options, Set<String> floatNodes, Map<String, Histogram> histograms) {
         if (options.samples() < 1) throw new EdgeoptException("--calib-samples must be at least 1, got " + options.samples());
         Calibrator.checkInput(model, data);
-        Graph g = prepare(model);
-        ShapeInference.annotate(g, null);
+        Graph g = prepareRaised(model);
         checkWeights(g);
         // Equalized before calibration: the ranges to calibrate are those of the equalized graph.
         if (options.crossLayerEqualization()) CrossLayerEqualization.apply(g);
@@ -202,7 +220,6 @@ public final class PostTrainingQuantizer {
         // The float weights are now unused: dropping them is what makes the model 4x smaller.
         g.removeUnusedValues();
         if (options.biasCorrection()) correctBiases(prepared, g, data, java.util.Arrays.copyOf(idx, Math.min(idx.length, BIAS_SAMPLES)), options.threads());
-        g.setOpset(Math.max(g.opset(), 13));
         Map<String, String> md = g.metadata();
         md.put("edgeopt.quantization", "static int8 QDQ");
         md.put("edgeopt.quant.method", options.method() + (options.method() == RangeMethod.PERCENTILE ? " " + options.percentile() : ""));
@@ -339,8 +356,7 @@ public final class PostTrainingQuantizer {
      */
     public static Result weightsOnly(Graph model, DType type, boolean perChannel) {
         if (type != DType.INT8 && type != DType.FLOAT16) throw new EdgeoptException("weight-only quantization is to int8 or fp16, not " + type);
-        Graph g = prepare(model);
-        ShapeInference.annotate(g, null);
+        Graph g = prepareRaised(model);
         checkWeights(g);
         Graph prepared = g.copy();
         List<String> warnings = new ArrayList<>();
@@ -368,7 +384,6 @@ public final class PostTrainingQuantizer {
             n.setInput(1, cast);
         }
         g.removeUnusedValues();
-        g.setOpset(Math.max(g.opset(), 13));
         g.metadata().put("edgeopt.quantization", "weight-only " + (type == DType.INT8 ? "int8" : "fp16"));
         if (type == DType.INT8) g.metadata().put("edgeopt.quant.weights", perChannel ? "int8 symmetric per-channel" : "int8 symmetric per-tensor");
         ShapeInference.annotate(g, null);
@@ -384,8 +399,7 @@ public final class PostTrainingQuantizer {
      * and everything else stay float. No calibration data is needed.
      */
     public static Result dynamic(Graph model, boolean perChannel) {
-        Graph g = prepare(model);
-        ShapeInference.annotate(g, null);
+        Graph g = prepareRaised(model);
         checkWeights(g);
         Graph prepared = g.copy();
         List<String> warnings = new ArrayList<>();
@@ -446,7 +460,6 @@ public final class PostTrainingQuantizer {
         }
         if (done == 0) warnings.add("no Gemm or MatMul with a constant weight: nothing was quantized");
         g.removeUnusedValues();
-        g.setOpset(Math.max(g.opset(), 13));
         g.metadata().put("edgeopt.quantization", "dynamic int8 (uint8 activations at run time)");
         g.metadata().put("edgeopt.quant.weights", perChannel ? "int8 symmetric per-column" : "int8 symmetric per-tensor");
         ShapeInference.annotate(g, null);

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * and ONNX Runtime on the same QDQ model. resnet8 (28x28, seeded weights) and
  * ../shared/models/mobilenet_v2.onnx, quantized with seeded smooth calibration images (8; 1 for mobilenet_v2, whose batch is fixed) (the speed
  * does not depend on the weights' values). Java fp32 and int8 run alternately in one process.
- * {@code -Dbench.threads=N} (default 1). Prints; asserts nothing about time.
+ * {@code -Dbench.threads=N} (default 1); {@code -Dbench.nodes=QLinearAdd} also prints each node of that
+ * op with its best time. Prints; asserts nothing about time.
  *
  * <pre>./mvnw -q -o -pl edgeopt-onnx -am test -Dtest=Int8ModelBench -Dsurefire.failIfNoSpecifiedTests=false -Dbench=true -Dbench.threads=1</pre>
  */
@@ -100,8 +101,12 @@ class Int8ModelBench {
             for (int i = 0; i < st.length; i++) best[i] = Math.min(best[i], st[i]);
         }
         java.util.Map<String, Long> byKind = new java.util.TreeMap<>();
+        String nodesOf = System.getProperty("bench.nodes", "");
         for (int i = 0; i < best.length; i++) {
             var n = steps.get(i).node();
+            if (n.opType().equals(nodesOf)) {
+                System.out.printf("  %s %-24s %-18s %7.1f us%n", what, n.name(), java.util.Arrays.toString(steps.get(i).outputs()[0].dims()), best[i] / 1e3);
+            }
             String kind = n.opType() + (n.attrInt("group", 1) > 1 ? " depthwise" : "");
             byKind.merge(kind, best[i], Long::sum);
         }

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Kernels of the non-GEMM integer ops (the GEMM-like ones are {@link QLinearKernels}) of the QOperator format, under ONNX Runtime's names (domain
- * {@value #MS}), and edgeopt's table op {@value #LOOKUP}. Registered from
+ * {@value #MS}), and edgeopt's table op {@value #LOOKUP} and {@value #GLOBAL_MAX_POOL}. Registered from
  * {@link dev.edgeopt.engine.kernels.QuantKernels}.
  */
 public final class QLinearNnKernels {
@@ -15,6 +15,8 @@ public final class QLinearNnKernels {
 
     public static final String MS = "com.microsoft";
     public static final String LOOKUP = "QLinearLookup";
+    /** GlobalMaxPool on 8-bit values (ONNX's and ORT's GlobalMaxPool are float only). */
+    public static final String GLOBAL_MAX_POOL = "QLinearGlobalMaxPool";
     /** The attribute of {@value #LOOKUP} naming its float op. */
     public static final String OP = "op";
 
@@ -27,6 +29,7 @@ public final class QLinearNnKernels {
         r.register(MS, "QLinearSoftmax", QLinearSoftmax::new);
         r.register(MS, "QLinearSigmoid", kc -> new Lookup(kc, "Sigmoid", Map.of(), 0));
         r.register(MS, "QLinearLeakyRelu", kc -> new Lookup(kc, "LeakyRelu", Map.of("alpha", Attribute.of(kc.attrFloat("alpha", 0.01f))), 0));
+        r.register(dev.edgeopt.ops.FusedOps.DOMAIN, GLOBAL_MAX_POOL, QLinearPool::globalMax);
         r.register(dev.edgeopt.ops.FusedOps.DOMAIN, LOOKUP, kc -> {
             String op = kc.attrString(OP, null);
             if (op == null) throw kc.fail("attribute '" + OP + "' (the float op) is required");

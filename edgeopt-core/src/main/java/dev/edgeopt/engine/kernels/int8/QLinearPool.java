@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * QLinearGlobalAveragePool and QLinearAveragePool (X, x_scale, x_zp, y_scale, y_zp; NCHW). A window
+ * QLinearGlobalAveragePool, QLinearAveragePool and edgeopt's QLinearGlobalMaxPool (X, x_scale, x_zp,
+ * y_scale, y_zp; NCHW). An average's window
  * sums {@code x - z_x} exactly in int32 over its {@code n} valid elements and is requantized by
  * {@code s_x / (s_y * count)} ({@link Requantize}), where {@code count} is {@code n}, or the window
  * size clipped to the padded input when {@code count_include_pad} is set (padding holds real 0,
@@ -53,6 +54,32 @@ final class QLinearPool {
             for (int p = 0; p < planes; p++) {
                 int acc = sum(x, xo + p * hw, hw, u) - hw * zx;
                 y[yo + p] = (byte) Requantize.requantize(acc, mult, shift, zy, lo, hi);
+            }
+        };
+    }
+
+    /**
+     * edgeopt's QLinearGlobalMaxPool: GlobalMaxPool on the 8-bit values themselves. Quantization is
+     * monotone, so with equal input and output parameters the max of the quantized plane is the
+     * quantized max (what DequantizeLinear -> GlobalMaxPool -> QuantizeLinear computes); other
+     * parameters are refused rather than rounded differently from ONNX Runtime.
+     */
+    static Kernel globalMax(KernelContext kc) {
+        QParams.Scalar px = QParams.scalar(kc, 1, 2, kc.inDtype(0)), py = QParams.scalar(kc, 3, 4, kc.outDtype(0));
+        if (!px.equals(py)) throw kc.fail("input and output must have the same type, scale and zero point, got " + px + " and " + py);
+        int[] xs = kc.inShape(0);
+        if (xs.length < 3) throw kc.fail("input must have rank >= 3");
+        int planes = xs[0] * xs[1], hw = Tensor.numel(xs) / Math.max(1, planes);
+        if (hw == 0) throw kc.fail("empty spatial dims");
+        // Unsigned bytes compare as signed ones after flipping the top bit.
+        int flip = px.unsigned() ? 0x80 : 0;
+        return (in, out) -> {
+            byte[] x = in[0].bytes(), y = out[0].bytes();
+            int xo = in[0].offset(), yo = out[0].offset();
+            for (int p = 0; p < planes; p++) {
+                int b = xo + p * hw, m = Byte.MIN_VALUE;
+                for (int i = 0; i < hw; i++) m = Math.max(m, (byte) (x[b + i] ^ flip));
+                y[yo + p] = (byte) (m ^ flip);
             }
         };
     }

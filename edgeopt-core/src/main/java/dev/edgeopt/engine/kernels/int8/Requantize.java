@@ -1,5 +1,11 @@
 package dev.edgeopt.engine.kernels.int8;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Requantization: the one implementation in edgeopt of turning an int32 accumulator into an
  * int8/uint8 output. It is TFLite's reference arithmetic in its single-rounding form (the
@@ -185,5 +191,120 @@ public final class Requantize {
             long p = ((long) acc[accOff + i] * multiplier[pOff + i] + (1L << (t - 1))) >> t;
             dst[dstOff + i] = (byte) Math.min(Math.max(p + zeroPoint, lo), hi);
         }
+    }
+
+    // ------------------------------------------------------------------ int32-only forms
+
+    /*
+     * The same steps 2 and 3 rewritten with int32 operations only, for operands of bounded size, so
+     * that they run in int lanes (AVX2/AVX-512 have no exact 64-bit lane product C2 uses here; a
+     * byte-to-long widening loop did not vectorize). Both rest on floor(floor(u / 2^p) / 2^q) =
+     * floor(u / 2^(p+q)) for integers u, and on splitting the multiplier (and, for wide operands,
+     * the operand) into high and low parts whose partial products fit in 31 bits. They are exact,
+     * not approximations: RequantizeTest compares them with the 64-bit forms over their whole domain.
+     */
+
+    /**
+     * {@code multiplyByQuantizedMultiplier(d << leftShift, M, shift)} for {@code |d| <= 255} (an 8-bit
+     * value minus a zero point) as {@code (d * high + round + ((d * low) >> lowBits)) >> shift}:
+     * with {@code k = 31 - shift - leftShift} and {@code p = min(16, k - 1)}, {@code high = M >> p},
+     * {@code low = M mod 2^p}, {@code round = 2^(k-1-p)}: the product {@code d * M + 2^(k-1)} is
+     * {@code (d * high + round) 2^p + d * low}, and floor division by {@code 2^k} is floor
+     * division by {@code 2^p}, then by {@code 2^(k-p)}.
+     */
+    public record SmallOperand(int high, int low, int lowBits, int round, int shift) {
+        /** The split form of (M, shift) after a left shift, or null when k is outside [2, 46] or the terms overflow. */
+        public static SmallOperand of(Multiplier m, int leftShift) {
+            int k = 31 - m.shift() - leftShift;
+            if (k < 2 || k > 46 || leftShift < 0 || leftShift > 22) return null;
+            int p = Math.min(16, k - 1);
+            int high = m.multiplier() >> p, low = m.multiplier() & ((1 << p) - 1);
+            if (k - 1 - p > 29 || k - p > 31 || (long) 255 * high + (1L << (k - 1 - p)) + 255 >= 1L << 31) return null;
+            return new SmallOperand(high, low, p, 1 << (k - 1 - p), k - p);
+        }
+
+        public int apply(int d) { return (d * high + round + ((d * low) >> lowBits)) >> shift; }
+    }
+
+    /**
+     * {@code multiplyByQuantizedMultiplier(s, M, shift)} for {@code |s| < 2^28} (a sum of two
+     * rescaled 8-bit operands, or a product of two) when {@code t = 31 - shift} is in [31, 60]:
+     * with {@code s = sh 2^14 + sl} ({@code 0 <= sl < 2^14}) and {@code M = mh 2^16 + ml},
+     * {@code s M = sh mh 2^30 + (sh ml 2^14 + sl mh 2^16 + sl ml)}. The low group divided by
+     * {@code 2^16} is {@code v = sl mh + ((sh ml + ((sl ml) >> 14)) >> 2)}, so the result is
+     * {@code (sh mh + (v >> 14) + 2^(t-31)) >> (t - 30)}; every partial term is below 2^31.
+     */
+    public record WideOperand(int high, int low, int round, int shift) {
+        /** The split form of (M, shift), or null when t is outside [31, 60]. */
+        public static WideOperand of(Multiplier m) {
+            int t = 31 - m.shift();
+            if (t < 31 || t > 60) return null;
+            return new WideOperand(m.multiplier() >>> 16, m.multiplier() & 0xFFFF, 1 << (t - 31), t - 30);
+        }
+
+        public int apply(int s) {
+            int sh = s >> 14, sl = s & 0x3FFF;
+            int v = sl * high + ((sh * low + ((sl * low) >> 14)) >> 2);
+            return (sh * high + (v >> 14) + round) >> shift;
+        }
+    }
+
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(I.vectorBitSize() / 4));
+    /** Below this many elements the rows run the scalar forms (a vector method called on small inputs stays in C1, where vectors are boxed). */
+    static final int VECTOR_MIN = 2048;
+
+    /**
+     * TFLite's int8 Add over two rows of 8-bit values (int8, or uint8 when {@code unsigned}):
+     * {@code y = clamp(out(xa(a - za) + xb(b - zb)) + zc, lo, hi)}, where {@code xa}, {@code xb}
+     * and {@code out} are the int32 forms of the three multipliers. Large rows run in int vector
+     * lanes (C2 leaves a byte-to-int widening loop scalar).
+     */
+    public static void addRow(byte[] a, int ao, byte[] b, int bo, byte[] y, int yo, int n, boolean unsigned, int za, SmallOperand xa,
+                              int zb, SmallOperand xb, WideOperand out, int zc, int lo, int hi) {
+        int i = n >= VECTOR_MIN ? binaryVector(false, a, ao, b, bo, y, yo, n, unsigned, za, xa, zb, xb, out, zc, lo, hi) : 0;
+        int mask = unsigned ? 0xFF : -1;
+        for (; i < n; i++) {
+            int s = xa.apply((a[ao + i] & mask) - za) + xb.apply((b[bo + i] & mask) - zb);
+            y[yo + i] = (byte) Math.min(Math.max(out.apply(s) + zc, lo), hi);
+        }
+    }
+
+    /** TFLite's int8 Mul over two rows: {@code y = clamp(out((a - za)(b - zb)) + zc, lo, hi)}. */
+    public static void mulRow(byte[] a, int ao, byte[] b, int bo, byte[] y, int yo, int n, boolean unsigned, int za, int zb,
+                              WideOperand out, int zc, int lo, int hi) {
+        int i = n >= VECTOR_MIN ? binaryVector(true, a, ao, b, bo, y, yo, n, unsigned, za, null, zb, null, out, zc, lo, hi) : 0;
+        int mask = unsigned ? 0xFF : -1;
+        for (; i < n; i++) {
+            int s = ((a[ao + i] & mask) - za) * ((b[bo + i] & mask) - zb);
+            y[yo + i] = (byte) Math.min(Math.max(out.apply(s) + zc, lo), hi);
+        }
+    }
+
+    /** The whole vectors of {@link #addRow} or {@link #mulRow}, in one body (no helper taking vectors); returns how many elements it did. */
+    private static int binaryVector(boolean mul, byte[] a, int ao, byte[] b, int bo, byte[] y, int yo, int n, boolean unsigned, int za,
+                                    SmallOperand xa, int zb, SmallOperand xb, WideOperand out, int zc, int lo, int hi) {
+        int mask = unsigned ? 0xFF : -1;
+        int ah = mul ? 0 : xa.high(), al = mul ? 0 : xa.low(), alb = mul ? 0 : xa.lowBits(), ar = mul ? 0 : xa.round(), as = mul ? 0 : xa.shift();
+        int bh = mul ? 0 : xb.high(), bl = mul ? 0 : xb.low(), blb = mul ? 0 : xb.lowBits(), br = mul ? 0 : xb.round(), bs = mul ? 0 : xb.shift();
+        int oh = out.high(), ol = out.low(), or = out.round(), os = out.shift();
+        int step = I.length(), i = 0;
+        for (; i + step <= n; i += step) {
+            IntVector va = ((IntVector) ByteVector.fromArray(B, a, ao + i).convertShape(VectorOperators.B2I, I, 0)).and(mask).sub(za);
+            IntVector vb = ((IntVector) ByteVector.fromArray(B, b, bo + i).convertShape(VectorOperators.B2I, I, 0)).and(mask).sub(zb);
+            IntVector s;
+            if (mul) {
+                s = va.mul(vb);
+            } else {
+                IntVector x = va.mul(ah).add(ar).add(va.mul(al).lanewise(VectorOperators.ASHR, alb)).lanewise(VectorOperators.ASHR, as);
+                IntVector z = vb.mul(bh).add(br).add(vb.mul(bl).lanewise(VectorOperators.ASHR, blb)).lanewise(VectorOperators.ASHR, bs);
+                s = x.add(z);
+            }
+            IntVector sh = s.lanewise(VectorOperators.ASHR, 14), sl = s.and(0x3FFF);
+            IntVector v = sl.mul(oh).add(sh.mul(ol).add(sl.mul(ol).lanewise(VectorOperators.ASHR, 14)).lanewise(VectorOperators.ASHR, 2));
+            IntVector q = sh.mul(oh).add(v.lanewise(VectorOperators.ASHR, 14)).add(or).lanewise(VectorOperators.ASHR, os).add(zc).max(lo).min(hi);
+            ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoArray(y, yo + i);
+        }
+        return i;
     }
 }

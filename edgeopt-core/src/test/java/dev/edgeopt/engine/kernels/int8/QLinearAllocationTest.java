@@ -57,7 +57,8 @@ class QLinearAllocationTest {
         Scratch scratch = new Scratch();
         Kernel k = KernelRegistry.standard().require(n).create(new KernelContext(n, 13, inT, new TensorType[] {out}, consts,
                 ThreadPool.shared(threads), scratch));
-        assertTrue(k instanceof FastQConv || k instanceof FastQMatMul, op + ": expected the fast kernel, got " + k.getClass().getSimpleName());
+        assertTrue(k instanceof FastQConv || k instanceof FastQMatMul || k instanceof QLinearBinary qb && qb.vectorized(),
+                op + ": expected the fast kernel, got " + k.getClass().getSimpleName());
         scratch.seal();
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().threadId();
@@ -103,6 +104,13 @@ class QLinearAllocationTest {
             Tensor[] qg = {bytes(DType.INT8, 5, 3, 64), scalar(0.02f), zp(DType.INT8, 0), bytes(DType.INT8, 6, 10, 64), Tensor.of(new float[] {0.01f}),
                 zp(DType.INT8, 0), Tensor.ofInts(new int[10], 10)};
             assertSteadyStateAllocatesNothing("com.microsoft", "QGemm", qg, TensorType.of(DType.FLOAT, 3, 10), threads, "transB", 1L);
+            // A residual Add the size of mobilenet_v2's first (split over the pool), and a Mul of 4096 elements.
+            Tensor[] add = {bytes(DType.INT8, 7, 1, 24, 56, 56), scalar(0.05f), zp(DType.INT8, 3), bytes(DType.INT8, 8, 1, 24, 56, 56), scalar(0.04f),
+                zp(DType.INT8, -5), scalar(0.07f), zp(DType.INT8, 1)};
+            assertSteadyStateAllocatesNothing("com.microsoft", "QLinearAdd", add, TensorType.of(DType.INT8, 1, 24, 56, 56), threads);
+            Tensor[] mul = {bytes(DType.UINT8, 9, 1, 16, 16, 16), scalar(0.05f), zp(DType.UINT8, 128), bytes(DType.UINT8, 10, 1, 16, 16, 16), scalar(0.004f),
+                zp(DType.UINT8, 0), scalar(0.03f), zp(DType.UINT8, 120)};
+            assertSteadyStateAllocatesNothing("com.microsoft", "QLinearMul", mul, TensorType.of(DType.UINT8, 1, 16, 16, 16), threads);
         }
     }
 }

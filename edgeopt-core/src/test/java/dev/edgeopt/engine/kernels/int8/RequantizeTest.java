@@ -169,4 +169,57 @@ class RequantizeTest {
         assertEquals(0, Requantize.quantizeRatioPacked(0, 7));
         assertThrows(IllegalArgumentException.class, () -> Requantize.quantizeRatioPacked(1, 0));
     }
+    /** SmallOperand is multiplyByQuantizedMultiplier(d << 20, M, shift) for every |d| <= 255, wherever of() accepts. */
+    @Test
+    void smallOperandIsExactOverItsDomain() {
+        SplittableRandom r = new SplittableRandom(21);
+        int accepted = 0;
+        for (int c = 0; c < 3000; c++) {
+            int shift = r.nextInt(-31, 31), m = c % 10 == 0 ? (c % 20 == 0 ? 1 << 30 : Integer.MAX_VALUE) : r.nextInt(1 << 30, Integer.MAX_VALUE);
+            int left = c % 3 == 0 ? r.nextInt(0, 23) : 20;
+            Requantize.SmallOperand f = Requantize.SmallOperand.of(new Requantize.Multiplier(m, shift), left);
+            if (f == null) continue;
+            accepted++;
+            for (int d = -255; d <= 255; d++) {
+                assertEquals(Requantize.multiplyByQuantizedMultiplier(d << left, m, shift), f.apply(d), d + " << " + left + " * " + m + " @ " + shift);
+            }
+        }
+        // Every Add input multiplier (real in (0, 0.5], so shift <= 0) with the left shift of 20 is accepted.
+        for (int shift = -20; shift <= 0; shift++) {
+            assertTrue(Requantize.SmallOperand.of(new Requantize.Multiplier(Integer.MAX_VALUE, shift), 20) != null, "shift " + shift);
+        }
+        assertTrue(accepted > 1000, accepted + " accepted");
+    }
+
+    /** WideOperand is multiplyByQuantizedMultiplier(s, M, shift) for |s| < 2^28 and t = 31 - shift in [31, 60]. */
+    @Test
+    void wideOperandIsExactOverItsDomain() {
+        SplittableRandom r = new SplittableRandom(22);
+        int[] sEdges = {-(1 << 28) + 1, -(1 << 28) + 2, -(1 << 14) - 1, -(1 << 14), -16385, -1, 0, 1, 16383, 16384, 16385, (1 << 28) - 2, (1 << 28) - 1};
+        for (int shift = -29; shift <= 0; shift++) {
+            for (int k = 0; k < 40; k++) {
+                int m = k == 0 ? 0 : k == 1 ? 1 << 30 : k == 2 ? Integer.MAX_VALUE : r.nextInt(1 << 30, Integer.MAX_VALUE);
+                Requantize.WideOperand f = Requantize.WideOperand.of(new Requantize.Multiplier(m, shift));
+                assertTrue(f != null);
+                for (int s : sEdges) assertEquals(Requantize.multiplyByQuantizedMultiplier(s, m, shift), f.apply(s), s + " * " + m + " @ " + shift);
+                for (int i = 0; i < 5000; i++) {
+                    int s = r.nextInt(-(1 << 28) + 1, 1 << 28);
+                    assertEquals(Requantize.multiplyByQuantizedMultiplier(s, m, shift), f.apply(s), s + " * " + m + " @ " + shift);
+                }
+                // Operands right at a rounding tie and one either side: s * M = (j + 1/2) 2^t.
+                int t = 31 - shift;
+                for (int j = -40; j <= 40 && m != 0; j++) {
+                    java.math.BigInteger tie = java.math.BigInteger.valueOf(2L * j + 1).shiftLeft(t - 1);
+                    java.math.BigInteger[] qr = tie.divideAndRemainder(java.math.BigInteger.valueOf(m));
+                    long s0 = qr[0].longValueExact();
+                    for (long s = s0 - 1; s <= s0 + 1; s++) {
+                        if (Math.abs(s) >= 1 << 28) continue;
+                        assertEquals(Requantize.multiplyByQuantizedMultiplier((int) s, m, shift), f.apply((int) s), s + " * " + m + " @ " + shift);
+                    }
+                }
+            }
+        }
+        assertTrue(Requantize.WideOperand.of(new Requantize.Multiplier(1 << 30, 1)) == null);
+        assertTrue(Requantize.WideOperand.of(new Requantize.Multiplier(1 << 30, -30)) == null);
+    }
 }
