@@ -329,6 +329,19 @@ class QLinearOrtTest {
     }
 
     @Test
+    void blockedPointwiseEqualsReference() {
+        // FastQConv's column blocks (pointwise, K <= 64, at least 2^19 outputs per image): two
+        // images, a narrower last block, blocks split over 1 and 2 threads, int8 and uint8.
+        Case a = conv(101, DType.INT8, new int[] {2, 16, 120, 121}, 40, 1, 1, 1, true, true);
+        Case b = conv(102, DType.UINT8, new int[] {1, 64, 96, 100}, 56, 1, 1, 1, true, true);
+        for (Case c : new Case[] {a, b}) {
+            fastEqualsReference(c, 1);
+            fastEqualsReference(c, 2);
+        }
+        b.check();
+    }
+
+    @Test
     void rejectsWhatItDoesNotSupport() {
         // Per-row a_scale (a 1-D scale of M values) is not supported: a one-line error naming the node.
         Case m = matMul(60, DType.UINT8, new int[] {4, 8}, new int[] {8, 3}, false);
