@@ -89,6 +89,10 @@ class QLinearAllocationTest {
             java.util.Arrays.fill(dw[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", dw, TensorType.of(DType.INT8, 1, 16, 12, 12), threads,
                     "group", 16L, "pads", new long[] {1, 1, 1, 1});
+            Tensor[] dw2 = conv(DType.UINT8, new int[] {1, 8, 14, 14}, 8, 8, 3, 3); // stride 2, bytes filled by the 14-wide split
+            java.util.Arrays.fill(dw2[4].floats(), 0.001f);
+            assertSteadyStateAllocatesNothing("", "QLinearConv", dw2, TensorType.of(DType.UINT8, 1, 8, 7, 7), threads,
+                    "group", 8L, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1});
             Tensor[] stem = conv(DType.INT8, new int[] {1, 3, 32, 32}, 8, 1, 3, 3); // the direct-conv path
             java.util.Arrays.fill(stem[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", stem, TensorType.of(DType.INT8, 1, 8, 16, 16), threads,
