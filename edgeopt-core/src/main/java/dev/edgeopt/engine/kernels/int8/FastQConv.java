@@ -21,8 +21,9 @@ import java.util.function.IntConsumer;
  * QLinearConv with constant weights and parameters, computed exactly through the fp32 kernels (see
  * {@link ExactFloat}): the input becomes {@code x - x_zp} in float (padding is then 0), the weights
  * {@code w - w_zp[c]} once at creation. The products are summed by the fp32 engine's own kernel
- * for the shape when K needs one exact chunk: depthwise, {@link DirectConv} (stems) or
- * {@link GemmConv}; otherwise (K split into chunks that stay exact, or groups) by a GEMM per chunk
+ * for the shape when K needs one exact chunk: depthwise (on the bytes, plane by plane),
+ * {@link DirectConv} (stems), {@link GemmConv}, or for small-K pointwise convs with large outputs
+ * column blocks through a GEMM here; otherwise (K split into chunks that stay exact, or groups) by a GEMM per chunk
  * here (1x1 directly, other windows through im2col). The epilogue casts back to int32, adds the
  * bias and requantizes with {@link Requantize}'s row form.
  * Work is spread over the pool; scratch holds every buffer, so a run allocates nothing.
@@ -58,8 +59,8 @@ final class FastQConv implements Kernel {
      * 112x112 (one thread, in the model): 1001 us through the fp32 GemmConv on the whole image,
      * 872 / 803 / 771 / 747 us with blocks of 128 KB / 256 KB / 512 KB / 1 MB: the gain is not
      * cache residency (small blocks were slower, and 24 -> 144 @ 56x56 lost 341 -> 411 us with
-     * 128 KB blocks) but the float results' row stride, 50 KB on the whole image, which the
-     * GEMM's register tiles store across. Null otherwise.
+     * 128 KB blocks) but most likely the float results' row stride, 50 KB on the whole image,
+     * across which the GEMM's register tiles store. Null otherwise.
      */
     private final GemmJob[] blockJobs, tailJobs; // per task: full-width blocks and the narrower last one
     private final int nb, nBlocks;
