@@ -330,11 +330,13 @@ class QLinearOrtTest {
 
     @Test
     void blockedPointwiseEqualsReference() {
-        // FastQConv's column blocks (pointwise, K <= 64, at least 2^19 outputs per image): two
-        // images, a narrower last block, blocks split over 1 and 2 threads, int8 and uint8.
+        // FastQConv's column blocks (pointwise, K <= 256, at least 2^19 outputs or 2^18 inputs per
+        // image): two images, a narrower last block, blocks split over 1 and 2 threads, int8 and
+        // uint8, blocks sized by the output (a, b) and by the input (c).
         Case a = conv(101, DType.INT8, new int[] {2, 16, 120, 121}, 40, 1, 1, 1, true, true);
         Case b = conv(102, DType.UINT8, new int[] {1, 64, 96, 100}, 56, 1, 1, 1, true, true);
-        for (Case c : new Case[] {a, b}) {
+        Case c3 = conv(103, DType.INT8, new int[] {2, 200, 35, 40}, 24, 1, 1, 1, true, true);
+        for (Case c : new Case[] {a, b, c3}) {
             fastEqualsReference(c, 1);
             fastEqualsReference(c, 2);
         }

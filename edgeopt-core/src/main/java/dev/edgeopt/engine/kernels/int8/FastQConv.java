@@ -53,14 +53,16 @@ final class FastQConv implements Kernel {
     private final Kernel direct;
     private final int[] directIn, directW, directOut; // the float views' shapes (one image)
     /**
-     * Pointwise, one chunk, one group, small K and a large output: the columns in blocks of
-     * {@link #nb} (about 1 MB of float results), each converted, multiplied (A packed once per
-     * task at creation) and requantized by one task. Measured on mobilenet_v2's 16 -> 96 @
-     * 112x112 (one thread, in the model): 1001 us through the fp32 GemmConv on the whole image,
-     * 872 / 803 / 771 / 747 us with blocks of 128 KB / 256 KB / 512 KB / 1 MB: the gain is not
-     * cache residency (small blocks were slower, and 24 -> 144 @ 56x56 lost 341 -> 411 us with
-     * 128 KB blocks) but most likely the float results' row stride, 50 KB on the whole image,
-     * across which the GEMM's register tiles store. Null otherwise.
+     * Pointwise, one chunk, one group, K <= 256 and a large output or input: the columns in blocks
+     * of {@link #nb} (at most about 1 MB of float results and 512 KB of float input), each
+     * converted, multiplied (A packed once per task at creation) and requantized by one task.
+     * Measured on mobilenet_v2 (one thread, in the model): 16 -> 96 @ 112x112 took 1001 us
+     * through the fp32 GemmConv on the whole image, 872 / 803 / 771 / 747 us with result blocks of
+     * 128 KB / 256 KB / 512 KB / 1 MB. That gain is not cache residency (small blocks were slower,
+     * and 24 -> 144 @ 56x56 lost 341 -> 411 us with 128 KB blocks) but most likely the float
+     * results' row stride, 50 KB on the whole image, across which the GEMM's register tiles store.
+     * Where the input is the larger side (32 -> 16 @ 112x112, 96 -> 24 and 144 -> 24 @ 56x56),
+     * input blocks of 512 KB took 265 / 210 / 304 us against 280 / 215 / 314 whole. Null otherwise.
      */
     private final GemmJob[] blockJobs, tailJobs; // per task: full-width blocks and the narrower last one
     private final int nb, nBlocks;
@@ -84,8 +86,11 @@ final class FastQConv implements Kernel {
     private int xOff, curN, curG;
     private Tensor y;
 
-    /** Blocked pointwise: up to this K, from this many outputs, about this many float results per block (1 MB). */
-    static final int BLOCK_MAX_K = 64, BLOCK_MIN_OUT = 1 << 19, BLOCK_FLOATS = 1 << 18;
+    /**
+     * Blocked pointwise: up to this K; from this many outputs (or inputs) per image; at most this
+     * many float results (inputs) per block.
+     */
+    static final int BLOCK_MAX_K = 256, BLOCK_MIN_OUT = 1 << 19, BLOCK_MIN_IN = 1 << 18, BLOCK_FLOATS = 1 << 18, BLOCK_IN_FLOATS = 1 << 17;
 
     static boolean applies(KernelContext kc, QParams q) {
         return q.constant && kc.constant(3) != null && (!kc.hasInput(8) || kc.constant(8) != null);
@@ -133,10 +138,12 @@ final class FastQConv implements Kernel {
             directOut = kc.outShape(0).clone();
             directOut[0] = 1;
             directW = kc.inShape(3).clone();
-            boolean blocked = pointwise && chunks == 1 && !grouped && kg <= BLOCK_MAX_K && (long) s.m * p >= BLOCK_MIN_OUT;
+            boolean blocked = pointwise && chunks == 1 && !grouped && kg <= BLOCK_MAX_K
+                    && ((long) s.m * p >= BLOCK_MIN_OUT || (long) kg * p >= BLOCK_MIN_IN);
             if (blocked) {
                 // A whole number of blocks per task, so that two threads get equal work.
-                long want = ((long) s.m * p + BLOCK_FLOATS - 1) / BLOCK_FLOATS;
+                long want = Math.max(((long) s.m * p + BLOCK_FLOATS - 1) / BLOCK_FLOATS,
+                        ((long) kg * p + BLOCK_IN_FLOATS - 1) / BLOCK_IN_FLOATS);
                 int per = (int) ((want + tasks - 1) / tasks) * tasks;
                 nb = Math.min(p, Sgemm.roundUp((p + per - 1) / per, Sgemm.NR));
                 nBlocks = (p + nb - 1) / nb;
