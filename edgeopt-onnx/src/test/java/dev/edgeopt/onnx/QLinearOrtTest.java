@@ -291,6 +291,58 @@ class QLinearOrtTest {
         fastEqualsReference(gemm(77, DType.UINT8, 4, 96, 20, false, false));
     }
 
+    /** The fast path on {@code threads} threads equals the reference loops bit for bit. */
+    static void fastEqualsReference(Case c, int threads) {
+        Tensor fast = c.java(threads);
+        c.allInputs = true;
+        Tensor ref = c.java(1);
+        c.allInputs = false;
+        assertTrue(fast.contentEquals(ref), c.op + " " + c.attrs + " on " + threads + " threads: fast path differs from the reference loops");
+    }
+
+    @Test
+    void depthwiseOnBytesEqualsReference() {
+        // DepthwiseConv.runBytes: each form of PaddedPlane's byte fill (stride 1 rows of 16- and
+        // 8-lane vectors and ragged ends, the 14-wide stride-2 split, stride-2 vectors with a
+        // scalar tail, narrow stride 2, stride 3), 3x3 and 5x5 planes, odd plane counts split
+        // over 1 and 2 threads, images whose last row ends the input (the scalar fallbacks).
+        Case[] cases = {
+            conv(90, DType.INT8, new int[] {2, 6, 14, 14}, 6, 6, 3, 3, true, true).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1),
+            conv(91, DType.UINT8, new int[] {1, 5, 28, 28}, 5, 5, 3, 3, true, true).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1),
+            conv(92, DType.INT8, new int[] {1, 3, 40, 37}, 3, 3, 3, 3, true, false).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1),
+            conv(93, DType.INT8, new int[] {1, 7, 7, 7}, 7, 7, 3, 3, true, true).ints("pads", 1, 1, 1, 1),
+            conv(94, DType.UINT8, new int[] {2, 9, 13, 30}, 9, 9, 3, 3, true, true).ints("pads", 1, 1, 1, 1),
+            conv(95, DType.INT8, new int[] {1, 8, 11, 11}, 8, 8, 3, 3, false, true).ints("strides", 2, 2).ints("pads", 1, 1, 1, 1),
+            conv(96, DType.UINT8, new int[] {1, 6, 15, 17}, 6, 6, 5, 5, true, true).ints("pads", 2, 2, 2, 2),
+            conv(97, DType.INT8, new int[] {1, 4, 16, 19}, 4, 4, 3, 3, true, true).ints("strides", 3, 3).ints("pads", 1, 1, 1, 1),
+            conv(98, DType.UINT8, new int[] {1, 5, 12, 25}, 5, 5, 3, 3, true, true).ints("strides", 2, 1).ints("pads", 1, 0, 1, 2),
+            conv(99, DType.INT8, new int[] {2, 3, 9, 33}, 3, 3, 3, 3, true, true).ints("strides", 2, 2),
+            conv(100, DType.INT8, new int[] {1, 16, 56, 56}, 16, 16, 3, 3, true, true).ints("pads", 1, 1, 1, 1),
+        };
+        for (Case c : cases) {
+            fastEqualsReference(c, 1);
+            fastEqualsReference(c, 2);
+        }
+        cases[0].check();
+        cases[4].check();
+        cases[6].check();
+    }
+
+    @Test
+    void blockedPointwiseEqualsReference() {
+        // FastQConv's column blocks (pointwise, K <= 256, at least 2^19 outputs or 2^18 inputs per
+        // image): two images, a narrower last block, blocks split over 1 and 2 threads, int8 and
+        // uint8, blocks sized by the output (a, b) and by the input (c).
+        Case a = conv(101, DType.INT8, new int[] {2, 16, 120, 121}, 40, 1, 1, 1, true, true);
+        Case b = conv(102, DType.UINT8, new int[] {1, 64, 96, 100}, 56, 1, 1, 1, true, true);
+        Case c3 = conv(103, DType.INT8, new int[] {2, 200, 35, 40}, 24, 1, 1, 1, true, true);
+        for (Case c : new Case[] {a, b, c3}) {
+            fastEqualsReference(c, 1);
+            fastEqualsReference(c, 2);
+        }
+        b.check();
+    }
+
     @Test
     void rejectsWhatItDoesNotSupport() {
         // Per-row a_scale (a 1-D scale of M values) is not supported: a one-line error naming the node.

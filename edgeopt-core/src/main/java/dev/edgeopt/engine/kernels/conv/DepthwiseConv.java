@@ -22,6 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * copied once into the zero-padded, stride-deinterleaved {@link PaddedPlane} layout, where a vector
  * of consecutive outputs reads consecutive floats for every tap, for stride 1 and 2 alike, and no
  * bounds checks remain in the inner loop. Planes are spread over the pool.
+ *
+ * <p>The int8 engine runs it on bytes ({@link #DepthwiseConv(KernelContext, ConvShape, PlaneSink)},
+ * {@link #runBytes}): the padded planes are filled straight from the int8 input as {@code x - zp},
+ * and each float output plane goes to a {@link PlaneSink} (the requantization) while it is still
+ * in cache, so neither the input nor the output exists in float as a whole.
  */
 public final class DepthwiseConv implements Kernel {
     // 8 lanes even where 16 exist: depthwise rows are short (7, 14, 28 outputs), so wider vectors
@@ -48,13 +53,42 @@ public final class DepthwiseConv implements Kernel {
     private final int[] colOff; // where tap kw of output column 0 sits in a padded row
     // Per-run state.
     private Tensor x, w, b, y;
+    /** Bytes mode: the consumer of each output plane, per-task output planes; null otherwise. */
+    private final PlaneSink sink;
+    private final Scratch.Ref planeBuf;
+    private byte[] xb;
+    private int xbOff, xZp;
+    private boolean xUnsigned;
+
+    /**
+     * Takes the float output planes of {@link #runBytes}. Called from the pool's threads, each
+     * plane once; {@code plane} is {@code image * C + channel}, its {@code n} values
+     * {@code src[so...]} (valid only during the call).
+     */
+    public interface PlaneSink {
+        void plane(int plane, float[] src, int so, int n);
+    }
 
     public static boolean applies(ConvShape s) {
         return s.spatialRank == 2 && s.group == s.c && s.group == s.m && s.dh == 1 && s.dw == 1;
     }
 
     public DepthwiseConv(KernelContext kc, ConvShape s, Activation act, float p0, float p1) {
+        this(kc, s, act, p0, p1, null);
+    }
+
+    /**
+     * For {@link #runBytes}: no bias or activation (the sink applies them), constant weights
+     * (input 1) that hold exact integers when the sums must be exact.
+     */
+    public DepthwiseConv(KernelContext kc, ConvShape s, PlaneSink sink) {
+        this(kc, s, Activation.NONE, 0f, 0f, java.util.Objects.requireNonNull(sink));
+        if (wConst == null) throw kc.fail("depthwise on bytes needs constant weights");
+    }
+
+    private DepthwiseConv(KernelContext kc, ConvShape s, Activation act, float p0, float p1, PlaneSink sink) {
         this.s = s;
+        this.sink = sink;
         this.act = act;
         this.p0 = p0;
         this.p1 = p1;
@@ -68,6 +102,8 @@ public final class DepthwiseConv implements Kernel {
         // L spare floats per task: the last vector of a row may read past the row (masked on store).
         buf = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, rows * rowLen + SPARE));
         tails = new float[tasks][SPARE];
+        // Stores may run up to a vector past a plane's end: the spare floats take them.
+        planeBuf = sink == null ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, s.oh * s.ow + SPARE));
         // None, Relu and Clip are clamps, applied in registers by the 3x3 kernels.
         clamp = act == Activation.NONE || act == Activation.RELU || act == Activation.CLIP;
         lo = act == Activation.RELU ? 0f : act == Activation.CLIP ? p0 : Float.NEGATIVE_INFINITY;
@@ -91,7 +127,25 @@ public final class DepthwiseConv implements Kernel {
         x = w = b = y = null;
     }
 
+    /**
+     * Runs on int8 ({@code unsigned} false) or uint8 input {@code x[xOff...]} (NCHW), as if it were
+     * {@code x - zp} in float, handing each output plane to the sink.
+     */
+    public void runBytes(byte[] x, int xOff, boolean unsigned, int zp) {
+        if (sink == null) throw new IllegalStateException("not made for bytes");
+        xb = x;
+        xbOff = xOff;
+        xUnsigned = unsigned;
+        xZp = zp;
+        pool.parallelFor(tasks, body);
+        xb = null;
+    }
+
     private void task(int t) {
+        if (sink != null) {
+            taskBytes(t);
+            return;
+        }
         int planes = s.n * s.c;
         int per = (planes + tasks - 1) / tasks;
         int p0i = t * per, p1i = Math.min(planes, p0i + per);
@@ -114,6 +168,27 @@ public final class DepthwiseConv implements Kernel {
                 planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ya, yo, s.oh, s.ow, bias, wa, wo, tails[t], pl < p1i - 1);
             }
             if (!clamp || !(s.kh == 3 && s.kw == 3)) act.applyInPlace(ya, yo, s.oh * s.ow, p0, p1);
+        }
+    }
+
+    private void taskBytes(int t) {
+        int planes = s.n * s.c;
+        int per = (planes + tasks - 1) / tasks;
+        int p0i = t * per, p1i = Math.min(planes, p0i + per);
+        float[] pad = buf.floats(), ob = planeBuf.floats();
+        int po = buf.offset() + t * (rows * rowLen + SPARE), outP = s.oh * s.ow, oo = planeBuf.offset() + t * (outP + SPARE);
+        int taps = s.kh * s.kw, inP = s.h * s.w;
+        java.util.Arrays.fill(pad, po, po + rows * rowLen, 0f);
+        for (int pl = p0i; pl < p1i; pl++) {
+            layout.fill(xb, xbOff + pl * inP, xUnsigned, xZp, pad, po);
+            int wo = (pl % s.c) * taps;
+            // Each plane has its own output buffer with spare floats, so stores may always spill.
+            if (s.kh == 3 && s.kw == 3) {
+                plane3x3Any(pad, po, rowLen, colOff, s.sh, s.sw, s.oh, s.ow, ob, oo, 0f, wConst, wo, tails[t], true, lo, hi);
+            } else {
+                planeGeneral(pad, po, rowLen, s.sh * rowLen, colOff, s.kh, s.kw, ob, oo, s.oh, s.ow, 0f, wConst, wo, tails[t], true);
+            }
+            sink.plane(pl, ob, oo, outP);
         }
     }
 

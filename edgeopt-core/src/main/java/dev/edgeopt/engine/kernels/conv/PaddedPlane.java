@@ -1,7 +1,10 @@
 package dev.edgeopt.engine.kernels.conv;
 
 import dev.edgeopt.engine.kernels.gemm.Sgemm;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -23,6 +26,9 @@ final class PaddedPlane {
     // Two-vector shuffles taking the even (odd) lanes of (a, b): negative indices select from b.
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i < L ? 2 * i : 2 * i - 2 * L);
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1 < L ? 2 * i + 1 : 2 * i + 1 - 2 * L);
+    // Bytes to floats: 8 bytes to 8 floats, 16 to 16.
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64, B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256, I16 = IntVector.SPECIES_512;
     /** 16-lane row copies: only where the hardware has 16 lanes natively. */
     private static final boolean wideCopy = FloatVector.SPECIES_PREFERRED.length() >= LW;
 
@@ -144,6 +150,90 @@ final class PaddedPlane {
                 for (int i = n; i < nv; i++) pad[dd + i] = 0f;
             } else {
                 for (int i = 0; i < n; i++) pad[dd + i] = xa[src + i];
+            }
+        }
+    }
+
+    /**
+     * {@link #fill} from int8 ({@code unsigned} false) or uint8 input: each value becomes
+     * {@code x - zp} in float, exact (int8 kernels sum these exactly in float, see the int8
+     * package's {@code ExactFloat}), so the padding's 0 stands for the zero point. Converting while
+     * filling saves a pass that writes the whole input in float and reads it back.
+     */
+    void fill(byte[] xa, int xo, boolean unsigned, int zp, float[] pad, int po) {
+        int n = Math.min(s.w, s.sw * phaseLen - s.pw); // input columns that some output reads
+        int hEnd = Math.min(s.h, rows - s.ph), mask = unsigned ? 0xFF : -1;
+        IntVector z8 = IntVector.broadcast(I8, zp);
+        if (s.sw == 1) {
+            IntVector z16 = IntVector.broadcast(I16, zp);
+            boolean wide = n >= 12 && wideCopy;
+            for (int ih = 0; ih < hEnd; ih++) {
+                int dd = po + (ih + s.ph) * rowLen + s.pw, src = xo + ih * s.w, i = 0;
+                // Whole vectors even for a ragged row end, as in fillStride1: what lands past the
+                // row (its right padding, the next row's left padding and data) is zeroed again at
+                // once, the next row's data written after.
+                if (wide) {
+                    for (; i < n && src + i + 16 <= xa.length; i += 16) {
+                        IntVector v = (IntVector) ByteVector.fromArray(B16, xa, src + i).convertShape(VectorOperators.B2I, I16, 0);
+                        if (unsigned) v = v.and(0xFF);
+                        ((FloatVector) v.sub(z16).convertShape(VectorOperators.I2F, W, 0)).intoArray(pad, dd + i);
+                    }
+                }
+                for (; i < n && src + i + 8 <= xa.length; i += 8) {
+                    IntVector v = (IntVector) ByteVector.fromArray(B8, xa, src + i).convertShape(VectorOperators.B2I, I8, 0);
+                    if (unsigned) v = v.and(0xFF);
+                    ((FloatVector) v.sub(z8).convertShape(VectorOperators.I2F, S, 0)).intoArray(pad, dd + i);
+                }
+                for (; i < n; i++) pad[dd + i] = (xa[src + i] & mask) - zp;
+                for (int e = n; e < i; e++) pad[dd + e] = 0f;
+            }
+            return;
+        }
+        if (s.sw == 2 && s.pw == 1 && (s.kw & 1) == 1 && n == s.w && n == 2 * (phaseLen - 1) && phaseLen == L) {
+            // 14-wide rows: the 16-value split of fill's float form (see there), from 16 bytes.
+            int d = po + s.ph * rowLen, src = xo;
+            for (int r = 0; r < hEnd; r++, d += rowLen, src += s.w) {
+                if (src + 2 * L <= xa.length) {
+                    IntVector i0 = (IntVector) ByteVector.fromArray(B8, xa, src).convertShape(VectorOperators.B2I, I8, 0);
+                    IntVector i1 = (IntVector) ByteVector.fromArray(B8, xa, src + L).convertShape(VectorOperators.B2I, I8, 0);
+                    if (unsigned) {
+                        i0 = i0.and(0xFF);
+                        i1 = i1.and(0xFF);
+                    }
+                    FloatVector v0 = (FloatVector) i0.sub(z8).convertShape(VectorOperators.I2F, S, 0);
+                    FloatVector v1 = (FloatVector) i1.sub(z8).convertShape(VectorOperators.I2F, S, 0);
+                    v0.rearrange(ODD, v1).intoArray(pad, d + 1);
+                    v0.rearrange(EVEN, v1).intoArray(pad, d + phaseLen);
+                } else {
+                    for (int c = 0; c < n; c++) pad[d + ((c + 1) & 1) * phaseLen + ((c + 1) >> 1)] = (xa[src + c] & mask) - zp;
+                }
+            }
+            return;
+        }
+        for (int ih = 0; ih < hEnd; ih++) {
+            int d = po + (ih + s.ph) * rowLen, src = xo + ih * s.w;
+            if (s.sw == 2) {
+                // Even input columns go to phase (pw & 1), odd ones to the other phase.
+                int de = d + (s.pw & 1) * phaseLen + (s.pw >> 1), dodd = d + ((s.pw + 1) & 1) * phaseLen + ((s.pw + 1) >> 1);
+                int c = 0;
+                for (; c + 2 * L <= n; c += 2 * L) {
+                    IntVector i0 = (IntVector) ByteVector.fromArray(B8, xa, src + c).convertShape(VectorOperators.B2I, I8, 0);
+                    IntVector i1 = (IntVector) ByteVector.fromArray(B8, xa, src + c + L).convertShape(VectorOperators.B2I, I8, 0);
+                    if (unsigned) {
+                        i0 = i0.and(0xFF);
+                        i1 = i1.and(0xFF);
+                    }
+                    FloatVector v0 = (FloatVector) i0.sub(z8).convertShape(VectorOperators.I2F, S, 0);
+                    FloatVector v1 = (FloatVector) i1.sub(z8).convertShape(VectorOperators.I2F, S, 0);
+                    v0.rearrange(EVEN, v1).intoArray(pad, de + (c >> 1));
+                    v0.rearrange(ODD, v1).intoArray(pad, dodd + (c >> 1));
+                }
+                for (; c < n; c++) pad[((c & 1) == 0 ? de : dodd) + (c >> 1)] = (xa[src + c] & mask) - zp;
+            } else {
+                for (int c = 0; c < n; c++) {
+                    int lc = c + s.pw;
+                    pad[d + (lc % s.sw) * phaseLen + lc / s.sw] = (xa[src + c] & mask) - zp;
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ import dev.edgeopt.engine.kernels.conv.DepthwiseConv;
 import dev.edgeopt.engine.kernels.conv.DirectConv;
 import dev.edgeopt.engine.kernels.conv.GemmConv;
 import dev.edgeopt.engine.kernels.gemm.GemmJob;
+import dev.edgeopt.engine.kernels.gemm.Sgemm;
 import dev.edgeopt.ir.DType;
 import dev.edgeopt.ir.TensorType;
 import dev.edgeopt.tensor.Tensor;
@@ -20,8 +21,9 @@ import java.util.function.IntConsumer;
  * QLinearConv with constant weights and parameters, computed exactly through the fp32 kernels (see
  * {@link ExactFloat}): the input becomes {@code x - x_zp} in float (padding is then 0), the weights
  * {@code w - w_zp[c]} once at creation. The products are summed by the fp32 engine's own kernel
- * for the shape when K needs one exact chunk: depthwise, {@link DirectConv} (stems) or
- * {@link GemmConv}; otherwise (K split into chunks that stay exact, or groups) by a GEMM per chunk
+ * for the shape when K needs one exact chunk: depthwise (on the bytes, plane by plane),
+ * {@link DirectConv} (stems), {@link GemmConv}, or for small-K pointwise convs with large outputs
+ * column blocks through a GEMM here; otherwise (K split into chunks that stay exact, or groups) by a GEMM per chunk
  * here (1x1 directly, other windows through im2col). The epilogue casts back to int32, adds the
  * bias and requantizes with {@link Requantize}'s row form.
  * Work is spread over the pool; scratch holds every buffer, so a run allocates nothing.
@@ -50,23 +52,45 @@ final class FastQConv implements Kernel {
      */
     private final Kernel direct;
     private final int[] directIn, directW, directOut; // the float views' shapes (one image)
+    /**
+     * Pointwise, one chunk, one group, K <= 256 and a large output or input: the columns in blocks
+     * of {@link #nb} (at most about 1 MB of float results and 512 KB of float input), each
+     * converted, multiplied (A packed once per task at creation) and requantized by one task.
+     * Measured on mobilenet_v2 (one thread, in the model): 16 -> 96 @ 112x112 took 1001 us
+     * through the fp32 GemmConv on the whole image, 872 / 803 / 771 / 747 us with result blocks of
+     * 128 KB / 256 KB / 512 KB / 1 MB. That gain is not cache residency (small blocks were slower,
+     * and 24 -> 144 @ 56x56 lost 341 -> 411 us with 128 KB blocks) but most likely the float
+     * results' row stride, 50 KB on the whole image, across which the GEMM's register tiles store.
+     * Where the input is the larger side (32 -> 16 @ 112x112, 96 -> 24 and 144 -> 24 @ 56x56),
+     * input blocks of 512 KB took 265 / 210 / 304 us against 280 / 215 / 314 whole. Null otherwise.
+     */
+    private final GemmJob[] blockJobs, tailJobs; // per task: full-width blocks and the narrower last one
+    private final int nb, nBlocks;
+    private final Scratch.Ref xblk, cblk;
+    private final IntConsumer blockBody = this::blockTask;
     private Tensor[] dIn, dOut; // made on the first run
     private final float[] wf;
     private final boolean pointwise, grouped;
     /**
-     * Depthwise path: the fp32 kernel for a block of {@link #cb} channels of one image (and one for
-     * the last, narrower block), so a block's float input and output stay in cache between the
-     * conversion, the kernel and the requantization.
+     * Depthwise path: the fp32 kernel on the bytes ({@link DepthwiseConv#runBytes}), filling its
+     * padded planes straight from the int8 input and handing each float output plane to
+     * {@link #requantPlane} while it is in cache. mobilenet_v2's depthwise layers took 1.5x fp32
+     * with the input converted and the output requantized in separate passes over channel blocks.
      */
-    private final DepthwiseConv depthwise, depthwiseTail;
-    private final int cb;
-    private Tensor[][] dwIn, dwOut; // per block: {x view, w view} and {y view}, made on the first run
+    private final DepthwiseConv depthwise;
+    private final DepthwiseConv.PlaneSink planeSink = this::requantPlane;
     private final Scratch.Ref xf, col, cbuf;
     private final IntConsumer convertBody = this::convertTask, im2colBody = this::im2colTask, requantBody = this::requantTask;
     // Per-run state read by the parallel bodies.
     private byte[] x;
     private int xOff, curN, curG;
     private Tensor y;
+
+    /**
+     * Blocked pointwise: up to this K; from this many outputs (or inputs) per image; at most this
+     * many float results (inputs) per block.
+     */
+    static final int BLOCK_MAX_K = 256, BLOCK_MIN_OUT = 1 << 19, BLOCK_MIN_IN = 1 << 18, BLOCK_FLOATS = 1 << 18, BLOCK_IN_FLOATS = 1 << 17;
 
     static boolean applies(KernelContext kc, QParams q) {
         return q.constant && kc.constant(3) != null && (!kc.hasInput(8) || kc.constant(8) != null);
@@ -97,15 +121,13 @@ final class FastQConv implements Kernel {
             direct = null;
             directIn = directW = directOut = null;
             col = null;
-            // About 256 KB of float input and output per block.
-            cb = Math.max(1, Math.min(s.c, 65536 / Math.max(1, s.inPlane() + p)));
-            xf = kc.scratch(DType.FLOAT, cb * s.inPlane());
-            cbuf = kc.scratch(DType.FLOAT, cb * p);
-            depthwise = blockKernel(kc, cb);
-            depthwiseTail = s.c % cb == 0 ? depthwise : blockKernel(kc, s.c % cb);
+            xf = cbuf = null;
+            depthwise = new DepthwiseConv(depthwiseContext(kc), s, planeSink);
+            blockJobs = tailJobs = null;
+            nb = nBlocks = 0;
+            xblk = cblk = null;
         } else {
-            depthwise = depthwiseTail = null;
-            cb = 0;
+            depthwise = null;
             pointwise = s.pointwise();
             grouped = s.group > 1;
             chunks = need;
@@ -116,18 +138,41 @@ final class FastQConv implements Kernel {
             directOut = kc.outShape(0).clone();
             directOut[0] = 1;
             directW = kc.inShape(3).clone();
-            KernelContext dk = chunks == 1 && !grouped ? directContext(kc) : null;
+            boolean blocked = pointwise && chunks == 1 && !grouped && kg <= BLOCK_MAX_K
+                    && ((long) s.m * p >= BLOCK_MIN_OUT || (long) kg * p >= BLOCK_MIN_IN);
+            if (blocked) {
+                // A whole number of blocks per task, so that two threads get equal work.
+                long want = Math.max(((long) s.m * p + BLOCK_FLOATS - 1) / BLOCK_FLOATS,
+                        ((long) kg * p + BLOCK_IN_FLOATS - 1) / BLOCK_IN_FLOATS);
+                int per = (int) ((want + tasks - 1) / tasks) * tasks;
+                nb = Math.min(p, Sgemm.roundUp((p + per - 1) / per, Sgemm.NR));
+                nBlocks = (p + nb - 1) / nb;
+                KernelContext one = kc.derive(new TensorType[0], new TensorType[0], new Tensor[0], ThreadPool.shared(1));
+                blockJobs = new GemmJob[tasks];
+                tailJobs = p % nb == 0 ? null : new GemmJob[tasks];
+                for (int t = 0; t < tasks; t++) {
+                    blockJobs[t] = new GemmJob(one, s.m, nb, kg, wf, 0, kg, 1, 1f, null, 0, nb, 1, nb);
+                    if (tailJobs != null) tailJobs[t] = new GemmJob(one, s.m, p % nb, kg, wf, 0, kg, 1, 1f, null, 0, nb, 1, nb);
+                }
+                xblk = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, kg * nb));
+                cblk = kc.scratch(DType.FLOAT, Math.multiplyExact(tasks, s.m * nb));
+            } else {
+                blockJobs = tailJobs = null;
+                nb = nBlocks = 0;
+                xblk = cblk = null;
+            }
+            KernelContext dk = chunks == 1 && !grouped && !blocked ? directContext(kc) : null;
             ConvShape ds = dk == null ? null : ConvShape.conv(dk);
             direct = ds == null ? null
                     : DirectConv.applies(dk, ds, Activation.NONE) ? new DirectConv(dk, ds, Activation.NONE, 0f, 0f) : new GemmConv(dk, ds, Activation.NONE, 0f, 0f);
-            wholeJobs = new GemmJob[direct != null ? 0 : chunks];
+            wholeJobs = new GemmJob[direct != null || blocked ? 0 : chunks];
             for (int h = 0; h < wholeJobs.length; h++) {
                 wholeJobs[h] = new GemmJob(kc, mg, p, k0[h + 1] - k0[h], grouped ? null : wf, k0[h], kg, 1, 1f, null, 0, p, 1, p);
             }
-            boolean image = pointwise || direct != null; // the whole image in float (pointwise: in-plane = out-plane)
+            boolean image = !blocked && (pointwise || direct != null); // the whole image in float (pointwise: in-plane = out-plane)
             xf = image ? kc.scratch(DType.FLOAT, Math.multiplyExact(s.c, s.inPlane())) : null;
-            col = image ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
-            cbuf = kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
+            col = image || blocked ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(kg, p));
+            cbuf = blocked ? null : kc.scratch(DType.FLOAT, Math.multiplyExact(chunks * mg, p));
         }
     }
 
@@ -139,21 +184,10 @@ final class FastQConv implements Kernel {
                 new TensorType[] {TensorType.of(DType.FLOAT, directOut)}, new Tensor[] {null, Tensor.view(DType.FLOAT, directW, wf, 0)}, kc.pool());
     }
 
-    /** The fp32 depthwise kernel for {@code c} channels of one image, weights read per run. */
-    private DepthwiseConv blockKernel(KernelContext kc, int c) {
-        dev.edgeopt.ir.Node copy = new dev.edgeopt.ir.Graph("block").addNode("Conv", kc.node().name(), java.util.List.of(), 1);
-        kc.node().attributes().forEach(copy::setAttr);
-        copy.setAttr("group", dev.edgeopt.ir.Attribute.of((long) c));
-        int[] xs = kc.inShape(0).clone(), ws = kc.inShape(3).clone(), ys = kc.outShape(0).clone();
-        xs[0] = 1;
-        xs[1] = c;
-        ws[0] = c;
-        ys[0] = 1;
-        ys[1] = c;
-        KernelContext bk = kc.derive(copy, new TensorType[] {TensorType.of(DType.FLOAT, xs), TensorType.of(DType.FLOAT, ws)},
-                new TensorType[] {TensorType.of(DType.FLOAT, ys)}, new Tensor[2], kc.pool());
-        ConvShape bs = ConvShape.conv(bk);
-        return new DepthwiseConv(bk, bs, Activation.NONE, 0f, 0f);
+    /** The fp32 depthwise conv's context: float types, {@link #wf} as its constant weights. */
+    private KernelContext depthwiseContext(KernelContext kc) {
+        return kc.derive(new TensorType[] {TensorType.of(DType.FLOAT, kc.inShape(0)), TensorType.of(DType.FLOAT, kc.inShape(3))},
+                new TensorType[] {TensorType.of(DType.FLOAT, kc.outShape(0))}, new Tensor[] {null, Tensor.view(DType.FLOAT, kc.inShape(3), wf, 0)});
     }
 
     @Override public void run(Tensor[] in, Tensor[] out) {
@@ -161,25 +195,11 @@ final class FastQConv implements Kernel {
         xOff = in[0].offset();
         y = out[0];
         if (depthwise != null) {
-            int nb = (s.c + cb - 1) / cb;
-            if (dwIn == null) { // scratch arrays exist from the first run on and never move
-                dwIn = new Tensor[nb][];
-                dwOut = new Tensor[nb][];
-                for (int b = 0; b < nb; b++) {
-                    int c = Math.min(cb, s.c - b * cb);
-                    dwIn[b] = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {1, c, s.h, s.w}, xf.array(), xf.offset()),
-                        Tensor.view(DType.FLOAT, new int[] {c, 1, s.kh, s.kw}, wf, b * cb * s.kernelSize())};
-                    dwOut[b] = new Tensor[] {Tensor.view(DType.FLOAT, new int[] {1, c, s.oh, s.ow}, cbuf.array(), cbuf.offset())};
-                }
-            }
+            depthwise.runBytes(x, xOff, q.xUnsigned, q.xZp);
+        } else if (blockJobs != null) {
             for (int n = 0; n < s.n; n++) {
                 curN = n;
-                for (int b = 0; b < nb; b++) {
-                    curG = b;
-                    pool.parallelFor(tasks, convertBody);
-                    (b * cb + cb <= s.c ? depthwise : depthwiseTail).run(dwIn[b], dwOut[b]);
-                    pool.parallelFor(tasks, requantBody);
-                }
+                pool.parallelFor(tasks, blockBody);
             }
         } else {
             for (int n = 0; n < s.n; n++) {
@@ -219,12 +239,35 @@ final class FastQConv implements Kernel {
         y = null;
     }
 
-    /** Input to float, minus the zero point: image curN (depthwise: its channel block curG). */
+    /** Column blocks of image curN, a contiguous range per task: input to float, GEMM, requantization. */
+    private void blockTask(int t) {
+        int per = (nBlocks + tasks - 1) / tasks, b0 = t * per, b1 = Math.min(nBlocks, b0 + per);
+        float[] xa = xblk.floats(), ca = cblk.floats();
+        int xo = xblk.offset() + t * kg * nb, co = cblk.offset() + t * s.m * nb;
+        int src = xOff + curN * s.c * p, yBase = y.offset() + curN * s.m * p;
+        byte[] ya = y.bytes();
+        for (int b = b0; b < b1; b++) {
+            int c0 = b * nb, w = Math.min(nb, p - c0);
+            for (int ci = 0; ci < kg; ci++) ExactFloat.toFloat(x, src + ci * p + c0, xa, xo + ci * nb, w, q.xUnsigned, q.xZp);
+            GemmJob j = w == nb ? blockJobs[t] : tailJobs[t];
+            j.b = xa;
+            j.bOff = xo;
+            j.c = ca;
+            j.cOff = co;
+            j.task(0);
+            for (int r = 0; r < s.m; r++) {
+                Requantize.requantizeSums(ca, co + r * nb, 1, 0, bias == null ? 0 : bias[r], ya, yBase + r * p + c0, w,
+                        q.mult[r], q.shift[r], q.yZp, q.lo, q.hi);
+            }
+        }
+    }
+
+    /** Input to float, minus the zero point: image curN. */
     private void convertTask(int t) {
         int inP = s.inPlane();
-        int c0 = depthwise == null ? 0 : curG * cb, planes = depthwise == null ? s.c : Math.min(cb, s.c - c0);
+        int planes = s.c;
         int per = (planes + tasks - 1) / tasks, a = Math.min(planes, t * per), b = Math.min(planes, a + per);
-        int src = xOff + (curN * s.c + c0) * inP;
+        int src = xOff + curN * s.c * inP;
         ExactFloat.toFloat(x, src + a * inP, xf.floats(), xf.offset() + a * inP, (b - a) * inP, q.xUnsigned, q.xZp);
     }
 
@@ -270,9 +313,16 @@ final class FastQConv implements Kernel {
         }
     }
 
-    /** Output rows of group curG of image curN (depthwise: of channel block curG): int32 plus the bias, requantized. */
+    /** Depthwise output plane {@code plane} (image * C + channel): int32 plus the bias, requantized. */
+    private void requantPlane(int plane, float[] src, int so, int n) {
+        int c = plane % s.c;
+        Requantize.requantizeSums(src, so, 1, 0, bias == null ? 0 : bias[c], y.bytes(), y.offset() + plane * p, n,
+                q.mult[c], q.shift[c], q.yZp, q.lo, q.hi);
+    }
+
+    /** Output rows of group curG of image curN: int32 plus the bias, requantized. */
     private void requantTask(int t) {
-        int c0 = depthwise == null ? curG * mg : curG * cb, nRows = depthwise == null ? mg : Math.min(cb, s.c - c0);
+        int c0 = curG * mg, nRows = mg;
         int per = (nRows + tasks - 1) / tasks, a = Math.min(nRows, t * per), b = Math.min(nRows, a + per);
         float[] cbf = cbuf.floats();
         byte[] ya = y.bytes();

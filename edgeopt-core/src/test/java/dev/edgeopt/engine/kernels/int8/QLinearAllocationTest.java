@@ -83,13 +83,17 @@ class QLinearAllocationTest {
             Tensor[] pw = conv(DType.UINT8, new int[] {1, 16, 10, 10}, 24, 1, 1, 1);
             java.util.Arrays.fill(pw[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", pw, TensorType.of(DType.UINT8, 1, 24, 10, 10), threads);
-            Tensor[] blocked = conv(DType.INT8, new int[] {1, 8, 64, 64}, 40, 1, 1, 1); // outputs larger than the cache
+            Tensor[] blocked = conv(DType.INT8, new int[] {1, 8, 128, 128}, 40, 1, 1, 1); // column blocks (2^19 outputs or more)
             java.util.Arrays.fill(blocked[4].floats(), 0.001f);
-            assertSteadyStateAllocatesNothing("", "QLinearConv", blocked, TensorType.of(DType.INT8, 1, 40, 64, 64), threads);
+            assertSteadyStateAllocatesNothing("", "QLinearConv", blocked, TensorType.of(DType.INT8, 1, 40, 128, 128), threads);
             Tensor[] dw = conv(DType.INT8, new int[] {1, 16, 12, 12}, 16, 16, 3, 3);
             java.util.Arrays.fill(dw[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", dw, TensorType.of(DType.INT8, 1, 16, 12, 12), threads,
                     "group", 16L, "pads", new long[] {1, 1, 1, 1});
+            Tensor[] dw2 = conv(DType.UINT8, new int[] {1, 8, 14, 14}, 8, 8, 3, 3); // stride 2, bytes filled by the 14-wide split
+            java.util.Arrays.fill(dw2[4].floats(), 0.001f);
+            assertSteadyStateAllocatesNothing("", "QLinearConv", dw2, TensorType.of(DType.UINT8, 1, 8, 7, 7), threads,
+                    "group", 8L, "strides", new long[] {2, 2}, "pads", new long[] {1, 1, 1, 1});
             Tensor[] stem = conv(DType.INT8, new int[] {1, 3, 32, 32}, 8, 1, 3, 3); // the direct-conv path
             java.util.Arrays.fill(stem[4].floats(), 0.001f);
             assertSteadyStateAllocatesNothing("", "QLinearConv", stem, TensorType.of(DType.INT8, 1, 8, 16, 16), threads,
