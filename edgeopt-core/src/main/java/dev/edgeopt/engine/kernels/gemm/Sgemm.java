@@ -145,7 +145,7 @@ public final class Sgemm {
             microEp(kc, a, ao, b, bo, c, co, ldc, mr, load,
                     epHere && ep.rowBias != null ? ep.rowBias : ZEROS, epHere && ep.rowBias != null ? ep.rowBiasOff + row0 : 0,
                     epHere && ep.colBias != null ? ep.colBias : ZEROS, epHere && ep.colBias != null ? ep.colBiasOff + col0 : 0,
-                    epHere ? ep.lo : Float.NEGATIVE_INFINITY, epHere ? ep.hi : Float.POSITIVE_INFINITY);
+                    epHere ? ep.lo : Float.NEGATIVE_INFINITY, epHere ? ep.hi : Float.POSITIVE_INFINITY, tile);
         } else {
             micro(kc, a, ao, b, bo, c, co, ldc, mr, nr, load, last, ep, row0, col0, tile);
         }
@@ -428,18 +428,50 @@ public final class Sgemm {
     static final float[] ZEROS = new float[Math.max(MR, NR)];
 
     /**
-     * A full tile's last K block with the epilogue in registers: bias, then a clamp (covers none,
-     * Relu and Clip). A per-row pass after the store would cost more than the whole tile when K is
-     * small (MobileNet's 16- and 24-channel expansions). Kept apart from {@link #micro} so each
-     * method stays small enough for C2 to keep every vector in a register. Absent biases are
+     * A full tile's last K block with the epilogue: bias, then a clamp (covers none, Relu and Clip),
+     * applied while the tile is in L1. A per-row pass over C after the store would cost more than
+     * the whole tile when K is small (MobileNet's 16- and 24-channel expansions). Absent biases are
      * passed as {@link #ZEROS}. Also takes a last panel of M ({@code mr < MR} rows, e.g. 16 output
      * channels = 6 + 6 + 4), which would otherwise go through a scalar copy of every tile.
+     *
+     * <p>Why three methods: one method for every mr and both loads, branching on them after the K
+     * loop (where its calls are inlined late, see the class comment), boxed the rows' vectors in
+     * some JVM histories, 39-73 KB per inference of an InvertedResidual block
+     * (InvertedResidualAllocationTest, failing in every run after the int8 depthwise tests ran
+     * first). Full tiles keep the epilogue in registers, one branch-free method per load mode; a
+     * last panel of M goes through {@code tile} and a short row loop (all of them through {@code
+     * tile} cost mobilenet_v2 5-7%). Every path keeps the element order of the one-method version:
+     * {@code clamp(((acc [+ C]) + colBias) + rowBias)}.
      */
-
     static void microEp(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, boolean load,
-                        float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
+                        float[] rb, int ro, float[] cbias, int cbo, float lo, float hi, float[] tile) {
+        if (mr < MR) {
+            microTile(kc, a, ao, b, bo, tile);
+            epilogueRows(tile, c, co, ldc, mr, load, rb, ro, cbias, cbo, lo, hi);
+        } else if (load) {
+            microEpFullLoad(kc, a, ao, b, bo, c, co, ldc, rb, ro, cbias, cbo, lo, hi);
+        } else {
+            microEpFull(kc, a, ao, b, bo, c, co, ldc, rb, ro, cbias, cbo, lo, hi);
+        }
+    }
+
+    /**
+     * A full tile on its only K block with the epilogue in registers, as two 3-row halves: with
+     * all 12 accumulators in one method, the epilogue's calls after the K loop are inlined late
+     * (see the class comment) and C2 boxed vectors; summing the biases before the loop and clamping
+     * in a pass of its own avoided that but cost mobilenet_v2 5-7%. Each half reads the B panel
+     * again from L1; the element order is unchanged: {@code clamp((acc + colBias) + rowBias)}.
+     */
+    private static void microEpFull(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
+                                    float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
+        microEpHalf(kc, a, ao, b, bo, c, co, ldc, rb, ro, cbias, cbo, lo, hi);
+        microEpHalf(kc, a, ao + 3, b, bo, c, co + 3 * ldc, ldc, rb, ro + 3, cbias, cbo, lo, hi);
+    }
+
+    /** Rows r..r+2 of a full tile ({@code ao} and {@code co} already at row r) with the epilogue in registers. */
+    private static void microEpHalf(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
+                                    float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0; k < kc; k++, ao += MR, bo += NR) {
             FloatVector b0 = FloatVector.fromArray(S, b, bo);
             FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
@@ -452,71 +484,61 @@ public final class Sgemm {
             x = FloatVector.broadcast(S, a[ao + 2]);
             c20 = x.lanewise(FMA, b0, c20);
             c21 = x.lanewise(FMA, b1, c21);
-            x = FloatVector.broadcast(S, a[ao + 3]);
-            c30 = x.lanewise(FMA, b0, c30);
-            c31 = x.lanewise(FMA, b1, c31);
-            x = FloatVector.broadcast(S, a[ao + 4]);
-            c40 = x.lanewise(FMA, b0, c40);
-            c41 = x.lanewise(FMA, b1, c41);
-            x = FloatVector.broadcast(S, a[ao + 5]);
-            c50 = x.lanewise(FMA, b0, c50);
-            c51 = x.lanewise(FMA, b1, c51);
         }
-        // Only vector-vector operations below: the scalar forms (v.lanewise(MAX, lo)) go through a virtual
-        // broadcast that C2 sometimes fails to bind, and then every vector here gets boxed.
+        FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo), cb1 = FloatVector.fromArray(S, cbias, cbo + L);
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
+        FloatVector r0 = FloatVector.broadcast(S, rb[ro]), r1 = FloatVector.broadcast(S, rb[ro + 1]), r2 = FloatVector.broadcast(S, rb[ro + 2]);
+        c00.lanewise(ADD, cb0).lanewise(ADD, r0).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co);
+        c01.lanewise(ADD, cb1).lanewise(ADD, r0).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + L);
+        c10.lanewise(ADD, cb0).lanewise(ADD, r1).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + ldc);
+        c11.lanewise(ADD, cb1).lanewise(ADD, r1).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + ldc + L);
+        c20.lanewise(ADD, cb0).lanewise(ADD, r2).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 2 * ldc);
+        c21.lanewise(ADD, cb1).lanewise(ADD, r2).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 2 * ldc + L);
+    }
+
+    /**
+     * A full tile added to what C holds (the last of several K blocks), then the biases and the
+     * clamp in a pass of their own over the rows just stored: summing the biases and C before the
+     * K loop as {@link #microEpFull} does still left C2 boxing here (the calls before the loop use
+     * the same budget), and this keeps the order {@code clamp(((acc + C) + colBias) + rowBias)}.
+     */
+    private static void microEpFullLoad(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
+                                        float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
+        microFullLoad(kc, a, ao, b, bo, c, co, ldc);
+        FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo), cb1 = FloatVector.fromArray(S, cbias, cbo + L);
+        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
+        for (int r = 0; r < MR; r++) {
+            int d = co + r * ldc;
+            FloatVector rv = FloatVector.broadcast(S, rb[ro + r]);
+            FloatVector.fromArray(S, c, d).lanewise(ADD, cb0).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d);
+            FloatVector.fromArray(S, c, d + L).lanewise(ADD, cb1).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d + L);
+        }
+    }
+
+
+    /** Rows 0..mr-1 of {@code tile} into C: {@code clamp(((t [+ C]) + colBias) + rowBias, lo, hi)}. */
+    private static void epilogueRows(float[] tile, float[] c, int co, int ldc, int mr, boolean load,
+                                     float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
         FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo);
         FloatVector cb1 = FloatVector.fromArray(S, cbias, cbo + L);
         FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
-        // Rows past mr (a last panel of M) are computed on A's zero padding and never stored, and
-        // their bias is not read: it may lie past the bias array.
-        FloatVector r0 = FloatVector.broadcast(S, rb[ro]), r1 = FloatVector.broadcast(S, mr > 1 ? rb[ro + 1] : 0f);
-        FloatVector r2 = FloatVector.broadcast(S, mr > 2 ? rb[ro + 2] : 0f), r3 = FloatVector.broadcast(S, mr > 3 ? rb[ro + 3] : 0f);
-        FloatVector r4 = FloatVector.broadcast(S, mr > 4 ? rb[ro + 4] : 0f), r5 = FloatVector.broadcast(S, mr > 5 ? rb[ro + 5] : 0f);
+        // Two loops rather than one with a conditional load: no vector merges two paths.
         if (load) {
-            c00 = c00.lanewise(ADD, FloatVector.fromArray(S, c, co));
-            c01 = c01.lanewise(ADD, FloatVector.fromArray(S, c, co + L));
-            if (mr > 1) {
-                c10 = c10.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc));
-                c11 = c11.lanewise(ADD, FloatVector.fromArray(S, c, co + ldc + L));
+            for (int r = 0; r < mr; r++) {
+                int d = co + r * ldc, s = r * NR;
+                FloatVector rv = FloatVector.broadcast(S, rb[ro + r]);
+                FloatVector.fromArray(S, tile, s).lanewise(ADD, FloatVector.fromArray(S, c, d)).lanewise(ADD, cb0).lanewise(ADD, rv)
+                        .lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d);
+                FloatVector.fromArray(S, tile, s + L).lanewise(ADD, FloatVector.fromArray(S, c, d + L)).lanewise(ADD, cb1).lanewise(ADD, rv)
+                        .lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d + L);
             }
-            if (mr > 2) {
-                c20 = c20.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc));
-                c21 = c21.lanewise(ADD, FloatVector.fromArray(S, c, co + 2 * ldc + L));
+        } else {
+            for (int r = 0; r < mr; r++) {
+                int d = co + r * ldc, s = r * NR;
+                FloatVector rv = FloatVector.broadcast(S, rb[ro + r]);
+                FloatVector.fromArray(S, tile, s).lanewise(ADD, cb0).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d);
+                FloatVector.fromArray(S, tile, s + L).lanewise(ADD, cb1).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d + L);
             }
-            if (mr > 3) {
-                c30 = c30.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc));
-                c31 = c31.lanewise(ADD, FloatVector.fromArray(S, c, co + 3 * ldc + L));
-            }
-            if (mr > 4) {
-                c40 = c40.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc));
-                c41 = c41.lanewise(ADD, FloatVector.fromArray(S, c, co + 4 * ldc + L));
-            }
-            if (mr > 5) {
-                c50 = c50.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc));
-                c51 = c51.lanewise(ADD, FloatVector.fromArray(S, c, co + 5 * ldc + L));
-            }
-        }
-        c00.lanewise(ADD, cb0).lanewise(ADD, r0).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co);
-        c01.lanewise(ADD, cb1).lanewise(ADD, r0).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + L);
-        if (mr > 1) {
-            c10.lanewise(ADD, cb0).lanewise(ADD, r1).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + ldc);
-            c11.lanewise(ADD, cb1).lanewise(ADD, r1).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + ldc + L);
-        }
-        if (mr > 2) {
-            c20.lanewise(ADD, cb0).lanewise(ADD, r2).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 2 * ldc);
-            c21.lanewise(ADD, cb1).lanewise(ADD, r2).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 2 * ldc + L);
-        }
-        if (mr > 3) {
-            c30.lanewise(ADD, cb0).lanewise(ADD, r3).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 3 * ldc);
-            c31.lanewise(ADD, cb1).lanewise(ADD, r3).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 3 * ldc + L);
-        }
-        if (mr > 4) {
-            c40.lanewise(ADD, cb0).lanewise(ADD, r4).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 4 * ldc);
-            c41.lanewise(ADD, cb1).lanewise(ADD, r4).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 4 * ldc + L);
-        }
-        if (mr > 5) {
-            c50.lanewise(ADD, cb0).lanewise(ADD, r5).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 5 * ldc);
-            c51.lanewise(ADD, cb1).lanewise(ADD, r5).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, co + 5 * ldc + L);
         }
     }
 
