@@ -438,16 +438,17 @@ public final class Sgemm {
      * loop (where its calls are inlined late, see the class comment), boxed the rows' vectors in
      * some JVM histories, 39-73 KB per inference of an InvertedResidual block
      * (InvertedResidualAllocationTest, failing in every run after the int8 depthwise tests ran
-     * first). Full tiles keep the epilogue in registers, one branch-free method per load mode; a
-     * last panel of M goes through {@code tile} and a short row loop (all of them through {@code
-     * tile} cost mobilenet_v2 5-7%). Every path keeps the element order of the one-method version:
+     * first). A full tile on its only K block keeps the epilogue in registers, in two 3-row halves;
+     * the last of several K blocks adds into C and then makes a row pass over it; a last panel of M
+     * goes through {@code tile} and the same row pass (every tile through {@code tile} cost
+     * mobilenet_v2 5-7%). Every path keeps the element order of the one-method version:
      * {@code clamp(((acc [+ C]) + colBias) + rowBias)}.
      */
     static void microEp(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, boolean load,
                         float[] rb, int ro, float[] cbias, int cbo, float lo, float hi, float[] tile) {
         if (mr < MR) {
             microTile(kc, a, ao, b, bo, tile);
-            epilogueRows(tile, c, co, ldc, mr, load, rb, ro, cbias, cbo, lo, hi);
+            epilogueRows(tile, 0, NR, c, co, ldc, mr, load, rb, ro, cbias, cbo, lo, hi);
         } else if (load) {
             microEpFullLoad(kc, a, ao, b, bo, c, co, ldc, rb, ro, cbias, cbo, lo, hi);
         } else {
@@ -498,26 +499,20 @@ public final class Sgemm {
 
     /**
      * A full tile added to what C holds (the last of several K blocks), then the biases and the
-     * clamp in a pass of their own over the rows just stored: summing the biases and C before the
-     * K loop as {@link #microEpFull} does still left C2 boxing here (the calls before the loop use
-     * the same budget), and this keeps the order {@code clamp(((acc + C) + colBias) + rowBias)}.
+     * clamp as a row pass over the rows just stored (in L1): with the bias adds and the clamp after
+     * the K loop of {@link #microFullLoad}, or C and the biases summed before it, C2 still boxed.
      */
     private static void microEpFullLoad(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
                                         float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
         microFullLoad(kc, a, ao, b, bo, c, co, ldc);
-        FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo), cb1 = FloatVector.fromArray(S, cbias, cbo + L);
-        FloatVector vlo = FloatVector.broadcast(S, lo), vhi = FloatVector.broadcast(S, hi);
-        for (int r = 0; r < MR; r++) {
-            int d = co + r * ldc;
-            FloatVector rv = FloatVector.broadcast(S, rb[ro + r]);
-            FloatVector.fromArray(S, c, d).lanewise(ADD, cb0).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d);
-            FloatVector.fromArray(S, c, d + L).lanewise(ADD, cb1).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d + L);
-        }
+        epilogueRows(c, co, ldc, c, co, ldc, MR, false, rb, ro, cbias, cbo, lo, hi);
     }
 
-
-    /** Rows 0..mr-1 of {@code tile} into C: {@code clamp(((t [+ C]) + colBias) + rowBias, lo, hi)}. */
-    private static void epilogueRows(float[] tile, float[] c, int co, int ldc, int mr, boolean load,
+    /**
+     * Rows 0..mr-1 of {@code t} (row r at {@code to + r * ts}; the tile buffer, or C itself) into C:
+     * {@code clamp(((t [+ C]) + colBias) + rowBias, lo, hi)}.
+     */
+    private static void epilogueRows(float[] t, int to, int ts, float[] c, int co, int ldc, int mr, boolean load,
                                      float[] rb, int ro, float[] cbias, int cbo, float lo, float hi) {
         FloatVector cb0 = FloatVector.fromArray(S, cbias, cbo);
         FloatVector cb1 = FloatVector.fromArray(S, cbias, cbo + L);
@@ -525,19 +520,19 @@ public final class Sgemm {
         // Two loops rather than one with a conditional load: no vector merges two paths.
         if (load) {
             for (int r = 0; r < mr; r++) {
-                int d = co + r * ldc, s = r * NR;
+                int d = co + r * ldc, s = to + r * ts;
                 FloatVector rv = FloatVector.broadcast(S, rb[ro + r]);
-                FloatVector.fromArray(S, tile, s).lanewise(ADD, FloatVector.fromArray(S, c, d)).lanewise(ADD, cb0).lanewise(ADD, rv)
+                FloatVector.fromArray(S, t, s).lanewise(ADD, FloatVector.fromArray(S, c, d)).lanewise(ADD, cb0).lanewise(ADD, rv)
                         .lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d);
-                FloatVector.fromArray(S, tile, s + L).lanewise(ADD, FloatVector.fromArray(S, c, d + L)).lanewise(ADD, cb1).lanewise(ADD, rv)
+                FloatVector.fromArray(S, t, s + L).lanewise(ADD, FloatVector.fromArray(S, c, d + L)).lanewise(ADD, cb1).lanewise(ADD, rv)
                         .lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d + L);
             }
         } else {
             for (int r = 0; r < mr; r++) {
-                int d = co + r * ldc, s = r * NR;
+                int d = co + r * ldc, s = to + r * ts;
                 FloatVector rv = FloatVector.broadcast(S, rb[ro + r]);
-                FloatVector.fromArray(S, tile, s).lanewise(ADD, cb0).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d);
-                FloatVector.fromArray(S, tile, s + L).lanewise(ADD, cb1).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d + L);
+                FloatVector.fromArray(S, t, s).lanewise(ADD, cb0).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d);
+                FloatVector.fromArray(S, t, s + L).lanewise(ADD, cb1).lanewise(ADD, rv).lanewise(MAX, vlo).lanewise(MIN, vhi).intoArray(c, d + L);
             }
         }
     }
