@@ -21,7 +21,7 @@ import java.util.List;
  * <p>Rewrites, by the version that changed the op:
  * <ul>
  * <li>10: Slice's starts/ends/axes and TopK's k become inputs;</li>
- * <li>10 and 11: Upsample and Resize 10 become Resize 11 (asymmetric coordinates, nearest taking the floor);</li>
+ * <li>10 and 11: Upsample and Resize 10 become Resize 11 (asymmetric coordinates, nearest taking the floor, or the ceiling when shrinking);</li>
  * <li>11: Clip's min/max and Pad's pads/value become inputs; Scatter becomes ScatterElements;</li>
  * <li>12: Dropout's ratio becomes an input;</li>
  * <li>13: Squeeze/Unsqueeze axes, ReduceSum axes and Split's split become inputs; Softmax,
@@ -198,8 +198,12 @@ public final class OpsetUpgrade {
 
     /**
      * Upsample (7: scales attribute, 9: scales input) and Resize 10 scale by {@code scales} with
-     * output coordinate x mapping to input x / scale, nearest taking the floor: Resize 11's
-     * {@code asymmetric} transformation, {@code nearest_mode floor} (ONNX's resize_10_11 adapter).
+     * output coordinate x mapping to input x / scale: Resize 11's {@code asymmetric}
+     * transformation. Their nearest neighbour is the floor when enlarging and the ceiling when
+     * shrinking (ORT; {@code ResizeSpec}'s "simple" mode), which Resize 11 spells as one
+     * {@code nearest_mode} for all axes: {@code floor} when every scale is at least 1, {@code ceil}
+     * when every scale is at most 1 (an axis with scale 1 reads whole coordinates either way).
+     * Nearest with mixed or non-constant Resize 10 scales has no Resize 11 form and fails.
      */
     private static String resize(Graph g, Node n, boolean upsample, int from) {
         String mode = n.attrString("mode", "nearest");
@@ -212,13 +216,25 @@ public final class OpsetUpgrade {
         } else {
             scales = n.input(1);
         }
+        String nearest = "floor"; // Upsample's scales are at least 1
+        if (mode.equals("nearest") && !upsample) {
+            Tensor t = scales.isConstant() ? scales.constant() : null;
+            if (t == null) throw fail(g, n, "nearest with non-constant scales has no Resize 11 form (its rounding depends on them)");
+            boolean up = false, down = false;
+            for (int i = 0; i < t.size(); i++) {
+                up |= t.getDouble(i) > 1;
+                down |= t.getDouble(i) < 1;
+            }
+            if (up && down) throw fail(g, n, "nearest with scales both above and below 1 has no Resize 11 form");
+            if (down) nearest = "ceil";
+        }
         java.util.Map<String, Attribute> attrs = new java.util.LinkedHashMap<>();
         attrs.put("mode", Attribute.of(mode));
         attrs.put("coordinate_transformation_mode", Attribute.of("asymmetric"));
-        if (mode.equals("nearest")) attrs.put("nearest_mode", Attribute.of("floor"));
+        if (mode.equals("nearest")) attrs.put("nearest_mode", Attribute.of(nearest));
         java.util.List<Value> ins = new ArrayList<>(java.util.Arrays.asList(n.input(0), null, scales));
         replaceNode(g, n, "Resize", ins, attrs);
-        return (upsample ? "Upsample" : "Resize") + " written as Resize (asymmetric" + (mode.equals("nearest") ? ", nearest_mode floor" : "") + ")";
+        return (upsample ? "Upsample" : "Resize") + " written as Resize (asymmetric" + (mode.equals("nearest") ? ", nearest_mode " + nearest : "") + ")";
     }
 
     /** A node of op {@code op} with these inputs and attributes takes {@code n}'s place and name; one output. */

@@ -22,6 +22,7 @@ import dev.edgeopt.quant.Int8Engine;
 import dev.edgeopt.quant.PostTrainingQuantizer;
 import dev.edgeopt.quant.PostTrainingQuantizerTest;
 import dev.edgeopt.tensor.Tensor;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -217,15 +218,20 @@ class OpsetUpgradeOrtTest {
         }
     }
 
-    /** Upsample (opset 7 attribute, opset 9 input) and Resize 10, nearest and linear: ORT on the raised model equals ORT on the original. */
+    /**
+     * Upsample (opset 7 attribute, opset 9 input) and Resize 10, nearest and linear, enlarging and
+     * (Resize 10 only; Upsample's scales are at least 1) shrinking: ORT on the raised model equals
+     * ORT on the original.
+     */
     @Test
     void upsampleAndOldResizeBecomeResize11() {
         SplittableRandom r = new SplittableRandom(12);
         float[] xs = new float[2 * 3 * 4 * 5];
         for (int i = 0; i < xs.length; i++) xs[i] = (float) r.nextDouble(-1, 1);
         Tensor in = Tensor.of(xs, 2, 3, 4, 5);
-        float[] scales = {1, 1, 2.5f, 3};
+        for (float[] scales : List.of(new float[] {1, 1, 2.5f, 3}, new float[] {1, 1, 0.75f, 0.6f}))
         for (int opset : new int[] {7, 9, 10}) {
+            if (scales[2] < 1 && opset < 10) continue;
             for (String mode : List.of("nearest", "linear")) {
                 Graph g = new Graph("resize" + opset);
                 g.setOpset(opset);
@@ -247,7 +253,7 @@ class OpsetUpgradeOrtTest {
                 try (Executor ex = new Executor(raised, 1)) {
                     java = ex.run(in)[0];
                 }
-                String what = u.opType() + "-" + opset + " " + mode;
+                String what = u.opType() + "-" + opset + " " + mode + " " + Arrays.toString(scales);
                 assertTrue(maxDiff(want, got) <= 1e-6f, what + " (ORT): " + maxDiff(want, got));
                 assertTrue(maxDiff(want, java) <= 1e-6f, what + " (Java): " + maxDiff(want, java));
             }
@@ -266,6 +272,15 @@ class OpsetUpgradeOrtTest {
         g.addOutput(bn.output(0));
         EdgeoptException e = assertThrows(EdgeoptException.class, () -> OpsetUpgrade.raise(g, 13));
         assertTrue(e.getMessage().contains("node bn (BatchNormalization)") && e.getMessage().contains("spatial=0"), e.getMessage());
+        // Resize 10 nearest enlarging one axis and shrinking another: no single Resize 11 nearest_mode.
+        Graph rg = new Graph("resize10");
+        rg.setOpset(10);
+        Value rx = rg.addInput("x", new TensorType(DType.FLOAT, Shape.of(1, 1, 4, 4)));
+        Node rs = rg.addNode("Resize", "rs", List.of(rx, rg.addInitializer("scales", Tensor.of(new float[] {1, 1, 2, 0.5f}, 4))), List.of("y"));
+        rs.setAttr("mode", Attribute.of("nearest"));
+        rg.addOutput(rs.output(0));
+        EdgeoptException re = assertThrows(EdgeoptException.class, () -> OpsetUpgrade.raise(rg, 13));
+        assertTrue(re.getMessage().contains("rs") && re.getMessage().contains("above and below 1"), re.getMessage());
         // Already at the target: nothing to do.
         Graph g13 = softmaxModel(Dim.of(1));
         g13.setOpset(13);
